@@ -1,0 +1,3 @@
+"""docflow: runs a government work programme from its documents."""
+
+__version__ = "0.1.0"
