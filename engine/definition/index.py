@@ -1,0 +1,182 @@
+"""Look-ups over a loaded programme: bodies, groups expanded to bodies, states, steps.
+
+The ``Programme`` model is the definition as written; ``ProgrammeIndex`` answers the
+questions the checks, the engine and the reminders ask of it ("which bodies are in
+``cities``?", "which transitions leave ``approved``?") without mutating anything.
+It is tolerant of dangling references so that the checks can use it to report them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from engine.definition.schema import (
+    ANY_STATE,
+    Body,
+    Deadline,
+    Group,
+    InspectionGroup,
+    Programme,
+    ReminderPolicy,
+    State,
+    Task,
+    Transition,
+)
+
+__all__ = ["ProgrammeIndex", "Step"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something with a deadline that somebody owes: a point transition or a task."""
+
+    id: str
+    label: str
+    kind: str  # "transition" or "task"
+    deadline: Deadline | None
+    phase: str | None
+    phase_exception: str | None
+    reminders: str | None
+    path: tuple[str | int, ...]  # where it is written in the YAML
+    transition: Transition | None = None
+    task: Task | None = None
+
+
+class ProgrammeIndex:
+    def __init__(self, programme: Programme) -> None:
+        self.programme = programme
+
+    # --- bodies and groups -------------------------------------------------------------
+
+    @cached_property
+    def bodies(self) -> dict[str, Body]:
+        return {b.id: b for b in self.programme.bodies}
+
+    @cached_property
+    def groups(self) -> dict[str, Group]:
+        return {g.id: g for g in self.programme.groups}
+
+    @cached_property
+    def inspection_groups(self) -> dict[str, InspectionGroup]:
+        return {g.id: g for g in self.programme.inspection_groups}
+
+    def expand(self, ids: tuple[str, ...] | list[str]) -> list[str]:
+        """Body ids named directly or through (nested) groups, in order, without repeats."""
+        seen: dict[str, None] = {}
+        stack: set[str] = set()
+
+        def walk(name: str) -> None:
+            if name in self.bodies:
+                seen.setdefault(name, None)
+            elif name in self.groups and name not in stack:
+                stack.add(name)
+                for member in self.groups[name].members:
+                    walk(member)
+                stack.discard(name)
+
+        for name in ids:
+            walk(name)
+        return list(seen)
+
+    @cached_property
+    def proposers(self) -> list[str]:
+        """Every unit that may propose points, in the order the definition lists them."""
+        return self.expand(self.programme.points.enrolment.proposers)
+
+    @cached_property
+    def inspector_of(self) -> dict[str, str]:
+        """Unit id -> lead body of the inspection group that visits it."""
+        result: dict[str, str] = {}
+        for group in self.programme.inspection_groups:
+            for unit in self.expand(group.inspects):
+                result.setdefault(unit, group.lead)
+        return result
+
+    def body_label(self, body_id: str) -> str:
+        body = self.bodies.get(body_id)
+        return body.short if body else body_id
+
+    # --- life cycle -------------------------------------------------------------------
+
+    @cached_property
+    def states(self) -> dict[str, State]:
+        return {s.id: s for s in self.programme.points.states}
+
+    @cached_property
+    def initial_state(self) -> str:
+        return next(s.id for s in self.programme.points.states if s.initial)
+
+    @cached_property
+    def final_states(self) -> set[str]:
+        return {s.id for s in self.programme.points.states if s.final}
+
+    def sources_of(self, transition: Transition) -> list[str]:
+        """The states a transition leaves from, with ``*`` expanded to every non-final state."""
+        if ANY_STATE in transition.source:
+            return [s.id for s in self.programme.points.states if not s.final]
+        return list(transition.source)
+
+    @cached_property
+    def transitions(self) -> dict[str, Transition]:
+        return {t.trigger: t for t in self.programme.points.transitions}
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.programme.points.transitions if state in self.sources_of(t)]
+
+    @cached_property
+    def point_tasks(self) -> dict[str, list[Transition]]:
+        """Task name (``--task``) -> the transitions that carry it out."""
+        result: dict[str, list[Transition]] = {}
+        for t in self.programme.points.transitions:
+            result.setdefault(t.task_id, []).append(t)
+        return result
+
+    def pending_step(self, state: str) -> Transition | None:
+        """The step a point in ``state`` owes next: its document transition with a deadline."""
+        for t in self.transitions_from(state):
+            if t.takes == "document" and t.deadline is not None and t.extension is None:
+                return t
+        return None
+
+    # --- tasks, steps, policies -------------------------------------------------------
+
+    @cached_property
+    def tasks(self) -> dict[str, Task]:
+        return {t.id: t for t in self.programme.tasks}
+
+    @cached_property
+    def policies(self) -> dict[str, ReminderPolicy]:
+        return {p.id: p for p in self.programme.reminder_policies}
+
+    def steps(self) -> Iterator[Step]:
+        """Every point transition and task, with where it is written."""
+        for i, t in enumerate(self.programme.points.transitions):
+            yield Step(
+                id=t.trigger,
+                label=t.label,
+                kind="transition",
+                deadline=t.deadline,
+                phase=t.phase,
+                phase_exception=t.phase_exception,
+                reminders=t.reminders,
+                path=("points", "transitions", i),
+                transition=t,
+            )
+        for i, task in enumerate(self.programme.tasks):
+            yield Step(
+                id=task.id,
+                label=task.label,
+                kind="task",
+                deadline=task.deadline,
+                phase=task.phase,
+                phase_exception=task.phase_exception,
+                reminders=task.reminders,
+                path=("tasks", i),
+                task=task,
+            )
+
+    @cached_property
+    def documents(self) -> dict[str, object]:
+        return {d.id: d for d in self.programme.programme.documents}

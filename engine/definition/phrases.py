@@ -1,0 +1,392 @@
+"""Deadline phrases of Chinese government notices: parsing and resolving to a window.
+
+A notice sets its schedule in a small, closed set of phrases ("3月初", "9月中旬", "5月10日前",
+"国庆节后", "年底前" ...). :func:`parse_phrase` reads one into a :class:`Phrase`;
+:func:`resolve` turns it, for a year and a :class:`~engine.definition.workcal.WorkCalendar`,
+into a :class:`Window`: the first day work is expected and the due day (inclusive).
+
+Conventions
+-----------
+Where no official definition exists the window is a documented default that a programme may
+change through :class:`Conventions` (sources: /work/shared/DOMAIN.md, "Date phrases").
+
+==========================  ==========================================  ==========================
+phrase                      window (first .. due, inclusive)            setting / note
+==========================  ==========================================  ==========================
+X月X日, X月X日前/以前/之前  X-X .. X-X                                  "前" is inclusive: 民法典
+                                                                        is silent on it and
+                                                                        notices often say "含X日"
+X月初                       day 1 .. day 5                              ``month_start_last_day``;
+                                                                        no official definition
+X月上旬 / 中旬 / 下旬       1..10 / 11..20 / 21..month end              common definition
+X月底, X月末 (+前)          day 25 .. month end; "月底前" due month end ``month_end_first_day``
+X月, X月份                  day 1 .. month end ("6月报" due 06-30)      convention
+X-Y月, X月-Y月 (至/到/～)   X-01 .. last day of Y                       X <= Y
+年初                        01-01 .. 01-31                              ``year_start_months``
+年中                        the phrase set as ``midyear``               no authoritative
+                                                                        definition: the
+                                                                        administrator must set
+                                                                        ``calendar.midyear``
+年底, 年末 (+前)            12-01 .. 12-31                              ``year_end_first_month``
+<节日>后                    first working day after the holiday block   ``holiday_after_days``
+                            .. last day of that day's month             (None = month end)
+<节日>前                    last working day before the block, both     single-day window
+==========================  ==========================================  ==========================
+
+Holidays: 国庆节/国庆, 春节, 劳动节/五一, 元旦, 清明节/清明, 端午节/端午, 中秋节/中秋; the block is
+:meth:`WorkCalendar.holiday_span` (the whole contiguous run of days off, so 2011 国庆节后 starts
+on 10-08, a 调休 Saturday). 元旦 is read inside the programme year: "元旦后" is after the holiday
+opening the year, "元旦前" before the one closing it (1 January of the next year).
+
+Shifting (顺延): 民法典 第二百零三条 moves the end of a civil-law period that falls on a
+statutory holiday to the day after the holiday ends, but administrative reporting notices
+often say "遇节假日不顺延". Due days therefore do not shift by default; with
+``shift_to_working_day=True`` a due day that is not a working day moves to the next working day
+(possibly into the next year) and ``Window.shifted_from`` keeps the original.
+
+Numerals may be Arabic (half- or full-width) or Chinese (一 .. 十二, 二十六, 三十一, 廿六, 卅一).
+"""
+
+from __future__ import annotations
+
+import calendar as _pycalendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from engine.definition.workcal import HOLIDAY_ALIASES, HOLIDAY_NAMES, WorkCalendar
+from engine.errors import CalendarError, PhraseError
+
+__all__ = [
+    "ACCEPTED_FORMS",
+    "DEFAULT_CONVENTIONS",
+    "Conventions",
+    "Phrase",
+    "PhraseKind",
+    "Window",
+    "parse_phrase",
+    "resolve",
+    "resolve_text",
+]
+
+PhraseKind = Literal[
+    "day",  # X月X日 (before: X月X日前)
+    "month_start",  # X月初
+    "month_part",  # X月上旬/中旬/下旬 (part: early/mid/late)
+    "month_end",  # X月底, X月末 (before: X月底前)
+    "months",  # X月, X-Y月 (month .. end_month)
+    "year_start",  # 年初
+    "midyear",  # 年中
+    "year_end",  # 年底, 年末 (before: 年底前)
+    "holiday",  # <holiday>后 / <holiday>前 (before)
+]
+Part = Literal["early", "mid", "late"]
+
+#: The accepted forms, as examples; shown to the user by every parsing ``PhraseError``.
+ACCEPTED_FORMS: tuple[str, ...] = (
+    "X月X日",
+    "X月X日前",
+    "X月初",
+    "X月上旬/中旬/下旬",
+    "X月底/X月末",
+    "X月底前",
+    "X月",
+    "X-Y月",
+    "X月-Y月",
+    "年初",
+    "年中",
+    "年底/年末",
+    "年底前",
+    "国庆节后",
+    "春节后",
+    "劳动节后/五一后",
+    "元旦后",
+    "清明节后",
+    "端午节后",
+    "中秋节后",
+    "国庆节前（其他节日同）",
+)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A parsed deadline phrase.
+
+    ``month``/``end_month`` are 1-12 (``end_month`` only for ``months``; equal to ``month``
+    for a single month), ``day`` only for ``day``, ``part`` only for ``month_part``,
+    ``holiday`` (a key of ``HOLIDAY_NAMES``) only for ``holiday``. ``before`` records a
+    trailing 前/以前/之前 (for a holiday it chooses 前 over 后). ``text`` is the phrase as
+    written, trimmed.
+    """
+
+    text: str
+    kind: PhraseKind
+    month: int | None = None
+    end_month: int | None = None
+    day: int | None = None
+    part: Part | None = None
+    holiday: str | None = None
+    before: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a phrase covers in one year: ``first`` .. ``due``, both inclusive.
+
+    ``shifted_from`` is the due day before 顺延 moved it, or None when it did not move.
+    """
+
+    first: date
+    due: date
+    shifted_from: date | None = None
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How phrases without an official definition resolve; see the module docstring."""
+
+    month_start_last_day: int = 5  # 月初 = days 1..5
+    month_end_first_day: int = 25  # 月底/月末 = day 25 .. month end
+    year_start_months: int = 1  # 年初 = the first N months (01-01..01-31)
+    year_end_first_month: int = 12  # 年底 = from the 1st of this month to 12-31
+    midyear: str | None = None  # 年中 = this phrase (e.g. "6月", "7月上旬"); None: must be set
+    shift_to_working_day: bool = False  # 顺延 a due day that is not a working day
+    # <节日>后: due N working days after the first day; None: the last day of that month
+    holiday_after_days: int | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 1 <= self.month_start_last_day <= 28:
+            problems.append("「月初」的最后一天应在 1 至 28 日之间")
+        if not 1 <= self.month_end_first_day <= 28:
+            problems.append("「月底」的第一天应在 1 至 28 日之间")
+        if self.month_start_last_day >= self.month_end_first_day:
+            problems.append("「月初」应早于「月底」")
+        if not 1 <= self.year_start_months <= 12:
+            problems.append("「年初」的月数应在 1 至 12 之间")
+        if not 1 <= self.year_end_first_month <= 12:
+            problems.append("「年底」的起始月份应在 1 至 12 之间")
+        if self.holiday_after_days is not None and self.holiday_after_days < 0:
+            problems.append("节后的工作日数不能为负数")
+        if problems:
+            raise CalendarError("时间表述约定设置有误：" + "；".join(problems))
+        if self.midyear is not None and parse_phrase(self.midyear).kind == "midyear":
+            raise PhraseError(self.midyear, "calendar.midyear 不能再写成「年中」，请写具体时间")
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_SEPARATORS = re.compile(r"——|[-‐‑–—−－~～〜至到]")
+_NUM = r"([0-9]{1,2}|[一二三四五六七八九十廿卅]{1,4})"
+_BEFORE = r"(前|以前|之前)?"
+_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+_HOLIDAY_WORDS = sorted(
+    (name for name in HOLIDAY_ALIASES if not name.isascii()), key=len, reverse=True
+)
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("day", rf"{_NUM}月{_NUM}[日号]{_BEFORE}"),
+        ("month_start", rf"{_NUM}月初{_BEFORE}"),
+        ("month_part", rf"{_NUM}月([上中下])旬{_BEFORE}"),
+        ("month_end", rf"{_NUM}月[底末]{_BEFORE}"),
+        ("month_before", rf"{_NUM}月份?(?:前|以前|之前)"),
+        ("months", rf"{_NUM}(?:月份?)?-{_NUM}月份?"),
+        ("months", rf"{_NUM}月份?"),
+        ("year_start", r"年初"),
+        ("midyear", r"年中"),
+        ("year_end", rf"年[底末]{_BEFORE}"),
+        ("holiday", rf"({'|'.join(map(re.escape, _HOLIDAY_WORDS))})(后|以后|之后|前|以前|之前)"),
+    )
+)
+_PARTS: dict[str, Part] = {"上": "early", "中": "mid", "下": "late"}
+_LEAP_YEAR = 2000  # for "does this day exist in this month at all" (2月29日 does)
+
+
+def _number(token: str) -> int | None:
+    """An Arabic or Chinese numeral (一 .. 九十九, 廿X, 卅X) as an int, or None."""
+    if token.isascii():
+        return int(token)
+    if token[0] in "廿卅":
+        rest = token[1:]
+        tens = 2 if token[0] == "廿" else 3
+        if rest == "":
+            return tens * 10
+        return tens * 10 + _CN_DIGITS[rest] if rest in _CN_DIGITS else None
+    match = re.fullmatch(r"([一二三四五六七八九]?)(十?)([一二三四五六七八九]?)", token)
+    if match is None:
+        return None
+    tens_digit, ten, units = match.groups()
+    if not ten:
+        return _CN_DIGITS[units or tens_digit] if bool(units) != bool(tens_digit) else None
+    return 10 * (_CN_DIGITS[tens_digit] if tens_digit else 1) + (_CN_DIGITS[units] if units else 0)
+
+
+def _fail(text: str, reason: str) -> PhraseError:
+    return PhraseError(text, reason, accepted=ACCEPTED_FORMS)
+
+
+def _month(text: str, token: str) -> int:
+    value = _number(token)
+    if value is None:
+        raise _fail(text, f"「{token}」不是可识别的数字")
+    if not 1 <= value <= 12:
+        raise _fail(text, f"月份应为 1 至 12，「{token}」不是")
+    return value
+
+
+def parse_phrase(text: str) -> Phrase:
+    """Read one deadline phrase; raise ``PhraseError`` (listing ``ACCEPTED_FORMS``) otherwise."""
+    original = text.strip()
+    key = "".join(original.split()).translate(_FULL_WIDTH_DIGITS)
+    key = _SEPARATORS.sub("-", key)
+    if not key:
+        raise _fail(original, "时间表述为空")
+    for kind, pattern in _PATTERNS:
+        match = pattern.fullmatch(key)
+        if match is None:
+            continue
+        groups = match.groups()
+        if kind == "day":
+            month = _month(original, groups[0])
+            day = _number(groups[1])
+            if day is None:
+                raise _fail(original, f"「{groups[1]}」不是可识别的数字")
+            if not 1 <= day <= _pycalendar.monthrange(_LEAP_YEAR, month)[1]:
+                raise _fail(original, f"{month}月没有{day}日")
+            return Phrase(original, "day", month=month, day=day, before=bool(groups[2]))
+        if kind == "month_start":
+            month = _month(original, groups[0])
+            return Phrase(original, "month_start", month=month, before=bool(groups[1]))
+        if kind == "month_part":
+            month = _month(original, groups[0])
+            part = _PARTS[groups[1]]
+            return Phrase(original, "month_part", month=month, part=part, before=bool(groups[2]))
+        if kind == "month_end":
+            month = _month(original, groups[0])
+            return Phrase(original, "month_end", month=month, before=bool(groups[1]))
+        if kind == "month_before":
+            month = _month(original, groups[0])
+            raise _fail(
+                original,
+                f"「{month}月前」含义不明确（{month}月1日前还是{month}月底前），"
+                f"请写成「{month}月底前」或「{month}月X日前」",
+            )
+        if kind == "months":
+            month = _month(original, groups[0])
+            end = _month(original, groups[1]) if len(groups) > 1 else month
+            if end < month:
+                raise _fail(original, f"起始月份 {month} 晚于结束月份 {end}（不能跨年）")
+            return Phrase(original, "months", month=month, end_month=end)
+        if kind == "year_start":
+            return Phrase(original, "year_start")
+        if kind == "midyear":
+            return Phrase(original, "midyear")
+        if kind == "year_end":
+            return Phrase(original, "year_end", before=bool(groups[0]))
+        if kind == "holiday":
+            holiday = HOLIDAY_ALIASES[groups[0]]
+            return Phrase(original, "holiday", holiday=holiday, before="前" in groups[1])
+    raise _fail(original, "不是可识别的时间表述")
+
+
+# -- resolving -------------------------------------------------------------------------------
+
+#: The defaults of the module docstring's table.
+DEFAULT_CONVENTIONS = Conventions()
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, _pycalendar.monthrange(year, month)[1])
+
+
+def _window(
+    phrase: Phrase, year: int, calendar: WorkCalendar, conventions: Conventions
+) -> tuple[date, date]:
+    month = phrase.month or 1
+    if phrase.kind == "day":
+        assert phrase.day is not None
+        try:
+            day = date(year, month, phrase.day)
+        except ValueError:
+            raise PhraseError(phrase.text, f"{year} 年没有 {month}月{phrase.day}日") from None
+        return day, day
+    if phrase.kind == "month_start":
+        return date(year, month, 1), date(year, month, conventions.month_start_last_day)
+    if phrase.kind == "month_part":
+        start, stop = {"early": (1, 10), "mid": (11, 20), "late": (21, None)}[
+            phrase.part or "early"
+        ]
+        last = date(year, month, stop) if stop else _month_end(year, month)
+        return date(year, month, start), last
+    if phrase.kind == "month_end":
+        return date(year, month, conventions.month_end_first_day), _month_end(year, month)
+    if phrase.kind == "months":
+        return date(year, month, 1), _month_end(year, phrase.end_month or month)
+    if phrase.kind == "year_start":
+        return date(year, 1, 1), _month_end(year, conventions.year_start_months)
+    if phrase.kind == "year_end":
+        return date(year, conventions.year_end_first_month, 1), date(year, 12, 31)
+    if phrase.kind == "midyear":
+        if conventions.midyear is None:
+            raise PhraseError(
+                phrase.text,
+                "「年中」没有权威定义，请管理员在工作方案的日历设置中用 calendar.midyear "
+                "指定其含义，如「6月」或「7月上旬」",
+            )
+        inner = parse_phrase(conventions.midyear)
+        if inner.kind == "midyear":
+            raise PhraseError(conventions.midyear, "calendar.midyear 不能再写成「年中」")
+        return _window(inner, year, calendar, conventions)
+    assert phrase.kind == "holiday"
+    assert phrase.holiday is not None
+    key = phrase.holiday
+    if phrase.before:
+        # 元旦前 is the New Year that closes the programme year.
+        span_year = year + 1 if key == "new_years_day" else year
+        first_off, _ = calendar.holiday_span(span_year, key)
+        day = calendar.previous_working_day(first_off - timedelta(days=1))
+        return day, day
+    _, last_off = calendar.holiday_span(year, key)
+    first = calendar.next_working_day(last_off + timedelta(days=1))
+    if conventions.holiday_after_days is None:
+        return first, _month_end(first.year, first.month)
+    return first, calendar.working_days_after(first, conventions.holiday_after_days)
+
+
+def resolve(
+    phrase: Phrase,
+    year: int,
+    calendar: WorkCalendar,
+    conventions: Conventions = DEFAULT_CONVENTIONS,
+) -> Window:
+    """The window ``phrase`` covers in ``year`` (see the table in the module docstring).
+
+    Raises ``PhraseError`` for a day the year lacks (2月29日 in a common year) or for 年中
+    without ``conventions.midyear``; ``CalendarError`` for a holiday the calendar has no
+    dates for.
+    """
+    first, due = _window(phrase, year, calendar, conventions)
+    if conventions.shift_to_working_day and not calendar.is_working_day(due):
+        return Window(first, calendar.next_working_day(due), shifted_from=due)
+    return Window(first, due)
+
+
+def resolve_text(
+    text: str,
+    year: int,
+    calendar: WorkCalendar,
+    conventions: Conventions = DEFAULT_CONVENTIONS,
+) -> Window:
+    """``resolve(parse_phrase(text), ...)``."""
+    return resolve(parse_phrase(text), year, calendar, conventions)
+
+
+# Every holiday the parser knows has a Chinese name (keeps the two tables in step).
+assert set(HOLIDAY_ALIASES.values()) == set(HOLIDAY_NAMES)
