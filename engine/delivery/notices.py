@@ -1,0 +1,502 @@
+"""Rendering the notices docflow sends: reminders, 催报, inspection and meeting notices.
+
+Templates live in the project's top-level ``notices/`` folder so that administrators can edit
+them. A notice *kind* (``reminder``, ``urge`` ...) is three files::
+
+    notices/{kind}.subject.j2   one line: the e-mail subject, which is also the notice's title
+    notices/{kind}.txt.j2       the plain-text body (no autoescaping)
+    notices/{kind}.html.j2      the HTML body (autoescaped)
+
+Files whose names start with ``_`` are shared pieces (``_base.html.j2``, ``_contacts.txt.j2``
+...) pulled in with ``{% extends %}`` / ``{% include %}``. Templates run in Jinja's sandbox
+with ``StrictUndefined``: a template cannot reach Python internals, and a variable it uses but
+is not given is an error, never a silent blank.
+
+Every problem — a missing file, a syntax error, a missing variable, a blocked attribute —
+comes out as ``TemplateProblem`` with a Chinese message naming the template file and, where
+known, the line.
+
+The context
+-----------
+
+One context shape serves every kind; each kind uses a subset (``required_variables(kind)``
+lists it). ``sample_context()`` returns a complete, realistic one (the 2011 programme).
+
+====================  ==========================================================================
+key                   value
+====================  ==========================================================================
+``programme``         mapping: ``title`` (the source notice's title, without 《》), ``doc_number``
+                      (发文字号, e.g. 粤经信技改〔2011〕333号), ``issuer`` (the issuing body,
+                      which also signs reminders and 催报), ``issued`` (date), ``year`` (int),
+                      ``topic`` (what the programme is about, e.g. 全省产业转型升级突破点工作)
+``date_style``        optional: ``"auto"`` (default), ``"chinese"`` or ``"arabic"``; used by the
+                      ``gongwen_date`` and ``month_day`` filters
+``today``             date: the 成文日期 written in the 落款
+``recipient``         mapping: ``id``, ``short`` (广州市), ``name`` (广州市人民政府): the single
+                      addressee (reminder, urge, progress_summary)
+``addressees``        list of body names: the 主送 line of notices to many bodies (inspection:
+                      the inspected units; meeting: every city and department)
+``step``              mapping: ``label`` (what is to be submitted, e.g. 突破点工作方案),
+                      ``phrase`` (the deadline as the notice writes it, e.g. 5月10日前),
+                      ``due`` (date), ``clause`` (the notice's sentence setting the step,
+                      without the final 。)
+``points``            list of mappings: ``id``, ``title``, ``state_label`` (e.g. 待报送工作方案)
+``working_days_left`` int: working days from today to the deadline (0: due today; < 0: late)
+``stage``             int: escalation stage of a 催报 (1 first, 2 second ...)
+``makeup_due``        date or None: the 补报 deadline (None: "尽快补报")
+``shift``             bool: whether the 补报 deadline shifts for holidays (顺延 / 不顺延)
+``cc``                list of body names for the 抄送 line (may be empty)
+``contacts``          list of mappings: ``name``, ``body``, ``phone``, and optionally ``fax``
+                      and ``email`` (None or absent: not shown)
+``reported``          int: units that reported the step
+``total``             int: units that should report it
+``missing_units``     list of names of units that have not reported
+``group``             mapping: ``name`` (第一检查组), ``lead`` (the lead body), ``members``
+                      (list of member bodies, each sending one 处级干部)
+``dates``             mapping: ``first``, ``last`` (dates of the inspection)
+``meeting``           mapping: ``date`` (date or None: 另行通知), ``place`` (may be 另行通知),
+                      optional ``name`` and ``attendees`` (defaults in the template:
+                      全省推进产业转型升级工作现场会; 各市、省有关部门分管领导及相关同志)
+====================  ==========================================================================
+
+The renderer itself adds ``subject`` (the rendered subject line) when it renders the text and
+HTML bodies, so that the title is written once.
+
+Filters: ``gongwen_date`` (二〇一一年四月二十六日 / 2012年5月18日, per ``date_style``; an explicit
+style wins: ``gongwen_date("arabic")``), ``month_day`` (五月十日 / 5月10日, same rule),
+``cn_number`` (2 -> 二) and ``percent`` (``reported|percent(total)`` -> 90.2%).
+
+The shipped templates follow the conventions of the 2011 notice itself: the 成文日期 in the
+落款 goes through ``date_style`` (Chinese numerals before 2012), while dates inside the body
+are written in Arabic numerals (于5月10日前, 2011年5月17日), as 公文 bodies did then too.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    meta,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine.delivery.gongwen import chinese_number, format_date, format_month_day
+from engine.errors import TemplateProblem
+
+__all__ = [
+    "DEFAULT_DIRECTORY",
+    "KINDS",
+    "NoticeRenderer",
+    "RenderedNotice",
+    "sample_context",
+]
+
+#: The project's ``notices/`` folder (``<project>/notices``).
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "notices"
+
+#: The notice kinds docflow ships.
+KINDS: tuple[str, ...] = ("reminder", "urge", "inspection", "meeting", "progress_summary")
+
+#: Variables the renderer provides itself; never required from the caller.
+RENDERER_VARIABLES = frozenset({"subject"})
+
+_PARTS = ("subject", "txt", "html")
+_KIND_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_UNDEFINED_NAME = re.compile(r"^'(?P<name>[^']+)' is undefined$")
+_MISSING_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' has no attribute '(?P<name>[^']+)'$")
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    """A rendered notice: the subject line and the two bodies."""
+
+    subject: str
+    text: str
+    html: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+
+
+class _FilterProblem(Exception):
+    """A filter given a value it cannot write; the message is Chinese, for the user."""
+
+
+def _require_defined(value: Any) -> None:
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises UndefinedError naming the variable
+
+
+def _date_value(name: str, value: Any) -> date:
+    _require_defined(value)
+    if not isinstance(value, date):
+        raise _FilterProblem(f"过滤器 {name} 需要日期，而所给的值是 {value!r}")
+    return value
+
+
+def _style(ctx: Context, style: str | None) -> Any:
+    chosen = style if style is not None else ctx.get("date_style", "auto")
+    if chosen not in ("auto", "chinese", "arabic"):
+        raise _FilterProblem(
+            f"日期写法 date_style 的值 {chosen!r} 无效，应为 auto、chinese 或 arabic"
+        )
+    return chosen
+
+
+@pass_context
+def _gongwen_date_filter(ctx: Context, value: Any, style: str | None = None) -> str:
+    return format_date(_date_value("gongwen_date", value), _style(ctx, style))
+
+
+@pass_context
+def _month_day_filter(ctx: Context, value: Any, style: str | None = None) -> str:
+    return format_month_day(_date_value("month_day", value), _style(ctx, style))
+
+
+def _cn_number_filter(value: Any) -> str:
+    _require_defined(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
+        raise _FilterProblem(f"过滤器 cn_number 只能写 1 至 99 的整数，而所给的值是 {value!r}")
+    return chinese_number(value)
+
+
+def _percent_filter(part: Any, whole: Any, digits: int = 1) -> str:
+    _require_defined(part)
+    _require_defined(whole)
+    if not whole:
+        return "—"
+    return f"{100 * part / whole:.{digits}f}%"
+
+
+# ---------------------------------------------------------------------------------------------
+# The renderer
+
+
+class NoticeRenderer:
+    """Renders notice kinds from a template folder (the project's ``notices/`` by default)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else DEFAULT_DIRECTORY
+        self.env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(str(self.directory), encoding="utf-8"),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(
+                enabled_extensions=("html.j2", "htm.j2", "html", "htm"),
+                disabled_extensions=("txt.j2", "subject.j2", "txt"),
+                default_for_string=True,
+                default=False,
+            ),
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["gongwen_date"] = _gongwen_date_filter
+        self.env.filters["month_day"] = _month_day_filter
+        self.env.filters["cn_number"] = _cn_number_filter
+        self.env.filters["percent"] = _percent_filter
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def render(self, name: str, context: Mapping[str, Any]) -> RenderedNotice:
+        """Render ``{name}.subject.j2``, ``{name}.txt.j2`` and ``{name}.html.j2``."""
+        files = self._files(name)
+        values = dict(context)
+        subject_file = files[0]
+        subject = self._render_file(subject_file, values).strip()
+        if not subject:
+            raise TemplateProblem(f"通知模板 {self._display(subject_file)} 渲染出的主题为空")
+        if len(subject.splitlines()) > 1:
+            raise TemplateProblem(
+                f"通知模板 {self._display(subject_file)} 渲染出的主题含有换行，主题只能是一行"
+            )
+        values["subject"] = subject
+        text = self._render_file(files[1], values)
+        html = self._render_file(files[2], values)
+        return RenderedNotice(subject=subject, text=text, html=html)
+
+    def required_variables(self, name: str) -> set[str]:
+        """Top-level variables the kind's three templates (and what they pull in) use."""
+        problems: list[str] = []
+        found = self._scan_kind(name, problems)
+        if problems:
+            raise TemplateProblem("\n".join(problems))
+        used: set[str] = set()
+        for variables in found.values():
+            used |= variables
+        return used - RENDERER_VARIABLES
+
+    def check_template(self, name: str, provided: Iterable[str]) -> list[str]:
+        """Problems with a kind's templates, in Chinese; an empty list means none.
+
+        Reports missing files, syntax errors (with file and line) and, per file, the
+        variables it uses that are not among ``provided``.
+        """
+        try:
+            self._check_name(name)
+        except TemplateProblem as exc:
+            return [exc.message]
+        given = set(provided) | RENDERER_VARIABLES
+        problems: list[str] = []
+        found = self._scan_kind(name, problems)
+        for template_name, variables in found.items():
+            unknown = sorted(variables - given)
+            if unknown:
+                problems.append(
+                    f"通知模板 {self._display(template_name)} 使用了未提供的变量："
+                    + "、".join(unknown)
+                )
+        return problems
+
+    def check_all(self, kinds: Iterable[str] = KINDS) -> list[str]:
+        """Check each kind against ``sample_context`` and render it; for ``docflow validate``."""
+        problems: list[str] = []
+        for kind in kinds:
+            sample = sample_context(kind)
+            found = self.check_template(kind, set(sample))
+            problems.extend(found)
+            if not found:
+                try:
+                    self.render(kind, sample)
+                except TemplateProblem as exc:
+                    problems.append(exc.message)
+        return problems
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _check_name(self, name: str) -> None:
+        if not isinstance(name, str) or not _KIND_NAME.fullmatch(name):
+            raise TemplateProblem(
+                f"通知类型名称 {name!r} 无效：只能由小写字母、数字和下划线组成，以字母开头"
+            )
+
+    def _files(self, name: str) -> list[str]:
+        self._check_name(name)
+        return [f"{name}.{part}.j2" for part in _PARTS]
+
+    def _display(self, template_name: str) -> str:
+        return str(self.directory / template_name)
+
+    def _render_file(self, template_name: str, values: Mapping[str, Any]) -> str:
+        template = self._load(template_name)
+        try:
+            return template.render(values)
+        except TemplateProblem:
+            raise
+        except Exception as exc:
+            raise TemplateProblem(self._runtime_message(template_name, exc)) from exc
+
+    def _load(self, template_name: str) -> Template:
+        try:
+            return self.env.get_template(template_name)
+        except TemplateNotFound as exc:
+            raise TemplateProblem(self._not_found_message(template_name, exc)) from exc
+        except TemplateSyntaxError as exc:
+            raise TemplateProblem(self._syntax_message(exc)) from exc
+        except Exception as exc:  # unreadable file, bad encoding ...
+            raise TemplateProblem(
+                f"通知模板 {self._display(template_name)} 无法读取：{exc}"
+            ) from exc
+
+    def _scan_kind(self, name: str, problems: list[str]) -> dict[str, set[str]]:
+        try:
+            files = self._files(name)
+        except TemplateProblem as exc:
+            problems.append(exc.message)
+            return {}
+        seen: set[str] = set()
+        found: dict[str, set[str]] = {}
+        for template_name in files:
+            self._scan(template_name, seen, found, problems, parent=None)
+        return found
+
+    def _scan(
+        self,
+        template_name: str,
+        seen: set[str],
+        found: dict[str, set[str]],
+        problems: list[str],
+        parent: str | None,
+    ) -> None:
+        """Collect the undeclared variables of a template and of those it includes/extends."""
+        if template_name in seen:
+            return
+        seen.add(template_name)
+        loader = self.env.loader
+        assert loader is not None
+        try:
+            source, filename, _ = loader.get_source(self.env, template_name)
+        except TemplateNotFound:
+            where = f"（被 {self._display(parent)} 引用）" if parent else ""
+            problems.append(f"缺少通知模板文件 {self._display(template_name)}{where}")
+            return
+        except Exception as exc:
+            problems.append(f"通知模板 {self._display(template_name)} 无法读取：{exc}")
+            return
+        try:
+            ast = self.env.parse(source, template_name, filename)
+            # Compiling also catches unknown filters and tests.
+            self.env.compile(source, template_name, filename)
+        except TemplateSyntaxError as exc:
+            problems.append(self._syntax_message(exc))
+            return
+        found[template_name] = set(meta.find_undeclared_variables(ast))
+        for referenced in meta.find_referenced_templates(ast):
+            if referenced is not None:
+                self._scan(referenced, seen, found, problems, parent=template_name)
+
+    def _not_found_message(self, template_name: str, exc: TemplateNotFound) -> str:
+        missing = exc.name if isinstance(exc.name, str) else template_name
+        if missing == template_name:
+            return f"缺少通知模板文件 {self._display(template_name)}"
+        parent = self._display(template_name)
+        return f"缺少通知模板文件 {self._display(missing)}（被 {parent} 引用）"
+
+    def _syntax_message(self, exc: TemplateSyntaxError) -> str:
+        where = self._display(exc.name) if exc.name else (exc.filename or "（未知模板）")
+        return f"通知模板 {where} 第 {exc.lineno} 行语法错误：{exc.message}"
+
+    def _location(self, exc: BaseException, fallback: str) -> str:
+        """``file 第 N 行`` from the (Jinja-rewritten) traceback, innermost template frame."""
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename and frame.filename.endswith(".j2"):
+                return f"{frame.filename} 第 {frame.lineno} 行"
+        return self._display(fallback)
+
+    def _runtime_message(self, template_name: str, exc: Exception) -> str:
+        if isinstance(exc, TemplateNotFound):
+            return self._not_found_message(template_name, exc)
+        if isinstance(exc, TemplateSyntaxError):  # an included template with an error
+            return self._syntax_message(exc)
+        where = self._location(exc, template_name)
+        if isinstance(exc, _FilterProblem):
+            return f"通知模板 {where}：{exc}"
+        if isinstance(exc, SecurityError):
+            return f"通知模板 {where}：试图访问不安全的内容，已被沙箱阻止（{exc}）"
+        if isinstance(exc, UndefinedError):
+            text = exc.message or str(exc)
+            undefined = _UNDEFINED_NAME.match(text)
+            if undefined:
+                return f"通知模板 {where}：使用了未提供的变量 {undefined['name']}"
+            attribute = _MISSING_ATTRIBUTE.match(text)
+            if attribute:
+                return f"通知模板 {where}：所给数据缺少字段 {attribute['name']}"
+            return f"通知模板 {where}：使用了未提供的数据（{text}）"
+        return f"通知模板 {where}渲染出错：{type(exc).__name__}: {exc}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample data
+
+
+def sample_context(kind: str | None = None) -> dict[str, Any]:
+    """A complete, realistic context from the 2011 Guangdong programme.
+
+    The programme, deadline, contacts and bodies come from 粤经信技改〔2011〕333号; the points
+    and reporting figures are illustrative (the real list of points is not public) and say so.
+    With ``kind``, ``recipient`` and ``addressees`` are those that kind is sent to.
+    """
+    context: dict[str, Any] = {
+        "programme": {
+            "id": "gd-2011",
+            "title": "关于印发全省产业转型升级突破点工作方案的通知",
+            "doc_number": "粤经信技改〔2011〕333号",
+            "issuer": "广东省经济和信息化委员会",
+            "issued": date(2011, 4, 26),
+            "year": 2011,
+            "topic": "全省产业转型升级突破点工作",
+        },
+        "date_style": "auto",
+        "today": date(2011, 5, 4),
+        "recipient": {"id": "guangzhou", "short": "广州市", "name": "广州市人民政府"},
+        "addressees": ["广州市人民政府", "佛山市人民政府", "肇庆市人民政府"],
+        "step": {
+            "label": "突破点工作方案",
+            "phrase": "5月10日前",
+            "due": date(2011, 5, 10),
+            "clause": (
+                "各市、省直各有关部门按全省工作方案要求对选定的每个突破点制定工作方案，"
+                "于5月10日前报省经济和信息化委、科技厅"
+            ),
+        },
+        "points": [
+            {
+                "id": "gz-1",
+                "title": "汽车产业自主品牌与关键零部件突破点（示例）",
+                "state_label": "待报送工作方案",
+            },
+            {
+                "id": "gz-2",
+                "title": "两化融合促进传统制造业提升突破点（示例）",
+                "state_label": "工作方案已退回修改",
+            },
+        ],
+        "working_days_left": 4,
+        "stage": 2,
+        "makeup_due": date(2011, 5, 17),
+        "shift": False,
+        "cc": ["广东省科学技术厅", "省产业转型升级工作小组组长"],
+        "contacts": [
+            {
+                "name": "蓝艾青",
+                "body": "省经信委",
+                "phone": "83135836",
+                "fax": "83133364",
+                "email": None,
+            },
+            {"name": "郭秀强", "body": "省科技厅", "phone": "83163874", "fax": None, "email": None},
+        ],
+        "reported": 37,
+        "total": 41,
+        "missing_units": ["汕尾市人民政府", "云浮市人民政府", "省旅游局", "省食品药品监管局"],
+        "group": {
+            "name": "第一检查组",
+            "lead": "广东省经济和信息化委员会",
+            "members": ["省科技厅", "省财政厅", "省人力资源和社会保障厅", "省国土资源厅"],
+        },
+        "dates": {"first": date(2011, 10, 24), "last": date(2011, 10, 28)},
+        "meeting": {
+            "name": "全省推进产业转型升级工作现场会",
+            "date": date(2011, 12, 20),
+            "place": "另行通知",
+            "attendees": "各市、省有关部门分管领导及相关同志",
+        },
+    }
+    if kind == "urge":
+        context["today"] = date(2011, 5, 12)
+        context["working_days_left"] = -2
+    elif kind == "inspection":
+        context["today"] = date(2011, 10, 12)
+    elif kind == "meeting":
+        context["today"] = date(2011, 11, 28)
+        context["addressees"] = ["各地级以上市人民政府", "顺德区人民政府", "各省直有关部门"]
+    elif kind == "progress_summary":
+        context["today"] = date(2011, 9, 21)
+        context["recipient"] = {
+            "id": "eic",
+            "short": "省经信委",
+            "name": "广东省经济和信息化委员会",
+        }
+        context["step"] = {
+            "label": "突破点工作推进情况",
+            "phrase": "9月中旬",
+            "due": date(2011, 9, 20),
+            "clause": "各市、各部门9月中旬向省经济和信息化委、科技厅报送工作推进情况",
+        }
+    return context

@@ -1,0 +1,457 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.delivery.notices import (
+    DEFAULT_DIRECTORY,
+    KINDS,
+    NoticeRenderer,
+    RenderedNotice,
+    sample_context,
+)
+from engine.errors import TemplateProblem
+
+PROGRAMME_TITLE = "关于印发全省产业转型升级突破点工作方案的通知"
+DOC_NUMBER = "粤经信技改〔2011〕333号"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> NoticeRenderer:
+    return NoticeRenderer()
+
+
+def make_templates(directory: Path, name: str = "probe", **parts: str) -> NoticeRenderer:
+    """Write a kind's three templates (subject, txt, html) into ``directory``."""
+    defaults = {"subject": "主题\n", "txt": "正文\n", "html": "<p>正文</p>\n"}
+    defaults.update(parts)
+    for part, source in defaults.items():
+        (directory / f"{name}.{part}.j2").write_text(source, encoding="utf-8")
+    return NoticeRenderer(directory)
+
+
+def render(renderer: NoticeRenderer, kind: str, **changes: Any) -> RenderedNotice:
+    context = sample_context(kind)
+    context.update(changes)
+    return renderer.render(kind, context)
+
+
+# --- every kind ------------------------------------------------------------------------------
+
+
+def test_templates_are_found_in_the_project_notices_folder() -> None:
+    assert DEFAULT_DIRECTORY.name == "notices"
+    assert (DEFAULT_DIRECTORY / "reminder.txt.j2").is_file()
+
+
+def test_renderer_uses_jinja_sandbox(renderer: NoticeRenderer) -> None:
+    assert isinstance(renderer.env, SandboxedEnvironment)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_renders_subject_text_and_html(renderer: NoticeRenderer, kind: str) -> None:
+    notice = renderer.render(kind, sample_context(kind))
+    assert notice.subject
+    assert "\n" not in notice.subject
+    assert notice.subject in notice.text
+    assert notice.html.lstrip().startswith("<!DOCTYPE html>")
+    assert notice.subject in notice.html
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_cites_the_source_notice(renderer: NoticeRenderer, kind: str) -> None:
+    notice = renderer.render(kind, sample_context(kind))
+    cited = f"《{PROGRAMME_TITLE}》（{DOC_NUMBER}）"
+    assert cited in notice.text
+    assert cited in notice.html
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_addressee_line_is_flush_left_and_ends_with_full_width_colon(
+    renderer: NoticeRenderer, kind: str
+) -> None:
+    lines = renderer.render(kind, sample_context(kind)).text.splitlines()
+    addressee = lines[2]
+    assert addressee.endswith("：")
+    assert not addressee[0].isspace()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_signature_date_is_in_chinese_numerals_for_2011(
+    renderer: NoticeRenderer, kind: str
+) -> None:
+    context = sample_context(kind)
+    notice = renderer.render(kind, context)
+    assert notice.text.rstrip().splitlines()[-1] != ""
+    assert f"\n{_chinese(context['today'])}\n" in notice.text
+
+
+def _chinese(day: date) -> str:
+    from engine.delivery.gongwen import format_date
+
+    return format_date(day, "chinese")
+
+
+def test_date_style_arabic_changes_the_signature_date(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "reminder", date_style="arabic")
+    assert "\n2011年5月4日\n" in notice.text
+    assert "二〇一一" not in notice.text
+
+
+@pytest.mark.parametrize("kind", ["reminder", "urge", "inspection", "meeting"])
+def test_contact_line_gives_names_and_phones(renderer: NoticeRenderer, kind: str) -> None:
+    notice = renderer.render(kind, sample_context(kind))
+    expected = (
+        "（联系人及联系方式：省经信委 蓝艾青，电话：83135836，传真：83133364；"
+        "省科技厅 郭秀强，电话：83163874）"
+    )
+    assert expected in notice.text
+    assert expected in notice.html
+
+
+# --- reminder --------------------------------------------------------------------------------
+
+
+def test_reminder_lists_the_units_points_and_step(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "reminder")
+    assert notice.subject == "关于按时报送突破点工作方案的提醒"
+    assert "广州市人民政府：" in notice.text
+    for point in sample_context("reminder")["points"]:
+        assert point["title"] in notice.text
+        assert point["state_label"] in notice.text
+
+
+def test_reminder_gives_deadline_as_written_and_as_date_and_days_left(
+    renderer: NoticeRenderer,
+) -> None:
+    notice = render(renderer, "reminder")
+    assert "报送期限为5月10日前（即2011年5月10日）" in notice.text
+    assert "还有4个工作日" in notice.text
+
+
+def test_reminder_on_the_due_day_says_so(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "reminder", working_days_left=0)
+    assert "今日即为报送期限" in notice.text
+
+
+# --- urge ------------------------------------------------------------------------------------
+
+
+def test_urge_gives_makeup_deadline_and_says_it_does_not_shift(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge")
+    assert "于2011年5月17日前补报" in notice.text
+    assert "遇节假日不顺延" in notice.text
+
+
+def test_urge_says_when_the_deadline_shifts(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge", shift=True)
+    assert "遇节假日顺延" in notice.text
+    assert "不顺延" not in notice.text
+
+
+def test_urge_names_the_original_deadline_and_missing_points(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge")
+    assert "原定报送期限（5月10日前，即2011年5月10日）已过" in notice.text
+    assert "汽车产业自主品牌与关键零部件突破点（示例）" in notice.text
+
+
+def test_urge_second_stage_is_marked_in_subject_and_body(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge", stage=2)
+    assert notice.subject == "关于催报突破点工作方案的通知（第二次催报）"
+    assert "此为第二次催报" in notice.text
+
+
+def test_first_urge_has_no_stage_mark(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge", stage=1)
+    assert notice.subject == "关于催报突破点工作方案的通知"
+    assert "次催报" not in notice.text
+
+
+def test_urge_lists_cc_bodies_in_a_chaosong_line(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge", cc=["广东省科学技术厅", "广东省财政厅"])
+    assert "抄送：广东省科学技术厅，广东省财政厅。" in notice.text
+    assert "抄送：广东省科学技术厅，广东省财政厅。" in notice.html
+
+
+def test_urge_without_cc_has_no_chaosong_line(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge", cc=[])
+    assert "抄送" not in notice.text
+    assert "抄送" not in notice.html
+
+
+def test_urge_without_makeup_date_asks_for_it_soon(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "urge", makeup_due=None)
+    assert "尽快补报" in notice.text
+
+
+# --- inspection, meeting, progress summary ---------------------------------------------------
+
+
+def test_inspection_is_issued_by_the_provincial_government_office(
+    renderer: NoticeRenderer,
+) -> None:
+    notice = render(renderer, "inspection")
+    assert "\n广东省人民政府办公厅\n" in notice.text
+    assert "广州市人民政府，佛山市人民政府，肇庆市人民政府：" in notice.text
+    assert "第一检查组，由广东省经济和信息化委员会领导担任组长" in notice.text
+    assert "省科技厅、省财政厅、省人力资源和社会保障厅、省国土资源厅" in notice.text
+    assert "2011年10月24日至10月28日" in notice.text
+
+
+def test_meeting_place_can_be_announced_later(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "meeting")
+    assert "二、会议地点\n　　另行通知。" in notice.text
+    assert "各市、省有关部门分管领导" in notice.text
+    assert notice.subject == "关于召开全省推进产业转型升级工作现场会的通知"
+
+
+def test_meeting_without_date_says_time_follows(renderer: NoticeRenderer) -> None:
+    context = sample_context("meeting")
+    context["meeting"] = {"date": None, "place": "广州市"}
+    notice = renderer.render("meeting", context)
+    assert "一、会议时间\n　　另行通知。" in notice.text
+    assert "全省推进产业转型升级工作现场会" in notice.text
+
+
+def test_progress_summary_gives_rate_and_missing_units(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "progress_summary")
+    assert "应报单位41个，已报37个，上报率90.2%" in notice.text
+    assert "未报4个" in notice.text
+    for unit in ["汕尾市人民政府", "云浮市人民政府", "省旅游局", "省食品药品监管局"]:
+        assert unit in notice.text
+        assert unit in notice.html
+
+
+def test_progress_summary_when_everyone_reported(renderer: NoticeRenderer) -> None:
+    notice = render(renderer, "progress_summary", reported=41, missing_units=[])
+    assert "上报率100.0%，各单位均已报送。" in notice.text
+
+
+def test_progress_summary_with_no_units_does_not_divide_by_zero(
+    renderer: NoticeRenderer,
+) -> None:
+    notice = render(renderer, "progress_summary", reported=0, total=0, missing_units=[])
+    assert "上报率—" in notice.text
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+
+def test_html_escapes_markup_in_a_unit_name(renderer: NoticeRenderer) -> None:
+    unit = {"id": "x", "short": "某市", "name": "<script>alert(1)</script>某市人民政府"}
+    notice = render(renderer, "reminder", recipient=unit)
+    assert "<script>" not in notice.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;某市人民政府" in notice.html
+
+
+def test_plain_text_keeps_a_unit_name_as_given(renderer: NoticeRenderer) -> None:
+    unit = {"id": "x", "short": "某市", "name": "<script>某市人民政府"}
+    notice = render(renderer, "reminder", recipient=unit)
+    assert "<script>某市人民政府：" in notice.text
+
+
+def test_html_escapes_markup_in_the_subject_title(renderer: NoticeRenderer) -> None:
+    step = dict(sample_context("reminder")["step"], label="<b>方案</b>")
+    notice = render(renderer, "reminder", step=step)
+    assert "<b>" in notice.subject
+    assert "<b>" not in notice.html
+    assert "&lt;b&gt;方案&lt;/b&gt;" in notice.html
+
+
+# --- problems --------------------------------------------------------------------------------
+
+
+def test_missing_variable_is_a_template_problem_naming_it(renderer: NoticeRenderer) -> None:
+    context = sample_context("reminder")
+    del context["points"]
+    with pytest.raises(TemplateProblem) as caught:
+        renderer.render("reminder", context)
+    message = caught.value.message
+    assert "points" in message
+    assert "reminder.txt.j2" in message
+    assert "行" in message
+
+
+def test_missing_field_of_a_mapping_is_named(renderer: NoticeRenderer) -> None:
+    context = sample_context("reminder")
+    context["contacts"] = [{"name": "蓝艾青", "body": "省经信委"}]
+    with pytest.raises(TemplateProblem, match="phone"):
+        renderer.render("reminder", context)
+
+
+def test_error_messages_carry_no_traceback(renderer: NoticeRenderer) -> None:
+    context = sample_context("reminder")
+    del context["recipient"]
+    with pytest.raises(TemplateProblem) as caught:
+        renderer.render("reminder", context)
+    assert "Traceback" not in caught.value.message
+    assert "recipient" in caught.value.message
+
+
+def test_unknown_kind_names_the_missing_file(renderer: NoticeRenderer) -> None:
+    with pytest.raises(TemplateProblem, match=r"nonexistent\.subject\.j2"):
+        renderer.render("nonexistent", sample_context())
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "Reminder", "", "a/b"])
+def test_kind_names_that_are_not_plain_words_are_refused(
+    renderer: NoticeRenderer, name: str
+) -> None:
+    with pytest.raises(TemplateProblem, match="通知类型名称"):
+        renderer.render(name, sample_context())
+
+
+def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="第一行\n{% if x %}\n没有结束\n")
+    with pytest.raises(TemplateProblem) as caught:
+        probe.render("probe", {"x": True})
+    assert "probe.txt.j2" in caught.value.message
+    assert "语法错误" in caught.value.message
+
+
+def test_sandbox_blocks_access_to_python_internals(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ ''.__class__.__mro__ }}\n")
+    with pytest.raises(TemplateProblem) as caught:
+        probe.render("probe", {})
+    assert "沙箱" in caught.value.message
+    assert "probe.txt.j2" in caught.value.message
+
+
+def test_sandbox_blocks_changing_the_callers_data(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ points.append('x') }}\n")
+    points: list[str] = []
+    with pytest.raises(TemplateProblem):
+        probe.render("probe", {"points": points})
+    assert points == []
+
+
+def test_subject_that_renders_to_two_lines_is_refused(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, subject="{{ title }}\n")
+    with pytest.raises(TemplateProblem, match="换行"):
+        probe.render("probe", {"title": "第一行\n第二行"})
+
+
+def test_subject_is_stripped_of_surrounding_whitespace(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, subject="  关于催报的通知  \n")
+    assert probe.render("probe", {}).subject == "关于催报的通知"
+
+
+def test_txt_templates_are_not_autoescaped_but_html_ones_are(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ v }}\n", html="{{ v }}\n")
+    notice = probe.render("probe", {"v": "A&B"})
+    assert notice.text == "A&B\n"
+    assert notice.html == "A&amp;B\n"
+
+
+def test_trailing_newline_is_kept(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="正文\n")
+    assert probe.render("probe", {}).text.endswith("\n")
+
+
+# --- required_variables / check_template -----------------------------------------------------
+
+
+def test_required_variables_of_the_reminder(renderer: NoticeRenderer) -> None:
+    assert renderer.required_variables("reminder") == {
+        "programme",
+        "today",
+        "recipient",
+        "step",
+        "points",
+        "working_days_left",
+        "contacts",
+    }
+
+
+def test_required_variables_follow_includes(tmp_path: Path) -> None:
+    (tmp_path / "_part.txt.j2").write_text("{{ from_include }}\n", encoding="utf-8")
+    probe = make_templates(tmp_path, txt='{{ own }}\n{% include "_part.txt.j2" %}\n')
+    assert probe.required_variables("probe") == {"own", "from_include"}
+
+
+def test_required_variables_do_not_include_the_renderer_provided_subject(
+    renderer: NoticeRenderer,
+) -> None:
+    assert "subject" not in renderer.required_variables("urge")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sample_context_provides_everything_each_kind_needs(
+    renderer: NoticeRenderer, kind: str
+) -> None:
+    assert renderer.required_variables(kind) <= set(sample_context(kind))
+
+
+def test_check_template_reports_unknown_variables(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ recipient.name }}{{ unheard_of }}\n")
+    problems = probe.check_template("probe", {"recipient"})
+    assert len(problems) == 1
+    assert "unheard_of" in problems[0]
+    assert "probe.txt.j2" in problems[0]
+
+
+def test_check_template_reports_a_missing_file(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path)
+    (tmp_path / "probe.html.j2").unlink()
+    problems = probe.check_template("probe", set())
+    assert problems == [f"缺少通知模板文件 {tmp_path / 'probe.html.j2'}"]
+
+
+def test_check_template_reports_a_syntax_error_with_its_line(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, html="<p>\n{{ broken( }}\n</p>\n")
+    problems = probe.check_template("probe", set())
+    assert len(problems) == 1
+    assert "probe.html.j2 第 2 行语法错误" in problems[0]
+
+
+def test_check_template_reports_an_unknown_filter(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ today|no_such_filter }}\n")
+    problems = probe.check_template("probe", {"today"})
+    assert len(problems) == 1
+    assert "no_such_filter" in problems[0]
+
+
+def test_check_template_is_clean_when_everything_is_provided(renderer: NoticeRenderer) -> None:
+    assert renderer.check_template("urge", set(sample_context("urge"))) == []
+
+
+def test_shipped_templates_pass_the_full_check(renderer: NoticeRenderer) -> None:
+    assert renderer.check_all() == []
+
+
+# --- sample context --------------------------------------------------------------------------
+
+
+def test_sample_context_is_the_2011_programme() -> None:
+    context = sample_context()
+    assert context["programme"]["doc_number"] == DOC_NUMBER
+    assert context["programme"]["issued"] == date(2011, 4, 26)
+    assert context["step"]["due"] == date(2011, 5, 10)
+
+
+def test_sample_points_say_they_are_illustrative() -> None:
+    for point in sample_context()["points"]:
+        assert "示例" in point["title"]
+
+
+def test_sample_context_is_a_fresh_copy_each_time() -> None:
+    first = sample_context()
+    first["points"].clear()
+    assert sample_context()["points"]
+
+
+def test_a_bad_date_style_is_a_template_problem_in_chinese(renderer: NoticeRenderer) -> None:
+    with pytest.raises(TemplateProblem, match="date_style"):
+        render(renderer, "reminder", date_style="roman")
+
+
+def test_a_filter_given_a_non_date_names_the_file(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ due|gongwen_date }}\n")
+    with pytest.raises(
+        TemplateProblem, match=r"probe\.txt\.j2 第 1 行：过滤器 gongwen_date 需要日期"
+    ):
+        probe.render("probe", {"due": "5月10日"})
