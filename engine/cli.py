@@ -146,14 +146,18 @@ def _clock() -> Any:
 class _Session:
     """A loaded programme, its store and the clock, for one command."""
 
-    def __init__(self, programme: str, db: str, documents: str | None) -> None:
+    def __init__(
+        self, programme: str, db: str, documents: str | None, *, create: bool = True
+    ) -> None:
         from engine.definition.loader import load_definition
         from engine.runtime.service import Runtime
         from engine.runtime.store import open_store
 
         self.definition = load_definition(programme)
-        self.store = open_store(db, documents)
+        self.store = open_store(db, documents, create=create)
         self.runtime = Runtime(self.definition, self.store, _clock())
+        if not create:
+            self.runtime.require_registered()
 
     def __enter__(self) -> _Session:
         return self
@@ -348,7 +352,7 @@ def status(
     """每个突破点的状态、下一步、期限和红黄蓝绿灯，以及各事项的上报率。"""
     from engine.views.status import build_status, render_status
 
-    with _Session(programme, db, documents) as session:
+    with _Session(programme, db, documents, create=False) as session:
         moment = _parse_time(now, "--now") or session.runtime.clock.now()
         report = build_status(session.runtime, moment, unit)
     if as_json:
@@ -417,6 +421,163 @@ def verify(db: str, documents: str | None, as_json: bool) -> None:
             f"留痕校验通过：{report.events_checked} 条留痕、{report.documents_checked} 份文件均与哈希相符。"
         )
     report.raise_if_broken()
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def _mail_options(func: Any) -> Any:
+    options = [
+        click.option(
+            "--outbox",
+            type=click.Path(file_okay=False),
+            default="outbox",
+            show_default=True,
+            envvar="DOCFLOW_OUTBOX",
+            help="发件箱目录：每封邮件存为一个 .eml 文件（未配置 SMTP 时即为投递）。",
+        ),
+        click.option(
+            "--smtp-host", envvar="DOCFLOW_SMTP_HOST", help="SMTP 服务器（不给则只写入发件箱）。"
+        ),
+        click.option("--smtp-port", type=int, envvar="DOCFLOW_SMTP_PORT", help="SMTP 端口。"),
+        click.option(
+            "--smtp-security",
+            type=click.Choice(["none", "starttls", "ssl"]),
+            default="none",
+            envvar="DOCFLOW_SMTP_SECURITY",
+            show_default=True,
+            help="SMTP 加密方式。",
+        ),
+        click.option(
+            "--smtp-user",
+            envvar="DOCFLOW_SMTP_USER",
+            help="SMTP 用户名；密码只从环境变量 DOCFLOW_SMTP_PASSWORD 读取。",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _smtp(host: str | None, port: int | None, security: str, user: str | None) -> Any:
+    return {"host": host, "port": port, "security": security, "user": user} if host else None
+
+
+@cli.command()
+@click.argument("programme", type=click.Path())
+@click.option("--now", "now", help="按这个时间计算应发的提醒（ISO 8601，默认为当前时间）。")
+@click.option("--dry-run", is_flag=True, help="只列出将要发出的提醒，不发送、不记录。")
+@_db_option
+@_documents_option
+@_mail_options
+@_json_option
+def remind(
+    programme: str,
+    now: str | None,
+    dry_run: bool,
+    db: str,
+    documents: str | None,
+    outbox: str,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str,
+    smtp_user: str | None,
+    as_json: bool,
+) -> None:
+    """发出到时应发的临近提醒和催报（与 serve 使用同一套逻辑）。"""
+    from engine.delivery.dispatch import ReminderRunner
+    from engine.views.reminders import outgoing_dict, render_run
+
+    with _Session(programme, db, documents, create=False) as session:
+        session.runtime.check_pinned()
+        clock = session.runtime.clock
+        moment = _parse_time(now, "--now") or clock.now()
+        from engine.delivery.jobs import make_queue
+
+        queue = None
+        if not dry_run:
+            queue = make_queue(outbox, _smtp(smtp_host, smtp_port, smtp_security, smtp_user), clock)
+        runner = ReminderRunner(session.definition, session.store, clock, queue)
+        result = runner.run(moment, dry_run=dry_run)
+    if as_json:
+        _emit_json(
+            {
+                "now": moment.isoformat(),
+                "dry_run": dry_run,
+                "messages": [outgoing_dict(o) for o in result.sent],
+                "skipped": [{"rule": r, "occurrence": o, "why": w} for r, o, w in result.skipped],
+                "problems": result.problems,
+            }
+        )
+    else:
+        click.echo(render_run(result, moment, dry_run))
+    for problem in result.problems:
+        click.echo(problem, err=True)
+
+
+@cli.command()
+@click.argument("programme", type=click.Path())
+@_db_option
+@_documents_option
+@_mail_options
+@click.option(
+    "--sweep-seconds",
+    type=float,
+    default=3600.0,
+    show_default=True,
+    help="每隔多少秒巡检一次（补发延期后的提醒、重试未发出的邮件）。",
+)
+@click.option("--speed", type=float, help="演练用：时钟加速倍数（如 86400 即一秒一天）。")
+@click.option("--virtual-start", help="演练用：加速时钟的起点（ISO 8601，方案年度内的时间）。")
+@click.option("--real-start", help="演练用：加速时钟对应的真实起点（默认为现在；重启时须沿用）。")
+def serve(
+    programme: str,
+    db: str,
+    documents: str | None,
+    outbox: str,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str,
+    smtp_user: str | None,
+    sweep_seconds: float,
+    speed: float | None,
+    virtual_start: str | None,
+    real_start: str | None,
+) -> None:
+    """常驻运行：按时发出临近提醒和催报（APScheduler，任务存于同一数据库）。"""
+    import logging
+    from pathlib import Path
+
+    from engine.delivery.scheduler import ServeConfig
+    from engine.delivery.scheduler import serve as run_service
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    clock_spec = None
+    if speed is not None or virtual_start is not None:
+        if speed is None or virtual_start is None:
+            raise click.UsageError("--speed 与 --virtual-start 须同时给出")
+        from datetime import datetime
+
+        from engine.clock import SHANGHAI
+
+        real = _parse_time(real_start, "--real-start") or datetime.now(SHANGHAI)
+        clock_spec = {
+            "real_epoch": real.isoformat(),
+            "virtual_epoch": _parse_time(virtual_start, "--virtual-start").isoformat(),
+            "speed": speed,
+        }
+    config = ServeConfig(
+        programme=str(Path(programme).absolute()),
+        db=db if "://" in db else str(Path(db).absolute()),
+        documents=str(Path(documents).absolute()) if documents else None,
+        outbox=str(Path(outbox).absolute()),
+        smtp=_smtp(smtp_host, smtp_port, smtp_security, smtp_user),
+        clock=clock_spec,
+        sweep_seconds=sweep_seconds,
+    )
+    run_service(config)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -72,6 +72,15 @@ class Runtime:
         elif row.definition_hash != self.definition.sha256:
             raise DefinitionChanged(self.pid, row.definition_hash, self.definition.sha256)
 
+    def require_registered(self) -> None:
+        """Refuse to report on a programme the store has never seen."""
+        with self.store.transaction(readonly=True) as tx:
+            if tx.get_programme(self.pid) is None:
+                raise Refused(
+                    f"存储库 {self.store.location} 中没有工作方案 {self.pid}："
+                    f"请先用 docflow enrol 登记突破点，或用 --db 指定正确的存储库"
+                )
+
     def check_pinned(self) -> None:
         """Raise ``DefinitionChanged`` if the store runs another version of the definition."""
         with self.store.transaction(readonly=True) as tx:
@@ -189,6 +198,11 @@ class Runtime:
         self._require_unit(unit)
         effective = self._effective(at)
         if task in self.index.tasks:
+            if points:
+                raise Refused(
+                    f"「{self.index.tasks[task].label}」是全省层面事项，不针对单个突破点，"
+                    f"不能用 --point 指明突破点"
+                )
             document = self._store_file(file)
             return self._submit_task(unit, self.index.tasks[task], document, effective)
         transitions = [t for t in self.index.point_tasks.get(task, []) if t.takes == "document"]
@@ -364,7 +378,7 @@ class Runtime:
                     continue
                 rate = view.step_rate(t.trigger, points)
                 due = view.due_of(t.trigger)
-                if rate.missing and due is not None and moment.date() <= due:
+                if rate.missing and due is not None and view.local_date(moment) <= due:
                     raise Refused(
                         f"「{task.label}」须等各单位完成「{t.label}」：尚有 {len(rate.missing)} 个单位"
                         f"未报送（{'、'.join(self.index.body_label(u) for u in rate.missing)}），"
@@ -475,11 +489,10 @@ class Runtime:
             raise Refused(f"突破点 {point.point_id} 当前没有有期限的事项，无需申请延期")
         from engine.runtime.progress import ProgressView
 
-        due = ProgressView(self.definition).due_of(
-            step.trigger, overrides.get((point.point_id, step.trigger))
-        )
+        view = ProgressView(self.definition)
+        due = view.due_of(step.trigger, overrides.get((point.point_id, step.trigger)))
         moment = effective or self.clock.now()
-        if due is not None and moment.date() > due:
+        if due is not None and view.local_date(moment) > due:
             raise Refused(
                 f"延期申请须在到期前提出：突破点 {point.point_id} 的「{step.label}」已于 {due} 到期"
             )
@@ -610,5 +623,9 @@ class Runtime:
                 return f"事项 {task} 由报送文件办理，请用 docflow submit"
             shown = "、".join(f"--{o}" for o in outcomes)
             return f"事项 {task} 没有「{_OUTCOME_LABELS.get(outcome or '', outcome)}」的决定，可用：{shown}"
+        if task in self.index.tasks and takes == "decision":
+            known = self.index.tasks[task]
+            how = "docflow enrol 登记突破点" if known.level == "unit" else "docflow submit 报送文件"
+            return f"事项 {task}（{known.label}）不作决定，请用 {how}"
         names = sorted(set(self.index.point_tasks) | set(self.index.tasks))
         return f"未定义的事项 {task}。可用的事项：{'、'.join(names)}"

@@ -1,0 +1,348 @@
+"""Sending the reminders that are due: the one code path of serve, remind and simulate.
+
+``ReminderRunner.run(now)`` finds every occurrence whose send time has come and that has not
+been processed yet, and processes it:
+
+- per step and due day only the latest such occurrence is sent - after downtime a unit
+  gets the newest reminder once, not a backlog - and the older ones are logged as skipped;
+- an occurrence whose step is closed (nobody waits any more) is logged as skipped;
+- each recipient's message is logged in the sent-log and written to the mail queue in one
+  store transaction; the sent-log's unique key (programme, rule, recipient, occurrence)
+  makes a second run - a job that fires twice, a restart - send nothing again;
+- when every recipient is done, a marker row (recipient ``*``) says the occurrence is
+  processed.
+With ``dry_run`` nothing is written: the result lists what would go out.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from engine.clock import Clock
+from engine.definition.loader import Definition
+from engine.delivery.mail import Address, MailQueue, build_message
+from engine.delivery.notices import NoticeRenderer
+from engine.delivery.reminders import (
+    Occurrence,
+    PointInfo,
+    Reminder,
+    occurrences,
+    reminders_for,
+    rules,
+)
+from engine.errors import MailError
+from engine.runtime.progress import ProgressView
+from engine.runtime.store import Store, Transaction
+
+__all__ = ["Outgoing", "ReminderRunner", "RunResult", "working_days_between"]
+
+log = logging.getLogger(__name__)
+
+ALL = "*"  # the sent-log recipient that marks an occurrence as processed
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message that was (or, in a dry run, would be) sent."""
+
+    rule: str
+    occurrence: str
+    recipient: str
+    recipient_name: str
+    kind: str  # notice template: reminder, urge, progress_summary ...
+    subject: str
+    points: tuple[str, ...]
+    cc: tuple[str, ...]
+    message_id: str
+    send_at: datetime
+
+
+@dataclass
+class RunResult:
+    sent: list[Outgoing] = field(default_factory=list)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # rule, occurrence, why
+    problems: list[str] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        return Counter(o.kind for o in self.sent)
+
+
+def working_days_between(view: ProgressView, today: date, due: date) -> int:
+    """Working days from ``today`` to ``due``: positive ahead, 0 on the day, negative late."""
+    calendar = view.calendar
+    step = 1 if due >= today else -1
+    count = 0
+    day = today
+    while day != due:
+        day += timedelta(days=step)
+        if calendar.is_working_day(day):
+            count += step
+    return count
+
+
+class ReminderRunner:
+    def __init__(
+        self,
+        definition: Definition,
+        store: Store,
+        clock: Clock,
+        queue: MailQueue | None = None,
+        renderer: NoticeRenderer | None = None,
+    ) -> None:
+        self.definition = definition
+        self.index = definition.index
+        self.store = store
+        self.clock = clock
+        self.queue = queue
+        self.renderer = renderer or NoticeRenderer()
+        self.view = ProgressView(definition)
+        self.rules = rules(definition)
+        self.pid = definition.id
+        header = definition.programme.programme
+        self.sender = Address(self.index.body_label(header.issuer), header.sender_email)
+        self.domain = header.sender_email.rpartition("@")[2] or "docflow.invalid"
+
+    # --- what is due -------------------------------------------------------------------
+
+    def schedule(self, tx: Transaction) -> list[Occurrence]:
+        """Every occurrence of every rule, extended due days included, by send time."""
+        extra: dict[str, set[date]] = {}
+        for o in tx.deadline_overrides(self.pid):
+            extra.setdefault(o.step, set()).add(o.due)
+        found = [
+            occ
+            for rule in self.rules
+            for occ in occurrences(rule, self.view, extra.get(rule.step, ()))
+        ]
+        return sorted(found, key=lambda o: (o.send_at, o.rule.id))
+
+    def run(self, now: datetime | None = None, *, dry_run: bool = False) -> RunResult:
+        """Process every occurrence due by ``now`` that has not been processed."""
+        now = now or self.clock.now()
+        result = RunResult()
+        with self.store.transaction(readonly=True) as tx:
+            pending = [
+                o
+                for o in self.schedule(tx)
+                if o.send_at <= now and tx.get_sent(self.pid, o.rule.id, ALL, o.key) is None
+            ]
+        latest: dict[tuple[str, date], Occurrence] = {}
+        for occ in pending:  # sorted by send time: the last one per step and due day wins
+            latest[(occ.rule.step, occ.due)] = occ
+        for occ in pending:
+            if latest[(occ.rule.step, occ.due)] is not occ:
+                result.skipped.append((occ.rule.id, occ.key, "superseded"))
+                if not dry_run:
+                    self._mark(occ, "skipped", now)
+                continue
+            self._process(occ, now, result, dry_run)
+        if not dry_run and self.queue is not None and result.sent:
+            self.queue.flush(now)
+        return result
+
+    def _mark(self, occ: Occurrence, status: str, now: datetime) -> None:
+        with self.store.transaction() as tx:
+            tx.record_sent(self.pid, occ.rule.id, ALL, occ.key, status, None, now)
+
+    # --- one occurrence ----------------------------------------------------------------
+
+    def _gather(self, occ: Occurrence) -> list[Reminder]:
+        rule = occ.rule
+        with self.store.transaction(readonly=True) as tx:
+            overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
+            if rule.step_kind == "transition":
+                transition = self.index.transitions[rule.step]
+                waiting = [
+                    PointInfo(p.point_id, p.unit_id, p.title, p.state)
+                    for state in self.index.sources_of(transition)
+                    for p in tx.points(self.pid, state=state)
+                ]
+                return reminders_for(occ, self.view, waiting, overrides)
+            if rule.step_kind == "unit-task":
+                return reminders_for(
+                    occ, self.view, (), overrides, enrolled=tx.count_points_by_unit(self.pid)
+                )
+            pairs = [(p.unit_id, p.state) for p in tx.points(self.pid)]
+            done = tx.task_done(self.pid, rule.step)
+            return reminders_for(occ, self.view, (), overrides, all_points=pairs, task_done=done)
+
+    def _process(self, occ: Occurrence, now: datetime, result: RunResult, dry_run: bool) -> None:
+        reminders = self._gather(occ)
+        if not reminders:
+            result.skipped.append((occ.rule.id, occ.key, "closed"))
+            if not dry_run:
+                self._mark(occ, "skipped", now)
+            return
+        for reminder in reminders:
+            try:
+                self._send(reminder, now, result, dry_run)
+            except MailError as exc:
+                result.problems.append(f"{reminder.rule.id} → {reminder.recipient}：{exc.message}")
+        if not dry_run:
+            self._mark(occ, "sent", now)
+
+    def _send(self, reminder: Reminder, now: datetime, result: RunResult, dry_run: bool) -> None:
+        occ = reminder.occurrence
+        body = self.index.bodies[reminder.recipient]
+        context = self.context(reminder, now)
+        notice = self.renderer.render(occ.rule.notice, context)
+        message_id = _UNSAFE.sub("_", f"{self.pid}.{occ.rule.id}.{body.id}.{occ.key}")
+        outgoing = Outgoing(
+            rule=occ.rule.id,
+            occurrence=occ.key,
+            recipient=body.id,
+            recipient_name=body.short,
+            kind=occ.rule.notice,
+            subject=notice.subject,
+            points=tuple(p.id for p in reminder.points),
+            cc=tuple(reminder.cc),
+            message_id=f"<{message_id}@{self.domain}>",
+            send_at=now,
+        )
+        if dry_run:
+            result.sent.append(outgoing)
+            return
+        if body.email is None:
+            result.problems.append(
+                f"单位 {body.id}（{body.short}）没有收文邮箱，未能发送 {occ.rule.id}"
+            )
+            with self.store.transaction() as tx:
+                tx.record_sent(self.pid, occ.rule.id, body.id, occ.key, "skipped", None, now)
+            return
+        cc = [
+            Address(self.index.bodies[b].short, self.index.bodies[b].email or "")
+            for b in reminder.cc
+            if self.index.bodies[b].email
+        ]
+        if reminder.leadership and body.leadership_email:
+            cc.append(Address(f"{body.short}分管领导", body.leadership_email))
+        msg = build_message(
+            sender=self.sender,
+            to=[Address(body.name, body.email)],
+            cc=cc,
+            subject=notice.subject,
+            text=notice.text,
+            html=notice.html,
+            date=now,
+            message_id_domain=self.domain,
+            message_id=outgoing.message_id,
+            headers={
+                "X-Docflow-Programme": self.pid,
+                "X-Docflow-Rule": occ.rule.id,
+                "X-Docflow-Occurrence": occ.key,
+            },
+        )
+        with self.store.transaction() as tx:
+            if not tx.record_sent(
+                self.pid, occ.rule.id, body.id, occ.key, "sent", outgoing.message_id, now
+            ):
+                return  # already sent by an earlier run: the sent-log key is taken
+            if self.queue is not None:
+                self.queue.enqueue(msg)
+        result.sent.append(outgoing)
+
+    # --- the notice's context ----------------------------------------------------------
+
+    def base_context(self, today: date) -> dict[str, Any]:
+        header = self.definition.programme.programme
+        cover = next((d for d in header.documents if d.doc_number == header.doc_number), None)
+        topic = header.title.removesuffix("方案")
+        return {
+            "programme": {
+                "id": header.id,
+                "title": cover.title if cover else header.title,
+                "doc_number": header.doc_number,
+                "issuer": self.index.bodies[header.issuer].name
+                if header.issuer in self.index.bodies
+                else header.issuer,
+                "issued": header.issued,
+                "year": header.year,
+                "topic": topic,
+            },
+            "date_style": header.date_style,
+            "today": today,
+            "contacts": [
+                {
+                    "name": c.name,
+                    "body": self.index.body_label(c.body),
+                    "phone": c.phone,
+                    "fax": c.fax,
+                    "email": c.email,
+                }
+                for c in header.contacts
+            ],
+            "addressees": list(header.addressees),
+            "group": {"name": "", "lead": "", "members": []},
+            "dates": {"first": None, "last": None},
+            "meeting": {"date": None, "place": "另行通知"},
+            "cc": [],
+            "points": [],
+            "reported": 0,
+            "total": 0,
+            "missing_units": [],
+            "stage": 0,
+            "makeup_due": None,
+            "shift": header.calendar.shift_to_working_day,
+            "working_days_left": 0,
+        }
+
+    def context(self, reminder: Reminder, now: datetime) -> dict[str, Any]:
+        occ = reminder.occurrence
+        rule = occ.rule
+        today = now.date()
+        context = self.base_context(today)
+        body = self.index.bodies[reminder.recipient]
+        context["recipient"] = {"id": body.id, "short": body.short, "name": body.name}
+        step = next(s for s in self.index.steps() if s.id == rule.step)
+        deadline = step.deadline
+        quote = deadline.governing_source.quote if deadline else None
+        document = (
+            step.transition.document
+            if step.transition
+            else (step.task.document if step.task else None)
+        )
+        context["step"] = {
+            "label": document or step.label,
+            "phrase": deadline.governing_phrase if deadline else "",
+            "due": occ.due,
+            "clause": (quote or step.label).rstrip("。"),
+        }
+        context["points"] = [
+            {
+                "id": p.id,
+                "title": p.title,
+                "state_label": self.index.states[p.state].label
+                if p.state in self.index.states
+                else p.state,
+            }
+            for p in reminder.points
+        ]
+        context["working_days_left"] = working_days_between(self.view, today, occ.due)
+        context["stage"] = rule.stage
+        context["cc"] = [self.index.bodies[b].name for b in reminder.cc]
+        if reminder.leadership:
+            context["cc"].append(f"{body.short}分管领导")
+        if rule.kind == "overdue":
+            calendar = self.view.calendar
+            context["makeup_due"] = calendar.working_days_after(
+                today + timedelta(days=1), rule.policy.makeup_days - 1
+            )
+        if reminder.rate is not None:
+            context["reported"] = len(reminder.rate.reported)
+            context["total"] = reminder.rate.total
+            context["missing_units"] = [self.index.bodies[u].name for u in reminder.rate.missing]
+        return context
+
+    def job_occurrences(self) -> Sequence[Occurrence]:
+        """The occurrences of the step deadlines (what the scheduler registers jobs for)."""
+        return sorted(
+            (occ for rule in self.rules for occ in occurrences(rule, self.view)),
+            key=lambda o: (o.send_at, o.rule.id),
+        )

@@ -1,0 +1,215 @@
+"""Reminder rules and who owes what when one fires. Pure: shared by serve, remind, simulate.
+
+A *rule* is one reminder offset of one step: ``submit-plan/before-5`` (5 working days before
+the due day), ``submit-plan/overdue-2`` (the second 催报). Their number depends on the
+definition only - never on the number of points - so the scheduler has a fixed set of jobs.
+
+An *occurrence* is a rule applied to one due day: normally the step's governing deadline;
+for points granted an extension, their own due day. It is named by the due day (ISO date),
+so a reminder is identified by (programme, rule, recipient, occurrence) - the sent-log key.
+
+When an occurrence fires, ``reminders_for`` works out the recipients: one ``Reminder`` per
+recipient listing its points still waiting for the step (a unit whose points have all moved
+on gets nothing); for a programme-level task, its responsible body with the count of units
+that have reported what the task waits for and the list of those missing.
+
+Send days: ``before-N`` goes out N working days before the due day (0: the last working day
+on or before it); ``overdue-K`` goes out ``K * overdue_every`` working days after the due
+day. Every send day is a working day, at the policy's hour, Beijing time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from engine.clock import SHANGHAI
+from engine.definition.index import ProgrammeIndex
+from engine.definition.loader import Definition
+from engine.definition.schema import INSPECTOR, OWNER, ReminderPolicy
+from engine.runtime.progress import ProgressView, StepRate
+
+__all__ = ["Occurrence", "PointInfo", "Reminder", "Rule", "occurrences", "reminders_for", "rules"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str  # "<step>/before-<n>" or "<step>/overdue-<k>"
+    step: str  # transition trigger or task id
+    step_kind: Literal["transition", "unit-task", "programme-task"]
+    kind: Literal["before", "overdue"]
+    offset: int  # working days before (before) or 催报 stage (overdue)
+    policy: ReminderPolicy
+
+    @property
+    def notice(self) -> str:
+        return self.policy.notice_before if self.kind == "before" else self.policy.notice_overdue
+
+    @property
+    def stage(self) -> int:
+        return self.offset if self.kind == "overdue" else 0
+
+    @property
+    def last_stage(self) -> bool:
+        return self.kind == "overdue" and self.offset == self.policy.overdue_times
+
+    def send_day(self, due: date, view: ProgressView) -> date:
+        calendar = view.calendar
+        if self.kind == "before":
+            return calendar.working_days_before(due, self.offset)
+        after = due + timedelta(days=1)
+        return calendar.working_days_after(after, self.offset * self.policy.overdue_every - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    rule: Rule
+    due: date
+    send_at: datetime
+
+    @property
+    def key(self) -> str:
+        return self.due.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class PointInfo:
+    id: str
+    unit: str
+    title: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    occurrence: Occurrence
+    recipient: str  # body id
+    points: tuple[PointInfo, ...] = ()
+    rate: StepRate | None = None  # programme-level tasks: what they wait for
+    cc: tuple[str, ...] = ()  # body ids copied
+    leadership: bool = False  # copy the recipient's leadership (last 催报)
+
+    @property
+    def rule(self) -> Rule:
+        return self.occurrence.rule
+
+
+def rules(definition: Definition) -> list[Rule]:
+    """Every reminder rule of a programme, in a stable order."""
+    index = definition.index
+    enrolment_task = definition.programme.points.enrolment.task
+    found: list[Rule] = []
+    for step in index.steps():
+        if step.reminders is None or step.deadline is None:
+            continue
+        policy = index.policies.get(step.reminders)
+        if policy is None:
+            continue
+        if step.kind == "transition":
+            kind: Literal["transition", "unit-task", "programme-task"] = "transition"
+        elif step.task is not None and step.task.level == "unit":
+            if step.id != enrolment_task:
+                continue  # a unit task other than enrolment has nothing to remind of
+            kind = "unit-task"
+        else:
+            kind = "programme-task"
+        for n in sorted(set(policy.before), reverse=True):
+            found.append(Rule(f"{step.id}/before-{n}", step.id, kind, "before", n, policy))
+        for k in range(1, policy.overdue_times + 1):
+            found.append(Rule(f"{step.id}/overdue-{k}", step.id, kind, "overdue", k, policy))
+    return found
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
+
+
+def occurrences(
+    rule: Rule, view: ProgressView, extra_dues: Iterable[date] = ()
+) -> list[Occurrence]:
+    """The occurrences of a rule: for the step's deadline and for any extended due days."""
+    base = view.due_of(rule.step)
+    dues = sorted({d for d in [base, *extra_dues] if d is not None})
+    return [Occurrence(rule, due, _at(rule.send_day(due, view), rule.policy.hour)) for due in dues]
+
+
+def _recipient(index: ProgrammeIndex, actor: str, unit: str) -> str | None:
+    if actor == OWNER:
+        return unit
+    if actor == INSPECTOR:
+        return index.inspector_of.get(unit)
+    bodies = index.expand([actor])
+    return bodies[0] if bodies else None
+
+
+def reminders_for(
+    occurrence: Occurrence,
+    view: ProgressView,
+    waiting: Sequence[PointInfo],
+    overrides: Mapping[tuple[str, str], date],
+    *,
+    enrolled: Mapping[str, int] | None = None,
+    all_points: Sequence[tuple[str, str]] = (),
+    task_done: bool = False,
+) -> list[Reminder]:
+    """Who gets this occurrence's reminder, and about which points.
+
+    ``waiting`` are the points whose state the step leaves from (the caller filters by
+    state in the store); ``overrides`` maps (point, step) to an extended due day: such a point
+    belongs to the occurrence of its own due day, not the step's. ``enrolled`` (points per
+    unit) serves the enrolment task; ``all_points`` ((unit, state) of every point) and
+    ``task_done`` serve programme-level tasks.
+    """
+    rule = occurrence.rule
+    index = view.index
+    policy = rule.policy
+    cc: tuple[str, ...] = ()
+    if rule.kind == "overdue" and rule.offset >= policy.copy_from_stage:
+        cc = tuple(index.expand(policy.cc))
+    leadership = rule.last_stage and policy.leadership_at_last
+
+    if rule.step_kind == "transition":
+        transition = index.transitions[rule.step]
+        default_due = view.due_of(rule.step)
+        by_recipient: dict[str, list[PointInfo]] = defaultdict(list)
+        for point in waiting:
+            due = overrides.get((point.id, rule.step), default_due)
+            if due != occurrence.due:
+                continue
+            who = _recipient(index, transition.actor, point.unit)
+            if who is not None:
+                by_recipient[who].append(point)
+        return [
+            Reminder(occurrence, who, tuple(points), None, _without(cc, who), leadership)
+            for who, points in by_recipient.items()
+        ]
+
+    if rule.step_kind == "unit-task":
+        minimum = max(view.definition.programme.points.enrolment.min_per_unit, 1)
+        counts = enrolled or {}
+        return [
+            Reminder(occurrence, unit, (), None, _without(cc, unit), leadership)
+            for unit in index.proposers
+            if counts.get(unit, 0) < minimum
+        ]
+
+    if task_done:
+        return []
+    task = index.tasks[rule.step]
+    responsible = index.expand(task.responsible)
+    if not responsible:
+        return []
+    rate = None
+    for name in task.waits_for:
+        for t in index.point_tasks.get(name, []):
+            if t.trigger in view.done_states:
+                rate = view.step_rate(t.trigger, all_points)
+                break
+    return [Reminder(occurrence, responsible[0], (), rate, _without(cc, responsible[0]), False)]
+
+
+def _without(cc: tuple[str, ...], recipient: str) -> tuple[str, ...]:
+    return tuple(b for b in cc if b != recipient)

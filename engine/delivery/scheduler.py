@@ -1,0 +1,192 @@
+"""``docflow serve``: APScheduler 3.x sending reminders day after day, restart-safe.
+
+Jobs live in APScheduler's SQLAlchemy job store in the same database as the programme. There
+is one job per reminder rule and due day (``docflow:<programme>:<rule>:<due>``), so their
+number follows the definition, never the number of points, plus one sweep job that runs
+the same reminder code every so often (it picks up extended due days and retries queued
+mail). Jobs are registered by text reference (``engine.delivery.jobs:run_reminders``) with
+plain arguments, because the job store pickles them, and with ``replace_existing``.
+
+On start the service:
+1. refuses a definition that changed while points run in it;
+2. sends, once, the reminders that came due while it was down - the newest per step, if the
+   step is still open - and logs the others as skipped (APScheduler's default
+   ``misfire_grace_time`` of 1 s would drop them silently; here nothing depends on it);
+3. brings the job store in line with the definition: stale docflow jobs of this programme
+   are removed, every future occurrence is (re)registered.
+SIGTERM or SIGINT stops it cleanly: the running job finishes, the scheduler shuts down.
+Every job calls ``ReminderRunner.run``, whose sent-log makes a second firing send nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from engine.clock import SHANGHAI, Clock, ScaledClock
+
+__all__ = ["JOB_FUNC", "ServeConfig", "desired_jobs", "serve"]
+
+log = logging.getLogger(__name__)
+
+JOB_FUNC = "engine.delivery.jobs:run_reminders"
+JOB_TABLE = "apscheduler_jobs"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Everything a job needs to rebuild the service, as plain data (it is pickled)."""
+
+    programme: str
+    db: str
+    documents: str | None = None
+    outbox: str = "outbox"
+    smtp: Mapping[str, Any] | None = None  # host, port, security, user
+    clock: Mapping[str, Any] | None = None  # ScaledClock.spec(), or None for the real clock
+    sweep_seconds: float = 3600.0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "programme": self.programme,
+            "db": self.db,
+            "documents": self.documents,
+            "outbox": self.outbox,
+            "smtp": dict(self.smtp) if self.smtp else None,
+            "clock": dict(self.clock) if self.clock else None,
+            "sweep_seconds": self.sweep_seconds,
+        }
+
+
+def make_clock(spec: Mapping[str, Any] | None) -> Clock:
+    from datetime import datetime
+
+    from engine.clock import SystemClock
+
+    if not spec:
+        return SystemClock()
+    return ScaledClock(
+        datetime.fromisoformat(str(spec["real_epoch"])),
+        datetime.fromisoformat(str(spec["virtual_epoch"])),
+        float(spec["speed"]),
+    )
+
+
+def to_real(clock: Clock, moment: Any) -> Any:
+    return clock.to_real(moment) if isinstance(clock, ScaledClock) else moment
+
+
+def job_prefix(programme_id: str) -> str:
+    return f"docflow:{programme_id}:"
+
+
+def desired_jobs(runner: Any, clock: Clock, config: ServeConfig) -> dict[str, Any]:
+    """Job id -> real run time, for every occurrence still ahead of the clock."""
+    now = clock.now()
+    prefix = job_prefix(runner.pid)
+    return {
+        f"{prefix}{occ.rule.id}:{occ.key}": to_real(clock, occ.send_at)
+        for occ in runner.job_occurrences()
+        if occ.send_at > now
+    }
+
+
+def _job_store_url(store: Any) -> Any:
+    return store.url
+
+
+def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT; return the number of scheduled jobs at start."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from engine.delivery.jobs import open_service, run_reminders
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("signal %s: stopping", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with open_service(config.as_dict()) as service:
+            runner, clock = service.runner, service.clock
+            first = run_reminders(config.as_dict(), service=service)
+            log.info("catch-up at start: %s", first)
+            scheduler = BackgroundScheduler(
+                jobstores={
+                    "default": SQLAlchemyJobStore(
+                        url=_job_store_url(service.store),
+                        tablename=JOB_TABLE,
+                        engine_options={"connect_args": {"timeout": 30}},
+                    )
+                },
+                executors={"default": ThreadPoolExecutor(1)},
+                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+                timezone=SHANGHAI,
+            )
+            scheduler.start(paused=True)
+            try:
+                count = _sync_jobs(scheduler, runner, clock, config)
+                scheduler.resume()
+                if ready is not None:
+                    ready.set()
+                print(
+                    f"docflow serve：已登记 {count} 个提醒任务，等待发送（Ctrl+C 或 SIGTERM 停止）",
+                    flush=True,
+                )
+                while not stop.wait(0.5):
+                    pass
+            finally:
+                scheduler.shutdown(wait=True)
+        print("docflow serve：已停止", flush=True)
+        return count
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _sync_jobs(scheduler: Any, runner: Any, clock: Clock, config: ServeConfig) -> int:
+    """Make the job store hold exactly the jobs the definition calls for."""
+    from apscheduler.triggers.date import DateTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    prefix = job_prefix(runner.pid)
+    wanted = desired_jobs(runner, clock, config)
+    sweep_id = f"{prefix}sweep"
+    for job in scheduler.get_jobs():
+        if job.id.startswith(prefix) and job.id not in wanted and job.id != sweep_id:
+            scheduler.remove_job(job.id)
+    kwargs = {"config": config.as_dict()}
+    for job_id, run_at in wanted.items():
+        scheduler.add_job(
+            JOB_FUNC,
+            trigger=DateTrigger(run_date=run_at, timezone=SHANGHAI),
+            id=job_id,
+            name=job_id.removeprefix(prefix),
+            kwargs=kwargs,
+            replace_existing=True,
+        )
+    scheduler.add_job(
+        JOB_FUNC,
+        trigger=IntervalTrigger(seconds=max(config.sweep_seconds, 0.2), timezone=SHANGHAI),
+        id=sweep_id,
+        name="sweep",
+        kwargs=kwargs,
+        replace_existing=True,
+        next_run_time=None if config.sweep_seconds <= 0 else _soon(config.sweep_seconds),
+    )
+    return len(wanted) + 1
+
+
+def _soon(seconds: float) -> Any:
+    from datetime import datetime
+
+    return datetime.now(SHANGHAI) + timedelta(seconds=seconds)

@@ -1,0 +1,49 @@
+"""How a reminder run reads on the terminal and in JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.delivery.dispatch import Outgoing, RunResult
+
+__all__ = ["KIND_LABELS", "outgoing_dict", "render_run"]
+
+KIND_LABELS = {
+    "reminder": "临近提醒",
+    "urge": "催报通知",
+    "progress_summary": "汇总提醒",
+    "inspection": "检查工作通知",
+    "meeting": "现场会通知",
+}
+_WHY = {"superseded": "已有更新的提醒，不再补发", "closed": "该事项已无待报单位"}
+
+
+def outgoing_dict(o: Outgoing) -> dict[str, Any]:
+    return {
+        "rule": o.rule,
+        "occurrence": o.occurrence,
+        "recipient": o.recipient,
+        "recipient_name": o.recipient_name,
+        "kind": o.kind,
+        "subject": o.subject,
+        "points": list(o.points),
+        "cc": list(o.cc),
+        "message_id": o.message_id,
+    }
+
+
+def render_run(result: RunResult, now: datetime, dry_run: bool) -> str:
+    verb = "将发出" if dry_run else "已发出"
+    stamp = now.isoformat(timespec="minutes").replace("T", " ")
+    if not result.sent and not result.skipped:
+        return f"{stamp}：没有到时应发的提醒。"
+    lines = [f"{stamp}：{verb} {len(result.sent)} 封提醒。"]
+    for o in result.sent:
+        label = KIND_LABELS.get(o.kind, o.kind)
+        points = f"（{'、'.join(o.points)}）" if o.points else ""
+        cc = f"，抄送 {'、'.join(o.cc)}" if o.cc else ""
+        lines.append(f"  {label} {o.rule} → {o.recipient_name}{points}{cc}")
+    for rule, occurrence, why in result.skipped:
+        lines.append(f"  跳过 {rule}（期限 {occurrence}）：{_WHY.get(why, why)}")
+    return "\n".join(lines)
