@@ -21,16 +21,19 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline
+from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline, calendar_for
 from engine.definition.index import ProgrammeIndex, Step
+from engine.definition.phrases import Conventions
 from engine.definition.schema import (
     ANY_STATE,
     INSPECTOR,
     OWNER,
+    CalendarSettings,
     Deadline,
     Programme,
     SourceRef,
 )
+from engine.definition.workcal import WorkCalendar
 from engine.definition.yamlio import Marks
 from engine.errors import CalendarError, Diagnostic, PhraseError
 
@@ -46,8 +49,33 @@ class _Checker:
         self.folder = folder
         self.index = ProgrammeIndex(programme)
         self.found: list[Diagnostic] = []
-        self.resolver = DeadlineResolver(programme.programme.calendar, programme.programme.year)
+        # Calendar settings the resolver cannot use are reported here and left out, so that
+        # the remaining checks still run (and the loader never sees a bare CalendarError).
+        self.settings = self.usable_settings(programme.programme.calendar)
+        self.resolver = DeadlineResolver(self.settings, programme.programme.year)
         self.resolved: dict[str, ResolvedDeadline] = {}
+
+    def usable_settings(self, settings: CalendarSettings) -> CalendarSettings:
+        base: PathT = ("programme", "calendar")
+        try:
+            calendar_for(settings)
+        except CalendarError as exc:
+            for i, h in enumerate(settings.holidays):
+                try:
+                    WorkCalendar(holiday_spans={(h.first.year, h.key): (h.first, h.last)})
+                except CalendarError as one:
+                    self.error((*base, "holidays", i), one.message)
+                    break
+            else:
+                self.error((*base, "workdays"), exc.message)
+            settings = settings.model_copy(update={"holidays": (), "workdays": ()})
+        if settings.midyear is not None:
+            try:
+                Conventions(midyear=settings.midyear)
+            except (PhraseError, CalendarError) as exc:
+                self.error((*base, "midyear"), exc.message)
+                settings = settings.model_copy(update={"midyear": None})
+        return settings
 
     def error(self, path: PathT, message: str, *, key: bool = False) -> None:
         self.found.append(self.marks.diagnostic(path, message, key=key))
@@ -93,6 +121,7 @@ class _Checker:
             [(t.id, ("tasks", i, "id")) for i, t in enumerate(p.tasks)],
         )
         task_names = {t.task_id for t in p.points.transitions}
+        task_names |= {t.trigger for t in p.points.transitions}
         for i, task in enumerate(p.tasks):
             if task.id in task_names:
                 self.error(("tasks", i, "id"), f"事项 {task.id} 与突破点事项同名，命令行无法区分")
@@ -223,6 +252,15 @@ class _Checker:
                 self.body_or_group((*base, "actor"), t.actor)
             elif t.actor == INSPECTOR and not p.inspection_groups:
                 self.error((*base, "actor"), "actor 为 inspector，但方案没有定义检查组")
+            elif t.actor == INSPECTOR:
+                for unit in self.index.proposers:
+                    if unit not in self.index.inspector_of:
+                        self.error(
+                            (*base, "actor"),
+                            f"actor 为 inspector，但提出突破点的单位 {unit}"
+                            f"（{self.index.body_label(unit)}）不在任何检查组的检查范围内"
+                            f"（请在 inspection_groups 的 inspects 中列出）",
+                        )
             for j, r in enumerate(t.recipients):
                 self.body_or_group((*base, "recipients", j), r)
             if t.takes == "decision" and t.outcome is None:
@@ -306,6 +344,8 @@ class _Checker:
                     self.error((*base, "waits_for", j), f"事项 {task.id} 不能等待它自己")
             if task.reminders is not None and task.reminders not in self.index.policies:
                 self.error((*base, "reminders"), f"未定义的提醒规则 {task.reminders}")
+            if task.reminders is not None and task.deadline is None:
+                self.error((*base, "reminders"), f"{task.id} 没有时限，无法按提醒规则提醒")
             if task.source_clause is not None:
                 self.document_ref((*base, "source_clause"), task.source_clause)
 
@@ -468,6 +508,7 @@ class _Checker:
 
     def check_quotes(self) -> None:
         texts: dict[str, str | None] = {}
+        unreadable: set[str] = set()  # already reported once, at text_file
         for i, doc in enumerate(self.p.programme.documents):
             if doc.text_file is None:
                 texts[doc.id] = None
@@ -475,14 +516,15 @@ class _Checker:
             path = self.folder / doc.text_file
             try:
                 texts[doc.id] = _squeeze(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
                 texts[doc.id] = None
+                unreadable.add(doc.id)
                 self.error(
                     ("programme", "documents", i, "text_file"),
                     f"无法读取原文文件 {path}：{exc.__class__.__name__}",
                 )
         for where, ref in _source_refs(self.p):
-            if ref.quote is None or ref.document not in texts:
+            if ref.quote is None or ref.document not in texts or ref.document in unreadable:
                 continue
             text = texts[ref.document]
             if text is None:
@@ -494,7 +536,7 @@ class _Checker:
 
     def check_calendar(self) -> None:
         year = self.p.programme.year
-        settings = self.p.programme.calendar
+        settings = self.settings
         if not self.resolver.calendar.has_official_data(year):
             self.warn(
                 ("programme", "year"),
@@ -515,7 +557,40 @@ class _Checker:
         self.check_calendar()
         self.check_deadlines()
         self.check_quotes()
+        self.check_unconfirmed()
         return self.found
+
+    def check_unconfirmed(self) -> None:
+        """Values an administrator still has to confirm: a warning each, at the value."""
+        for i, dotted in enumerate(self.p.unconfirmed):
+            path: PathT = tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
+            value = _lookup(self.p, path)
+            if value is _MISSING:
+                self.error(("unconfirmed", i), f"待确认的路径 {dotted} 在定义中不存在")
+                continue
+            self.warn(
+                path,
+                f"待确认：{dotted} 的值 {value} 须由管理员核对，核对后从 unconfirmed 中删去",
+            )
+
+
+_MISSING = object()
+
+
+def _lookup(model: object, path: PathT) -> object:
+    """The value at a dotted path of the definition, or ``_MISSING``."""
+    current: object = model
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(current, tuple) or not 0 <= part < len(current):
+                return _MISSING
+            current = current[part]
+        else:
+            fields = getattr(type(current), "model_fields", None)
+            if not fields or part not in fields:
+                return _MISSING
+            current = getattr(current, part)
+    return current
 
 
 def _weekday(day: date) -> str:

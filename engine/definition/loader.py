@@ -8,6 +8,7 @@ hash and its warnings - or raises ``DefinitionError`` with every problem found.
 from __future__ import annotations
 
 import hashlib
+import re
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +116,7 @@ _MESSAGES = {
     "date_type": "{name} 应是日期（YYYY-MM-DD）",
     "date_parsing": "{name} 应是日期（YYYY-MM-DD）",
     "date_from_datetime_parsing": "{name} 应是日期（YYYY-MM-DD）",
+    "date_from_datetime_inexact": "{name} 应是日期（YYYY-MM-DD），不带时刻",
     "tuple_type": "{name} 应是列表",
     "list_type": "{name} 应是列表",
     "model_type": "{name} 应是映射（键: 值）",
@@ -174,6 +176,10 @@ def _shape_problems(exc: ValidationError, marks: Marks) -> list[Diagnostic]:
         if template is None:
             message = f"{_name(loc)}：{err['msg']}"
         else:
+            if "expected" in ctx:  # pydantic writes "'a', 'b' or 'c'"
+                ctx["expected"] = "、".join(
+                    part.strip().strip("'") for part in re.split(r",| or ", str(ctx["expected"]))
+                )
             message = template.format(name=_name(loc), value=err.get("input"), **ctx)
         problems.append(marks.diagnostic(loc, message, key=kind == "missing"))
     return problems

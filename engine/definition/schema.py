@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 __all__ = [
     "ANY_STATE",
@@ -66,6 +66,10 @@ Identifier = Annotated[
     ),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+# A number must be written as a number: lax mode would read ``hour: true`` as 1 and a quoted
+# "2011" as 2011 without a word.
+Int = StrictInt
+Bool = StrictBool
 
 
 def _tuple_of(value: Any) -> Any:
@@ -75,7 +79,12 @@ def _tuple_of(value: Any) -> Any:
     return value
 
 
-IdList = Annotated[tuple[Identifier, ...], BeforeValidator(_tuple_of)]
+# ``json_schema_input_type``: the published JSON Schema must accept the single item too, or
+# editors would flag ``source: approved`` in a valid programme.
+IdList = Annotated[
+    tuple[Identifier, ...],
+    BeforeValidator(_tuple_of, json_schema_input_type=Identifier | list[Identifier]),
+]
 StateRef = Annotated[
     str,
     Field(
@@ -83,6 +92,10 @@ StateRef = Annotated[
         max_length=64,
         description="状态的 id，或「*」表示所有非终止状态",
     ),
+]
+StateRefs = Annotated[
+    tuple[StateRef, ...],
+    BeforeValidator(_tuple_of, json_schema_input_type=StateRef | list[StateRef]),
 ]
 
 
@@ -169,16 +182,16 @@ class HolidayEntry(Model):
 class CalendarSettings(Model):
     """How deadline phrases become dates; the defaults follow DOMAIN conventions."""
 
-    month_start_last_day: int = Field(
+    month_start_last_day: Int = Field(
         default=5, ge=1, le=15, description="「月初」的最后一天（默认 1-5 日）"
     )
-    month_end_first_day: int = Field(
+    month_end_first_day: Int = Field(
         default=25, ge=16, le=28, description="「月底」「月末」的第一天（默认 25 日至月末）"
     )
     midyear: Text | None = Field(
         default=None, description="「年中」按哪个时限理解（无权威定义，须由管理员指定，如「6月」）"
     )
-    shift_to_working_day: bool = Field(
+    shift_to_working_day: Bool = Field(
         default=False, description="到期日遇节假日是否顺延至下一工作日（默认不顺延）"
     )
     holidays: tuple[HolidayEntry, ...] = Field(
@@ -192,7 +205,7 @@ class Header(Model):
 
     id: Identifier = Field(description="工作方案标识，如 gd-2011")
     title: Text = Field(description="工作方案名称")
-    year: int = Field(ge=2000, le=2100, description="年度")
+    year: Int = Field(ge=2000, le=2100, description="年度")
     doc_number: Text = Field(description="发文字号")
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
     issued: date = Field(description="成文日期")
@@ -258,8 +271,8 @@ class Phase(Model):
 class State(Model):
     id: Identifier
     label: Text = Field(description="状态名称（中文）")
-    initial: bool = Field(default=False, description="是否为初始状态（只能有一个）")
-    final: bool = Field(default=False, description="是否为终止状态")
+    initial: Bool = Field(default=False, description="是否为初始状态（只能有一个）")
+    final: Bool = Field(default=False, description="是否为终止状态")
 
 
 class Transition(Model):
@@ -271,9 +284,7 @@ class Transition(Model):
         description="命令行中的事项名（--task），默认同 trigger；同一事项的决定可有多个结果",
     )
     label: Text = Field(description="事项名称（中文）")
-    source: Annotated[tuple[StateRef, ...], BeforeValidator(_tuple_of)] = Field(
-        min_length=1, description="起始状态；「*」表示所有非终止状态"
-    )
+    source: StateRefs = Field(min_length=1, description="起始状态；「*」表示所有非终止状态")
     dest: Identifier | None = Field(default=None, description="目标状态；不写表示状态不变")
     actor: Identifier = Field(
         description="谁可以触发：owner 为突破点所属单位，inspector 为负责该单位的检查组组长单位，"
@@ -306,8 +317,8 @@ class Transition(Model):
 
 class Enrolment(Model):
     proposers: IdList = Field(min_length=1, description="提出突破点的单位或组")
-    min_per_unit: int = Field(default=1, ge=0, description="每个单位至少提出几个")
-    max_per_unit: int = Field(default=2, ge=1, description="每个单位至多提出几个")
+    min_per_unit: Int = Field(default=1, ge=0, description="每个单位至少提出几个")
+    max_per_unit: Int = Field(default=2, ge=1, description="每个单位至多提出几个")
     task: Identifier | None = Field(
         default=None, description="登记突破点即完成的单位事项（tasks 中的 id），如 提出突破点"
     )
@@ -344,17 +355,17 @@ class Task(Model):
 class ReminderPolicy(Model):
     id: Identifier
     label: Text = Field(description="规则名称")
-    before: tuple[int, ...] = Field(
+    before: tuple[Int, ...] = Field(
         default=(5, 2, 0), description="到期前第几个工作日提醒（0 为到期当天）"
     )
-    overdue_every: int = Field(default=2, ge=1, description="逾期后每隔几个工作日催报")
-    overdue_times: int = Field(default=3, ge=0, description="最多催报几次")
-    warn_days: int = Field(default=5, ge=0, description="到期前几个工作日内亮黄灯")
-    hour: int = Field(default=9, ge=0, le=23, description="发送时刻（北京时间，整点）")
+    overdue_every: Int = Field(default=2, ge=1, description="逾期后每隔几个工作日催报")
+    overdue_times: Int = Field(default=3, ge=0, description="最多催报几次")
+    warn_days: Int = Field(default=5, ge=0, description="到期前几个工作日内亮黄灯")
+    hour: Int = Field(default=9, ge=0, le=23, description="发送时刻（北京时间，整点）")
     cc: IdList = Field(default=(), description="催报时抄送的协调单位")
-    copy_from_stage: int = Field(default=2, ge=1, description="从第几次催报起抄送")
-    leadership_at_last: bool = Field(default=True, description="末次催报是否抄送单位分管领导")
-    makeup_days: int = Field(default=3, ge=1, description="补报期限：催报后几个工作日")
+    copy_from_stage: Int = Field(default=2, ge=1, description="从第几次催报起抄送")
+    leadership_at_last: Bool = Field(default=True, description="末次催报是否抄送单位分管领导")
+    makeup_days: Int = Field(default=3, ge=1, description="补报期限：催报后几个工作日")
     notice_before: Identifier = Field(default="reminder", description="临近提醒使用的通知模板")
     notice_overdue: Identifier = Field(default="urge", description="催报使用的通知模板")
 
@@ -373,4 +384,9 @@ class Programme(Model):
     reminder_policies: tuple[ReminderPolicy, ...] = ()
     notices: tuple[Identifier, ...] = Field(
         default=(), description="本方案用到的通知模板（notices/ 目录下的名称）"
+    )
+    unconfirmed: tuple[Text, ...] = Field(
+        default=(),
+        description="待管理员核对的值（如 docflow roll 移到新年度的日期和发文字号），"
+        "以点分路径表示，如 programme.issued；核对一项删去一项，未清空前校验时逐项警告",
     )

@@ -28,12 +28,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import DefinitionError, Diagnostic
 
-__all__ = ["MAX_NODES", "Marks", "Path", "read_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "Marks", "Path", "read_yaml"]
 
 Path = tuple[str | int, ...]
 
 #: The largest number of nodes a programme may expand to (the 2011 programme has ~3,000).
 MAX_NODES = 200_000
+#: The deepest nesting of lists and mappings accepted (the 2011 programme needs 9). Kept well
+#: below Python's recursion limit so that deep input is an error at its place, not a crash.
+MAX_DEPTH = 50
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -52,6 +55,17 @@ _SAFE_TAGS = {
 
 class _Loader(yaml.SafeLoader):
     """A composer only: nodes are turned into data by ``_Builder``, not by PyYAML."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 # Implicit typing is redone by ``_Builder`` (see the module docstring), so PyYAML's own
@@ -119,6 +133,8 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooLarge(node)
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(node.start_mark)
         if id(node) in self.active:
             self.problem(node, "别名引用了它自身所在的节点（递归别名），无法展开")
             return None
@@ -191,6 +207,23 @@ class _Builder:
         return text
 
 
+_TOO_DEEP = f"YAML 嵌套超过 {MAX_DEPTH} 层（或别名展开过深），已拒绝读取"
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+    def diagnostic(self, file: str) -> Diagnostic:
+        return Diagnostic(file, self.mark.line + 1, self.mark.column + 1, _TOO_DEEP)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index`` of ``text``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 class _TooLarge(Exception):
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -209,6 +242,16 @@ def read_yaml(text: str, file: str) -> tuple[Any, Marks]:
             root = loader.get_single_node()
         finally:
             loader.dispose()
+    except _TooDeep as exc:
+        raise DefinitionError([exc.diagnostic(file)]) from None
+    except RecursionError:  # pragma: no cover - MAX_DEPTH stops well before
+        raise DefinitionError([Diagnostic(file, 1, 1, _TOO_DEEP)]) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        what = (
+            f"不允许的字符 U+{exc.character:04X}" if isinstance(exc.character, int) else "无法读取"
+        )
+        raise DefinitionError([Diagnostic(file, line, column, f"YAML 语法错误：{what}")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -220,6 +263,10 @@ def read_yaml(text: str, file: str) -> tuple[Any, Marks]:
         raise DefinitionError([Diagnostic(file, 1, 1, "文件是空的：缺少工作方案定义")])
     try:
         data = builder.build(root, ())
+    except _TooDeep as exc:
+        raise DefinitionError([exc.diagnostic(file)]) from None
+    except RecursionError:  # pragma: no cover - MAX_DEPTH stops well before
+        raise DefinitionError([Diagnostic(file, 1, 1, _TOO_DEEP)]) from None
     except _TooLarge as exc:
         line, column = _mark(exc.node)
         raise DefinitionError(

@@ -1,0 +1,34 @@
+"""``docflow validate``'s check of the notice templates a programme names.
+
+Every template named in ``notices`` or by a reminder policy (``notice_before``,
+``notice_overdue``) must exist, parse, and use only variables of the documented context
+shape (``engine.delivery.notices`` - the reminder runner provides all of them). Problems are
+reported at the line of the YAML that names the template.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.definition.schema import Programme
+from engine.definition.yamlio import Marks
+from engine.delivery.notices import NoticeRenderer, sample_context
+from engine.errors import Diagnostic
+
+__all__ = ["check_programme_templates"]
+
+
+def check_programme_templates(programme: Programme, marks: Marks, folder: Path) -> list[Diagnostic]:
+    named: dict[str, tuple[str | int, ...]] = {}
+    for i, name in enumerate(programme.notices):
+        named.setdefault(name, ("notices", i))
+    for i, policy in enumerate(programme.reminder_policies):
+        named.setdefault(policy.notice_before, ("reminder_policies", i, "notice_before"))
+        named.setdefault(policy.notice_overdue, ("reminder_policies", i, "notice_overdue"))
+    renderer = NoticeRenderer()
+    provided = set(sample_context())
+    found: list[Diagnostic] = []
+    for name, path in named.items():
+        for problem in renderer.check_template(name, provided):
+            found.append(marks.diagnostic(path, f"通知模板 {name}：{problem}"))
+    return found
