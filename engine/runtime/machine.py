@@ -7,6 +7,12 @@ so enrolling 100,000 points that way is quadratic. Here the machine has a single
 trigger is fired through ``cursor.trigger(name)`` (``model_override=True``, so transitions
 adds nothing but ``trigger`` to the model), and the state it lands in is read back. The cost
 per point is constant, and the point's state lives in the store, not in a Python object.
+
+The machine has no conditions and no callbacks, so where a trigger leads from a state never
+changes: each ``(trigger, state)`` is fired through transitions once, and the move it made
+is remembered. A bulk run of a million transitions then pays transitions' dispatch (about
+15 µs a trigger) a few dozen times, not a million times. A refused trigger is not
+remembered: it is checked and fired again, and raises ``MachineError`` each time.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ class LifecycleMachine:
             }
             for t in lifecycle.transitions
         ]
+        self._moves: dict[tuple[str, str], Move] = {}  # moves already made, see above
         self.machine = Machine(
             model=self.cursor,
             states=self.states,
@@ -74,10 +81,20 @@ class LifecycleMachine:
 
     def fire(self, trigger: str, state: str) -> Move:
         """The state a point in ``state`` reaches by ``trigger``; ``MachineError`` if none."""
+        move = self._moves.get((trigger, state))
+        if move is not None:  # fired before, so trigger and state are known and allowed
+            return move
+        # transitions itself raises AttributeError / ValueError for these two.
+        if trigger not in self.machine.events:
+            raise MachineError(f"未定义的事项 {trigger}")
+        if state not in self.machine.states:
+            raise MachineError(f"未定义的状态 {state}")
         cursor = self.cursor
         cursor.state = state
         cursor.trigger(trigger)
-        return Move(trigger, state, cursor.state)
+        move = Move(trigger, state, cursor.state)
+        self._moves[(trigger, state)] = move
+        return move
 
 
 __all__ += ["MachineError"]

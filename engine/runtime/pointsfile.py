@@ -28,6 +28,8 @@ _KEYS = {"unit", "title", "id", "file"}
 
 
 def read_points_file(path: Path) -> list[NewPoint]:
+    if path.is_dir():
+        raise InputFileError(str(path), "这是一个目录，不是文件")
     if not path.is_file():
         raise InputFileError(str(path), "文件不存在")
     try:

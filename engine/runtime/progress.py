@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline
 from engine.definition.loader import Definition
@@ -79,6 +80,11 @@ class ProgressView:
         p = definition.programme
         self.resolver = DeadlineResolver(p.programme.calendar, year or p.programme.year)
         self.calendar = self.resolver.calendar
+        self.zone = ZoneInfo(p.programme.timezone)
+
+    def local_date(self, moment: datetime) -> date:
+        """The day ``moment`` falls on in the programme's time zone (deadlines are local days)."""
+        return moment.astimezone(self.zone).date()
 
     # --- deadlines ---------------------------------------------------------------------
 
@@ -180,11 +186,15 @@ class ProgressView:
             label = step.label
             next_task = step.task_id
         else:
-            upcoming = [
-                t
-                for t in self.index.transitions_from(state)
-                if t.extension is None and ANY_STATE not in t.source
-            ]
+            # The step forward first: a summary waits to be accepted, not to be returned.
+            upcoming = sorted(
+                (
+                    t
+                    for t in self.index.transitions_from(state)
+                    if t.extension is None and ANY_STATE not in t.source
+                ),
+                key=lambda t: t.takes == "decision" and t.outcome != "accept",
+            )
             if upcoming:
                 first = upcoming[0]
                 who = (
@@ -209,7 +219,7 @@ class ProgressView:
             next_step=next_task,
             next_step_label=label,
             due=due,
-            colour=self.colour(state, step, due, now.date()),
+            colour=self.colour(state, step, due, self.local_date(now)),
         )
 
     # --- units -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -180,7 +180,11 @@ class Runtime:
             for document in stored.values():
                 tx.put_document(document, now)
             events = tx.append_events(drafts, now)
-            rows = [replace(row, created_seq=e.seq) for row, e in zip(rows, events, strict=True)]
+            # PointRow(...) directly: dataclasses.replace costs ~5 µs a row (100,000 points).
+            rows = [
+                PointRow(r.programme_id, r.point_id, r.unit_id, r.title, r.state, e.seq)
+                for r, e in zip(rows, events, strict=True)
+            ]
             tx.add_points(rows)
         return rows
 
@@ -523,6 +527,13 @@ class Runtime:
             return {"step": step, "request": request.seq}
         if until is None:
             raise Refused("批准延期须给出新的期限（--until YYYY-MM-DD）")
+        pending = self.index.pending_step(point.state)
+        if pending is None or pending.trigger != step:
+            done = self.index.transitions[step].label if step in self.index.transitions else step
+            raise Refused(
+                f"突破点 {point.point_id} 的延期申请（留痕第 {request.seq} 条）针对「{done}」，"
+                f"该事项已经办理，无需批准延期"
+            )
         from engine.runtime.progress import ProgressView
 
         current = ProgressView(self.definition).due_of(step, overrides.get((point.point_id, step)))

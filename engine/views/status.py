@@ -27,6 +27,9 @@ def build_status(runtime: Runtime, now: datetime, unit: str | None = None) -> di
     index = definition.index
     if unit is not None:
         runtime._require_unit(unit)
+    # Deadlines, labels and steps come from the definition: a changed one must be migrated
+    # (and so recorded) before it may colour the points.
+    runtime.check_pinned()
     view = ProgressView(definition)
     with runtime.store.transaction(readonly=True) as tx:
         points = tx.points(definition.id)
