@@ -10,7 +10,12 @@ been processed yet, and processes it:
   store transaction; the sent-log's unique key (programme, rule, recipient, occurrence)
   makes a second run - a job that fires twice, a restart - send nothing again;
 - when every recipient is done, a marker row (recipient ``*``) says the occurrence is
-  processed.
+  processed;
+- a message already in the outbox or the queue under the same Message-ID (written by a run
+  that died before its transaction committed) is not written a second time;
+- every run then flushes the mail queue on the queue's own clock, so messages queued while
+  the SMTP server was unreachable go out on the next run even if it has nothing new; what is
+  still queued afterwards is reported in ``problems``; the SMTP connection is then closed.
 With ``dry_run`` nothing is written: the result lists what would go out.
 """
 
@@ -22,11 +27,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from engine.clock import Clock
 from engine.definition.loader import Definition
-from engine.delivery.mail import Address, MailQueue, build_message
+from engine.definition.schema import OWNER
+from engine.delivery.mail import Address, MailQueue, build_message, message_filename
 from engine.delivery.notices import NoticeRenderer
 from engine.delivery.reminders import (
     Occurrence,
@@ -45,6 +52,7 @@ __all__ = ["Outgoing", "ReminderRunner", "RunResult", "working_days_between"]
 log = logging.getLogger(__name__)
 
 ALL = "*"  # the sent-log recipient that marks an occurrence as processed
+_STAMP = len("YYYYmmdd-HHMMSS")  # the date that starts a message's file name
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -69,6 +77,8 @@ class RunResult:
     sent: list[Outgoing] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # rule, occurrence, why
     problems: list[str] = field(default_factory=list)
+    delivered: int = 0  # queued messages the transport accepted in this run's flush
+    pending: int = 0  # messages still queued after it
 
     def counts(self) -> Counter[str]:
         return Counter(o.kind for o in self.sent)
@@ -108,6 +118,7 @@ class ReminderRunner:
         header = definition.programme.programme
         self.sender = Address(self.index.body_label(header.issuer), header.sender_email)
         self.domain = header.sender_email.rpartition("@")[2] or "docflow.invalid"
+        self._stored: set[str] | None = None  # message file names (without date) on disk
 
     # --- what is due -------------------------------------------------------------------
 
@@ -127,6 +138,7 @@ class ReminderRunner:
         """Process every occurrence due by ``now`` that has not been processed."""
         now = now or self.clock.now()
         result = RunResult()
+        self._stored = None
         with self.store.transaction(readonly=True) as tx:
             pending = [
                 o
@@ -143,9 +155,31 @@ class ReminderRunner:
                     self._mark(occ, "skipped", now)
                 continue
             self._process(occ, now, result, dry_run)
-        if not dry_run and self.queue is not None and result.sent:
-            self.queue.flush(now)
+        if not dry_run and self.queue is not None:
+            self._flush(result)
         return result
+
+    def _flush(self, result: RunResult) -> None:
+        """Hand queued mail to the transport, on the queue's clock (enqueue stamps it so).
+
+        A run is one batch: the SMTP connection is closed afterwards (the transport opens a
+        new one on its next send), so no caller leaves a socket open.
+        """
+        assert self.queue is not None
+        try:
+            flushed = self.queue.flush()
+        finally:
+            self.queue.transport.close()
+        result.delivered, result.pending = flushed.sent, flushed.pending
+        if not flushed.pending:
+            return
+        queued = self.queue.queued()
+        error = self.queue.status(queued[0]).get("last_error") if queued else None
+        result.problems.append(
+            f"{flushed.pending} 封邮件尚未投递，仍保存在发件队列 {self.queue.queue_dir} 中，"
+            "下次运行 docflow remind 或 serve 巡检时自动重试"
+            + (f"（最近一次错误：{error}）" if error else "")
+        )
 
     def _mark(self, occ: Occurrence, status: str, now: datetime) -> None:
         with self.store.transaction() as tx:
@@ -164,7 +198,10 @@ class ReminderRunner:
                     for state in self.index.sources_of(transition)
                     for p in tx.points(self.pid, state=state)
                 ]
-                return reminders_for(occ, self.view, waiting, overrides)
+                others: list[tuple[str, str]] = []
+                if transition.actor != OWNER:  # it reports on other units' points
+                    others = [(p.unit_id, p.state) for p in tx.points(self.pid)]
+                return reminders_for(occ, self.view, waiting, overrides, all_points=others)
             if rule.step_kind == "unit-task":
                 return reminders_for(
                     occ, self.view, (), overrides, enrolled=tx.count_points_by_unit(self.pid)
@@ -244,9 +281,33 @@ class ReminderRunner:
                 self.pid, occ.rule.id, body.id, occ.key, "sent", outgoing.message_id, now
             ):
                 return  # already sent by an earlier run: the sent-log key is taken
-            if self.queue is not None:
+            if self.queue is not None and not self._stored_before(msg):
                 self.queue.enqueue(msg)
         result.sent.append(outgoing)
+
+    def _stored_before(self, msg: EmailMessage) -> bool:
+        """Whether the outbox or the queue already holds a message with this Message-ID.
+
+        File names are ``<YYYYmmdd-HHMMSS>-<Message-ID slug>.eml``; a run killed after writing
+        the file but before committing its sent-log row leaves one behind, and the next run
+        (at another time, so under another date) must not write the message a second time.
+        The folders are listed once per run.
+        """
+        assert self.queue is not None
+        if self._stored is None:
+            folders = (
+                [self.queue.outbox_dir]
+                if self.queue.direct
+                else [self.queue.queue_dir, self.queue.sent_dir]
+            )
+            self._stored = {
+                path.name[_STAMP:]
+                for folder in folders
+                if folder.is_dir()
+                for path in folder.iterdir()
+                if path.suffix == ".eml" and not path.name.startswith(".")
+            }
+        return message_filename(msg)[_STAMP:] in self._stored
 
     # --- the notice's context ----------------------------------------------------------
 

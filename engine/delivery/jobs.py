@@ -82,11 +82,10 @@ def run_reminders(config: Mapping[str, Any], service: Service | None = None) -> 
         with open_service(config) as fresh:
             return run_reminders(config, fresh)
     now = service.clock.now()
-    result = service.runner.run(now)
-    flushed = service.queue.flush(now)
+    result = service.runner.run(now)  # flushes the queue too
     summary = (
         f"{now.isoformat(timespec='minutes')}: sent {len(result.sent)}, "
-        f"skipped {len(result.skipped)}, delivered {flushed.sent}, pending {flushed.pending}"
+        f"skipped {len(result.skipped)}, delivered {result.delivered}, pending {result.pending}"
     )
     for problem in result.problems:
         log.warning("%s", problem)

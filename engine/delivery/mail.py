@@ -44,9 +44,11 @@ import email.policy
 import json
 import logging
 import os
+import random
 import re
 import smtplib
 import ssl
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -175,6 +177,97 @@ def _message_id(message_id: str | None, domain: str) -> str:
     return f"<{bare}>"
 
 
+# Shared header objects. Making a header object (the email package parses its value, and
+# makes a new header class every time) and folding it (RFC 2047 encoded-words for Chinese
+# names and subjects) is most of the cost of a message, and the messages of a run share most
+# headers: From, each unit's To and Cc, each step's Subject, Date, the X-Docflow headers and
+# the MIME headers of the parts. ``build_message`` therefore builds with ``_BUILD``, which is
+# ``email.policy.SMTP`` with a header factory that makes each header class once and keeps
+# the (immutable) header object made from the same name and value, so that every message
+# that needs it gets the same object; then it gives the message and its parts
+# ``email.policy.SMTP`` itself. ``_message_bytes`` serialises with ``_SERIALISE``, equal to
+# ``email.policy.SMTP`` but keeping the folded form of those shared objects. Messages and
+# bytes are exactly what they would be without the caches.
+_SHARED_LIMIT = 4096  # header objects kept; both caches are emptied when it is reached
+_NOT_SHARED = frozenset({"message-id"})  # unique per message: not worth keeping
+_shared: dict[tuple[Any, ...], Any] = {}  # (name, value) -> header object
+_folded: dict[int, tuple[Any, dict[tuple[Any, ...], bytes]]] = {}  # id -> (object, folds)
+
+
+def _share(key: tuple[Any, ...], header: Any) -> Any:
+    if len(_shared) >= _SHARED_LIMIT:
+        _shared.clear()
+        _folded.clear()
+    _shared[key] = header
+    _folded[id(header)] = (header, {})
+    return header
+
+
+class _SharedHeaders:
+    """The header factory of ``_BUILD``: that of ``email.policy.SMTP``, with the caches."""
+
+    def __init__(self, registry: Any) -> None:
+        self._registry = registry
+        self._classes: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = self._registry[name]
+        return cls
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if type(value) is not str or name.lower() in _NOT_SHARED:
+            return self[name](name, value)
+        found = _shared.get((name, value))
+        return found if found is not None else _share((name, value), self[name](name, value))
+
+
+_SHARED_HEADERS = _SharedHeaders(email.policy.SMTP.header_factory)
+_BUILD = email.policy.SMTP.clone(header_factory=_SHARED_HEADERS)
+
+
+def _address_header(name: str, addresses: Sequence[Address], *, single: bool) -> Any:
+    """What to set as From (``single``: one address) or To / Cc, every address checked.
+
+    Plain ``Address`` values give a shared header object (found again without checking: the
+    same values passed the same checks before); anything else is checked and returned as the
+    ``email.headerregistry.Address`` value(s) to set.
+    """
+    addresses = list(addresses)
+    key: tuple[Any, ...] | None = None
+    if all(type(a) is Address and type(a.name) is str and type(a.email) is str for a in addresses):
+        key = (name, single, *((a.name, a.email) for a in addresses))
+        found = _shared.get(key)
+        if found is not None:
+            return found
+    checked = [_header_address(a, name) for a in addresses]
+    value = checked[0] if single else checked
+    if key is None or not checked:
+        return value
+    return _share(key, _SHARED_HEADERS[name](name, value))
+
+
+class _SmtpPolicy(email.policy.EmailPolicy):
+    """``email.policy.SMTP`` reusing the folded form of the shared header objects."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        entry = _folded.get(id(value))
+        if entry is None or entry[0] is not value:
+            return super().fold_binary(name, value)
+        key = (name, self.linesep, self.max_line_length, self.utf8, self.cte_type)
+        folded = entry[1].get(key)
+        if folded is None:
+            folded = entry[1][key] = super().fold_binary(name, value)
+        return folded
+
+
+_SERIALISE = _SmtpPolicy(
+    **{**vars(email.policy.SMTP), "header_factory": email.policy.SMTP.header_factory}
+)
+
+
 def build_message(
     *,
     sender: Address,
@@ -201,9 +294,9 @@ def build_message(
         raise MailError("邮件至少需要一个收件人")
     if not isinstance(date, datetime) or date.tzinfo is None or date.utcoffset() is None:
         raise MailError("邮件的日期必须是带时区的 datetime")
-    from_header = _header_address(sender, "From")
-    to_header = [_header_address(a, "To") for a in to]
-    cc_header = [_header_address(a, "Cc") for a in cc]
+    from_header = _address_header("From", (sender,), single=True)
+    to_header = _address_header("To", to, single=False)
+    cc_header = _address_header("Cc", cc, single=False)
     _check_value("Subject", subject)
     extra: list[tuple[str, str]] = []
     for name, value in (headers or {}).items():
@@ -215,7 +308,7 @@ def build_message(
         extra.append((name, _check_value(name, value)))
     msg_id = _message_id(message_id, message_id_domain)
 
-    msg = EmailMessage(policy=email.policy.SMTP)
+    msg = EmailMessage(policy=_BUILD)
     msg["From"] = from_header
     msg["To"] = to_header
     if cc_header:
@@ -227,6 +320,8 @@ def build_message(
         msg[name] = value
     msg.set_content(text, subtype="plain", charset="utf-8", cte="base64")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+    for part in msg.walk():
+        part.policy = email.policy.SMTP  # built with _BUILD, which differs only in its caches
     return msg
 
 
@@ -281,7 +376,46 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def _message_bytes(msg: EmailMessage) -> bytes:
-    return msg.as_bytes(policy=email.policy.SMTP)
+    _give_boundary(msg)
+    return msg.as_bytes(policy=_SERIALISE)
+
+
+_BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))  # as email.generator writes the random number
+
+
+def _give_boundary(msg: EmailMessage) -> None:
+    """Give a message ``build_message`` made its MIME boundary, as the generator would.
+
+    Serialising a multipart message without a boundary, the generator draws
+    ``random.randrange(sys.maxsize)``, compiles a regular expression for that boundary to
+    check that no line of the parts is ``--<boundary>``, and calls ``set_boundary``, which
+    parses the Content-Type again: together about as much as the rest of serialising. For
+    the message ``build_message`` makes (one Content-Type, the shared
+    ``multipart/alternative``; parts with text payloads) this makes the same draw, checks
+    with a substring test (a line equal to ``--<boundary>`` contains it) and sets the same
+    Content-Type. Any other message, or a boundary found in a part, is left to the generator.
+    """
+    shared = _shared.get(("Content-Type", "multipart/alternative"))
+    if shared is None or msg.policy is not email.policy.SMTP:
+        return
+    types = msg.get_all("Content-Type") or []
+    if len(types) != 1 or types[0] is not shared:
+        return
+    parts = msg.get_payload()
+    if not isinstance(parts, list) or not all(
+        isinstance(p, EmailMessage) and isinstance(p.get_payload(), str) for p in parts
+    ):
+        return
+    boundary = "=" * 15 + f"{random.randrange(sys.maxsize):0{_BOUNDARY_DIGITS}d}" + "=="
+    marker = "--" + boundary
+    for part in parts:
+        assert isinstance(part, EmailMessage)
+        if marker in part.get_payload() or any(
+            marker in name or marker in str(value) for name, value in part.items()
+        ):
+            return
+    value = f'multipart/alternative; boundary="{boundary}"'
+    msg.replace_header("Content-Type", _SHARED_HEADERS["Content-Type"]("Content-Type", value))
 
 
 class OutboxTransport:

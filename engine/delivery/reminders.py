@@ -161,7 +161,9 @@ def reminders_for(
     state in the store); ``overrides`` maps (point, step) to an extended due day: such a point
     belongs to the occurrence of its own due day, not the step's. ``enrolled`` (points per
     unit) serves the enrolment task; ``all_points`` ((unit, state) of every point) and
-    ``task_done`` serve programme-level tasks.
+    ``task_done`` serve programme-level tasks. For a step a body takes on other units'
+    points (an inspection group's lead reporting on the units it inspects), ``all_points``
+    gives each recipient the rate of the units it answers for.
     """
     rule = occurrence.rule
     index = view.index
@@ -182,8 +184,17 @@ def reminders_for(
             who = _recipient(index, transition.actor, point.unit)
             if who is not None:
                 by_recipient[who].append(point)
+        rates: dict[str, StepRate] = {}
+        if transition.actor != OWNER and all_points and rule.step in view.done_states:
+            for who in by_recipient:
+                mine = [
+                    (unit, state)
+                    for unit, state in all_points
+                    if _recipient(index, transition.actor, unit) == who
+                ]
+                rates[who] = view.step_rate(rule.step, mine)
         return [
-            Reminder(occurrence, who, tuple(points), None, _without(cc, who), leadership)
+            Reminder(occurrence, who, tuple(points), rates.get(who), _without(cc, who), leadership)
             for who, points in by_recipient.items()
         ]
 

@@ -1,0 +1,186 @@
+"""``docflow remind`` into the outbox folder: dry runs, the sent-log, Message-IDs, bad names."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from engine.clock import FixedClock
+from engine.delivery.jobs import make_queue
+from engine.delivery.mail import MailQueue
+
+from .year2011 import (
+    PROGRAMME_DIR,
+    WAITING_FOR_PLAN,
+    Desk,
+    moment,
+    parse,
+    read_outbox,
+    remind_args,
+    run_cli,
+)
+
+NOW = {"DOCFLOW_NOW": "2011-05-03T10:00"}
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    with Desk(tmp_path / "desk") as opened:
+        yield opened.standard()
+
+
+def snapshot(db: Path) -> list[str]:
+    """Every row of every table, as SQL text, read with plain sqlite3."""
+    with closing(sqlite3.connect(db)) as conn:
+        return list(conn.iterdump())
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_remind_dry_run_json_lists_what_would_go_out_and_writes_nothing(desk: Desk) -> None:
+    before = (snapshot(desk.db), files(desk.folder))
+    result = run_cli(remind_args(desk, "--dry-run", "--json"), NOW)
+    assert result.exit_code == 0, result.stderr
+    assert (snapshot(desk.db), files(desk.folder)) == before
+    report = json.loads(result.stdout)
+    assert report["dry_run"] is True
+    assert {m["recipient"]: tuple(m["points"]) for m in report["messages"]} == WAITING_FOR_PLAN
+    assert {m["rule"] for m in report["messages"]} == {"submit-plan/before-5"}
+
+
+def test_remind_writes_one_message_per_waiting_unit_into_the_outbox(desk: Desk) -> None:
+    result = run_cli(remind_args(desk), NOW)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(m.to for m in read_outbox(desk.outbox)) == [
+        ("eic",),
+        ("guangzhou",),
+        ("shenzhen",),
+    ]
+
+
+def test_remind_run_twice_sends_nothing_the_second_time(desk: Desk) -> None:
+    run_cli(remind_args(desk), NOW)
+    first = files(desk.outbox)
+    again = run_cli(remind_args(desk), {"DOCFLOW_NOW": "2011-05-03T15:00"})
+    assert again.exit_code == 0, again.stderr
+    assert "没有到时应发的提醒" in again.stdout
+    assert files(desk.outbox) == first
+
+
+def test_message_ids_depend_only_on_programme_rule_unit_and_due_day(tmp_path: Path) -> None:
+    ids = []
+    for name, when in (("early", "2011-05-03T09:00"), ("late", "2011-05-05T17:30")):
+        with Desk(tmp_path / name) as desk:
+            desk.standard()
+            run_cli(remind_args(desk), {"DOCFLOW_NOW": when})
+            ids.append(sorted(m.message_id for m in read_outbox(desk.outbox)))
+    assert ids[0] == ids[1]
+    assert "<gd-2011.submit-plan_before-5.guangzhou.2011-05-10@gd2011.example>" in ids[0]
+
+
+# --- a header injection through a copied programme ------------------------------------------
+
+
+@pytest.fixture
+def tampered(tmp_path: Path) -> Path:
+    """A copy of the programme whose 广州市 has a newline and a Bcc header in its name."""
+    folder = tmp_path / "gd-2011-copy"
+    shutil.copytree(PROGRAMME_DIR, folder)
+    path = folder / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    clean = "name: 广州市人民政府,"
+    assert text.count(clean) == 1
+    path.write_text(
+        text.replace(clean, 'name: "广州市人民政府\\nBcc: victim@evil.example",'),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_unit_name_with_a_newline_cannot_produce_a_broken_message(
+    tmp_path: Path, tampered: Path
+) -> None:
+    with Desk(tmp_path / "desk", programme=tampered) as desk:
+        assert "\n" in desk.definition.index.bodies["guangzhou"].name
+        desk.standard()
+        result = run_cli(remind_args(desk), NOW)
+    assert result.exit_code == 0
+    assert "guangzhou" in result.stderr
+    assert "换行符，已拒绝发送" in result.stderr
+    written = sorted(desk.outbox.glob("*.eml"))
+    assert sorted(parse(p.read_bytes())["X-Docflow-Rule"] for p in written) == [
+        "submit-plan/before-5",
+        "submit-plan/before-5",
+    ]
+    for path in written:
+        assert b"victim" not in path.read_bytes()
+        assert "Bcc" not in parse(path.read_bytes())
+
+
+# --- a run that dies between writing a message and committing the sent-log -----------------
+
+
+class Recording:
+    """A transport that keeps what it is handed."""
+
+    def __init__(self) -> None:
+        self.accepted: list[EmailMessage] = []
+
+    def send(self, msg: EmailMessage) -> None:
+        self.accepted.append(msg)
+
+    def close(self) -> None:
+        pass
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, the open transaction is not committed."""
+
+
+def die_after_first_write(queue: MailQueue, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = queue.enqueue
+
+    def enqueue(msg: EmailMessage) -> Path:
+        original(msg)
+        raise Killed
+
+    monkeypatch.setattr(queue, "enqueue", enqueue)
+
+
+def test_a_run_killed_before_committing_does_not_write_the_message_twice(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = make_queue(desk.outbox, None, desk.clock)
+    die_after_first_write(queue, monkeypatch)
+    with pytest.raises(Killed):
+        desk.at("2011-05-03T10:00").runner(queue).run()
+    monkeypatch.undo()
+    desk.at("2011-05-03T10:05").runner(make_queue(desk.outbox, None, desk.clock)).run()
+    ids = Counter(m.message_id for m in read_outbox(desk.outbox))
+    assert sorted(ids.values()) == [1, 1, 1]
+
+
+def test_a_run_killed_before_committing_does_not_queue_the_message_twice(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport = Recording()
+    clock = FixedClock(moment("2011-05-03T10:00"))
+    queue = MailQueue(desk.outbox, transport, clock)
+    die_after_first_write(queue, monkeypatch)
+    with pytest.raises(Killed):
+        desk.runner(queue, clock).run()
+    monkeypatch.undo()
+    later = FixedClock(moment("2011-05-03T10:05"))
+    desk.runner(MailQueue(desk.outbox, transport, later), later).run()
+    ids = Counter(str(m["Message-ID"]).strip() for m in transport.accepted)
+    assert sorted(ids.values()) == [1, 1, 1]

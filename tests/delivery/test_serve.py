@@ -1,0 +1,260 @@
+"""``docflow serve`` as a real process on a compressed clock: SIGKILL, restart, SIGTERM, jobs.
+
+The clock runs at 86400 (one real second is one day of 2011). With the same --real-start,
+--virtual-start and --speed a restarted service finds the same virtual time, so the
+reminders it sends can be compared with what ``engine.delivery.reminders`` says was due.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from engine.clock import SHANGHAI, ScaledClock
+from engine.delivery.reminders import PointInfo, occurrences, reminders_for, rules
+from engine.runtime.progress import ProgressView
+from engine.runtime.service import NewPoint
+
+from .year2011 import PID, PROGRAMME_DIR, Desk, moment, read_outbox
+
+pytestmark = pytest.mark.slow
+
+SPEED = 86400.0
+# Two and a half virtual days before the first work-plan reminder (5-03 09:00).
+VIRTUAL_START = "2011-04-30T21:00"
+
+
+class Service:
+    """One ``docflow serve`` process, its output in files (a pipe could fill up and block)."""
+
+    def __init__(self, args: Sequence[str], folder: Path, name: str) -> None:
+        self.stdout = folder / f"{name}.out"
+        self.stderr = folder / f"{name}.err"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCFLOW_")}
+        env.pop("COVERAGE_PROCESS_START", None)
+        with self.stdout.open("wb") as out, self.stderr.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "engine", "serve", *args],
+                stdout=out,
+                stderr=err,
+                cwd=folder,
+                env=env,
+            )
+
+    def output(self) -> str:
+        return self.stdout.read_text(encoding="utf-8")
+
+    def wait_ready(self, timeout: float = 15) -> None:
+        wait_for(lambda: "已登记" in self.output(), timeout, self)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def terminate(self, timeout: float = 15) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+    def describe(self) -> str:
+        log = self.stderr.read_text(encoding="utf-8", errors="replace")
+        return f"stdout:\n{self.output()}\nstderr (tail):\n{log[-3000:]}"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, service: Service) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if service.proc.poll() is not None:
+            pytest.fail(
+                f"docflow serve exited with {service.proc.returncode}\n{service.describe()}"
+            )
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s\n{service.describe()}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Callable[..., Service]]:
+    started: list[Service] = []
+
+    def start(args: Sequence[str], name: str) -> Service:
+        service = Service(args, tmp_path, name)
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.close()
+
+
+def serve_args(
+    desk: Desk, *, real_start: datetime, virtual_start: str, speed: float, sweep: float
+) -> list[str]:
+    return [
+        str(desk.programme),
+        "--db",
+        str(desk.db),
+        "--outbox",
+        str(desk.outbox),
+        "--speed",
+        str(speed),
+        "--virtual-start",
+        virtual_start,
+        "--real-start",
+        real_start.isoformat(),
+        "--sweep-seconds",
+        str(sweep),
+    ]
+
+
+def files_of(outbox: Path, rule: str) -> int:
+    return len(list(outbox.glob(f"*{rule.replace('/', '_')}*.eml")))
+
+
+def due_messages(desk: Desk) -> list[tuple[datetime, tuple[str, str, str]]]:
+    """(send time, (rule, recipient, due day)) of every reminder due for the store's points.
+
+    Computed with ``engine.delivery.reminders`` alone, for points that do not move while
+    the service runs. Occurrences that fall before the virtual start (the proposals) find
+    nobody waiting: every proposer has enrolled.
+    """
+    definition = desk.definition
+    index = definition.index
+    view = ProgressView(definition)
+    with desk.store.transaction(readonly=True) as tx:
+        points = tx.points(PID)
+        enrolled = tx.count_points_by_unit(PID)
+    found = []
+    for rule in rules(definition):
+        for occ in occurrences(rule, view):
+            if rule.step_kind == "transition":
+                sources = index.sources_of(index.transitions[rule.step])
+                waiting = [
+                    PointInfo(p.point_id, p.unit_id, p.title, p.state)
+                    for p in points
+                    if p.state in sources
+                ]
+                reminders = reminders_for(occ, view, waiting, {})
+            elif rule.step_kind == "unit-task":
+                reminders = reminders_for(occ, view, (), {}, enrolled=enrolled)
+            else:
+                continue  # EIC's tasks fall due in September and later
+            found += [(occ.send_at, (rule.id, r.recipient, occ.key)) for r in reminders]
+    return found
+
+
+def test_serve_sends_every_due_reminder_exactly_once_across_a_sigkill_and_restart(
+    tmp_path: Path, services: Callable[..., Service]
+) -> None:
+    with Desk(tmp_path / "desk") as desk:
+        desk.standard()
+        due = due_messages(desk)
+    real_start = datetime.now(SHANGHAI)
+    clock = ScaledClock(real_start, moment(VIRTUAL_START), SPEED)
+    args = serve_args(
+        desk, real_start=real_start, virtual_start=VIRTUAL_START, speed=SPEED, sweep=0.5
+    )
+
+    first = services(args, "first")
+    first.wait_ready()
+    # Killed the moment the first 5-06 reminder is on disk: the others may not be.
+    wait_for(lambda: files_of(desk.outbox, "submit-plan/before-2") >= 1, 15, first)
+    first.kill()
+
+    second = services(args, "second")
+    second.wait_ready()
+    assert clock.now() < moment("2011-05-10T09:00"), "restarted too late to test the restart"
+    wait_for(lambda: files_of(desk.outbox, "submit-plan/overdue-1") >= 3, 15, second)
+    stopped = clock.now()
+    assert second.terminate() == 0, second.describe()
+    assert stopped < moment("2011-05-16T09:00"), "stopped too late: the next urge was due"
+
+    expected = sorted(key for send_at, key in due if send_at <= stopped)
+    assert len(expected) == 12  # 4 reminders (5-03, 5-06, 5-10, 5-12) x eic, guangzhou, shenzhen
+    sent = Counter(m.key for m in read_outbox(desk.outbox))
+    assert sorted(sent) == expected
+    assert set(sent.values()) == {1}
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path: Path, services: Callable[..., Service]) -> None:
+    with Desk(tmp_path / "desk") as desk:
+        desk.standard()
+    args = serve_args(
+        desk,
+        real_start=datetime.now(SHANGHAI),
+        virtual_start="2011-03-01T00:00",
+        speed=1,
+        sweep=3600,
+    )
+    service = services(args, "serve")
+    service.wait_ready()
+    assert service.terminate() == 0
+    assert "docflow serve：已停止" in service.output()
+    assert "Traceback" not in service.stderr.read_text(encoding="utf-8")
+
+
+# --- the job store ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def roomy(tmp_path: Path) -> Path:
+    """A copy of the programme that lets each unit propose up to 20 points."""
+    folder = tmp_path / "gd-2011-roomy"
+    shutil.copytree(PROGRAMME_DIR, folder)
+    path = folder / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("max_per_unit: 2\n") == 1
+    path.write_text(text.replace("max_per_unit: 2\n", "max_per_unit: 20\n"), encoding="utf-8")
+    return folder
+
+
+def docflow_jobs(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM apscheduler_jobs WHERE id LIKE ?", (f"docflow:{PID}:%",)
+        ).fetchone()
+    return int(count)
+
+
+def test_the_job_store_holds_as_many_jobs_for_500_points_as_for_52(
+    tmp_path: Path, roomy: Path, services: Callable[..., Service]
+) -> None:
+    with Desk(tmp_path / "few", programme=roomy) as few:
+        few.enrol_example()
+    with Desk(tmp_path / "many", programme=roomy) as many:
+        proposers = many.definition.index.proposers
+        many.enrol(
+            NewPoint(proposers[i % len(proposers)], f"生成的突破点第{i}号") for i in range(500)
+        )
+        with many.store.transaction(readonly=True) as tx:
+            assert sum(tx.count_points_by_unit(PID).values()) == 500
+    running = []
+    for desk in (few, many):
+        args = serve_args(
+            desk,
+            real_start=datetime.now(SHANGHAI),
+            virtual_start="2011-03-01T00:00",
+            speed=1,
+            sweep=3600,
+        )
+        running.append(services(args, desk.folder.name))
+    for service in running:
+        service.wait_ready()
+        assert service.terminate() == 0
+    assert docflow_jobs(few.db) == docflow_jobs(many.db) == 46 + 1  # every reminder, and the sweep
