@@ -1,0 +1,652 @@
+"""The programme as a readable report: one static HTML page for auditors.
+
+``render_report(programme, out, db=None, documents=None)`` writes ``out/index.html``: it opens
+from disk in any browser, needs no network and no JavaScript (the CSS is inline, the two
+drawings are inline SVG). Beside it go ``timeline.svg``, ``lifecycle.svg`` (when Graphviz is
+installed) and ``lifecycle.dot``, for reuse in other documents.
+
+The page shows, in order:
+
+1. the header as the notice has it: title, 发文字号, issuing body, 成文日期 in 公文 style,
+   主送, 附件, the documents the programme is made of;
+2. the organisation: the working group, bodies by kind, named groups, the inspection groups
+   (lead body, units each inspects), contacts;
+3. the year: the timeline SVG (``engine.views.svg_timeline``) and the phases;
+4. the life cycle of a point: the state diagram (``engine.views.diagram``);
+5. every step - point transitions, unit and programme tasks - as a table row: what, who, to
+   whom, which document, the deadline as written and as dates, the reminders in words with
+   their send days, the source clause with its quote;
+6. the amendments: each deadline a later document changed, both phrases, which governs;
+7. with a store (``db``): each point's state and colour, 上报率 per step, the units late, the
+   programme-level tasks and the trail with the result of its verification.
+
+The moment the colours are judged at (``now``): the one given; else ``$DOCFLOW_NOW`` (as the
+other commands read it); else the real time - but never later than the last second of the
+programme's year. A report printed in 2025 about 2011 shows where the year ended, not a page
+of red lights for deadlines nobody could meet any more; the page says which moment it used.
+
+Everything from the definition or the store is escaped by Jinja's autoescape; the SVGs escape
+their own text (``Markup``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from engine.clock import FixedClock, aware
+from engine.definition.deadlines import DeadlineResolver
+from engine.definition.index import Step
+from engine.definition.loader import Definition, load_definition
+from engine.definition.schema import ANY_STATE, Deadline, SourceRef
+from engine.delivery.gongwen import format_date
+from engine.errors import DefinitionChanged
+from engine.views.calendar import calendar_rows
+from engine.views.diagram import Diagram, render_lifecycle
+from engine.views.svg_timeline import render_timeline
+from engine.views.wording import (
+    actor_label,
+    ids_label,
+    month_day,
+    policy_in_words,
+    source_document_label,
+    transition_how,
+    weekday,
+)
+
+__all__ = ["build_report", "render_html", "render_report", "report_moment"]
+
+TEMPLATE = "report.html.j2"
+
+KIND_LABELS = {
+    "leadership": "省领导机构",
+    "office": "办事机构",
+    "department": "省直部门",
+    "city": "地级以上市",
+    "district": "区",
+    "inspection_group": "检查组",
+}
+COLOUR_LABELS = {"green": "绿灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
+COLOUR_MEANINGS = {
+    "green": "已办结",
+    "blue": "未到期",
+    "yellow": "临近到期",
+    "red": "已逾期",
+}
+_ENGINE_TRIGGERS = {"enrol": "登记突破点", "migrate-definition": "迁移工作方案定义"}
+
+
+# --- the moment ----------------------------------------------------------------------------
+
+
+def report_moment(definition: Definition, now: datetime | None = None) -> tuple[datetime, str]:
+    """The moment the colours are judged at, and a sentence saying how it was chosen."""
+    header = definition.programme.programme
+    zone = ZoneInfo(header.timezone)
+    if now is not None:
+        return aware(now, zone), "按指定的时间计算"
+    fixed = os.environ.get("DOCFLOW_NOW")
+    if fixed:
+        try:
+            moment = aware(datetime.fromisoformat(fixed), zone)
+        except ValueError:
+            pass  # the other commands reject it; a report falls back to the real time
+        else:
+            return moment, "按环境变量 DOCFLOW_NOW 给出的时间计算"
+    real = datetime.now(zone)
+    year_end = datetime.combine(date(header.year, 12, 31), time(23, 59, 59), tzinfo=zone)
+    if real > year_end:
+        return (
+            year_end,
+            f"方案年度已结束，按年度最后一刻（{format_date(year_end.date(), header.date_style)}"
+            f"24时）计算，而不是按生成报告的时间",
+        )
+    return real, "按生成报告的时间计算"
+
+
+# --- building the page's data ---------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    document: str
+    clause: str
+    quote: str | None
+
+
+@dataclass
+class DeadlineView:
+    phrase: str  # governing phrase
+    starts: str | None
+    first: date
+    due: date
+    first_weekday: str
+    due_weekday: str
+    is_working_day: bool
+    holiday: str | None
+    last_working_day: date
+    shift: bool
+    amended: bool
+    original_phrase: str | None
+    original_due: date | None
+    source: Source
+    original_source: Source | None
+
+
+@dataclass
+class StepView:
+    id: str
+    anchor: str
+    label: str
+    kind: str  # 突破点事项 / 单位事项 / 全省层面事项
+    how: str
+    move: str
+    actor: str
+    recipients: str
+    document: str
+    phase: str | None
+    phase_exception: str | None
+    deadline: DeadlineView | None
+    reminders: str | None
+    reminder_days: list[str] = field(default_factory=list)
+    source: Source | None = None
+    waits_for: str | None = None
+
+
+def _source(definition: Definition, ref: SourceRef | None) -> Source | None:
+    if ref is None:
+        return None
+    return Source(source_document_label(definition.index, ref), ref.clause, ref.quote)
+
+
+def _deadline_view(definition: Definition, deadline: Deadline, row: dict[str, Any]) -> DeadlineView:
+    calendar = DeadlineResolver(
+        definition.programme.programme.calendar, definition.programme.programme.year
+    ).calendar
+    first = date.fromisoformat(row["first"])
+    due = date.fromisoformat(row["due"])
+    original_source = None
+    if deadline.amendments:
+        original_source = _source(definition, deadline.source)
+    source = _source(definition, deadline.governing_source)
+    assert source is not None
+    return DeadlineView(
+        phrase=row["phrase"],
+        starts=deadline.starts,
+        first=first,
+        due=due,
+        first_weekday=weekday(first),
+        due_weekday=row["weekday"],
+        is_working_day=row["is_working_day"],
+        holiday=None if row["is_working_day"] else calendar.holiday_name(due),
+        last_working_day=date.fromisoformat(row["last_working_day"]),
+        shift=definition.programme.programme.calendar.shift_to_working_day,
+        amended=bool(deadline.amendments),
+        original_phrase=row["original_phrase"],
+        original_due=date.fromisoformat(row["original_due"]) if row["original_due"] else None,
+        source=source,
+        original_source=original_source,
+    )
+
+
+def _reminder_days(definition: Definition) -> dict[str, list[str]]:
+    """Step -> when its reminders and 催报 go out, as the reminder runner computes the days."""
+    from engine.delivery.reminders import occurrences, rules
+    from engine.runtime.progress import ProgressView
+
+    view = ProgressView(definition)
+    found: dict[str, dict[str, list[str]]] = {}
+    hours: dict[str, set[int]] = {}
+    for rule in rules(definition):
+        for occ in occurrences(rule, view):
+            day = occ.send_at.date()
+            kinds = found.setdefault(rule.step, {"before": [], "overdue": []})
+            kinds[rule.kind].append(f"{month_day(day)}（{weekday(day)[-1]}）")
+            hours.setdefault(rule.step, set()).add(occ.send_at.hour)
+    result: dict[str, list[str]] = {}
+    for step, kinds in found.items():
+        lines = []
+        if kinds["before"]:
+            lines.append("临近提醒：" + "、".join(kinds["before"]))
+        if kinds["overdue"]:
+            lines.append("逾期催报：" + "、".join(kinds["overdue"]))
+        lines.append("均于" + "、".join(f"{h}时" for h in sorted(hours[step])) + "发出")
+        result[step] = lines
+    return result
+
+
+def _state_label(definition: Definition, state: str | None) -> str:
+    if state is None:
+        return "—"
+    found = definition.index.states.get(state)
+    return found.label if found else state
+
+
+def _step_view(
+    definition: Definition,
+    step: Step,
+    rows: dict[str, dict[str, Any]],
+    reminder_days: dict[str, list[str]],
+) -> StepView:
+    index = definition.index
+    phases = {ph.id: ph for ph in definition.programme.phases}
+    deadline = None
+    if step.deadline is not None and step.id in rows:
+        deadline = _deadline_view(definition, step.deadline, rows[step.id])
+    policy = index.policies.get(step.reminders) if step.reminders else None
+    phase = phases.get(step.phase) if step.phase else None
+    common: dict[str, Any] = {
+        "id": step.id,
+        "anchor": f"step-{step.id}",
+        "label": step.label,
+        "phase": f"{phase.label}（{phase.window}）" if phase else None,
+        "phase_exception": step.phase_exception,
+        "deadline": deadline,
+        "reminders": policy_in_words(index, policy) if policy else None,
+        "reminder_days": reminder_days.get(step.id, []),
+    }
+    if step.transition is not None:
+        t = step.transition
+        if ANY_STATE in t.source:
+            sources = "任一未终止状态"
+        else:
+            sources = "、".join(_state_label(definition, s) for s in t.source)
+        move = (
+            f"{sources} → {_state_label(definition, t.dest)}"
+            if t.dest
+            else f"{sources}（状态不变）"
+        )
+        source = deadline.source if deadline else _source(definition, t.source_clause)
+        return StepView(
+            kind="突破点事项",
+            how=transition_how(t),
+            move=move,
+            actor=actor_label(index, t.actor),
+            recipients=ids_label(index, t.recipients),
+            document=t.document or "—",
+            source=source,
+            **common,
+        )
+    task = step.task
+    assert task is not None
+    waits = []
+    for name in task.waits_for:
+        if name in index.tasks:
+            waits.append(index.tasks[name].label)
+        elif name in index.point_tasks:
+            waits.append(index.point_tasks[name][0].label)
+        else:
+            waits.append(name)
+    source = deadline.source if deadline else _source(definition, task.source_clause)
+    return StepView(
+        kind="单位事项（各单位分别完成）" if task.level == "unit" else "全省层面事项",
+        how="报送文件" if task.document else "完成",
+        move="—",
+        actor=ids_label(index, task.responsible),
+        recipients=ids_label(index, task.recipients),
+        document=task.document or "—",
+        source=source,
+        waits_for="、".join(waits) if waits else None,
+        **common,
+    )
+
+
+def _header(definition: Definition) -> dict[str, Any]:
+    p = definition.programme
+    header = p.programme
+    index = definition.index
+    style = header.date_style
+    cover = next((d for d in header.documents if d.doc_number == header.doc_number), None)
+    issuer = index.bodies.get(header.issuer)
+    return {
+        "notice_title": cover.title if cover else header.title,
+        "programme_title": header.title,
+        "year": header.year,
+        "doc_number": header.doc_number,
+        "issuer": issuer.name if issuer else header.issuer,
+        "issued": format_date(header.issued, style),
+        "addressees": "，".join(header.addressees) + "：",
+        "attachments": list(header.attachments),
+        "documents": [
+            {
+                "title": d.title,
+                "doc_number": d.doc_number,
+                "issuer": index.bodies[d.issuer].name if d.issuer in index.bodies else d.issuer,
+                "issued": format_date(d.issued, style) if d.issued else None,
+                "text_file": d.text_file,
+            }
+            for d in header.documents
+        ],
+        "calendar": header.calendar,
+    }
+
+
+def _organisation(definition: Definition) -> dict[str, Any]:
+    p = definition.programme
+    index = definition.index
+    wg = p.working_group
+    kinds: dict[str, list[Any]] = {}
+    for body in p.bodies:
+        kinds.setdefault(body.kind, []).append(body)
+    order = [k for k in KIND_LABELS if k in kinds] + [k for k in kinds if k not in KIND_LABELS]
+    return {
+        "working_group": None
+        if wg is None
+        else {
+            "label": wg.label,
+            "leader": wg.leader,
+            "deputies": "、".join(wg.deputies) or "—",
+            "members": ids_label(index, wg.members),
+            "daily_work": index.bodies[wg.daily_work].name
+            if wg.daily_work in index.bodies
+            else wg.daily_work,
+            "source": _source(definition, wg.source),
+        },
+        "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k), "bodies": kinds[k]} for k in order],
+        "groups": [
+            {
+                "id": g.id,
+                "label": g.label,
+                "members": ids_label(index, g.members),
+                "count": len(index.expand([g.id])),
+                "source": _source(definition, g.source),
+            }
+            for g in p.groups
+        ],
+        "inspection_groups": [
+            {
+                "label": g.label,
+                "lead": index.body_label(g.lead),
+                "inspects": [index.body_label(b) for b in index.expand(g.inspects)],
+                "members": ids_label(index, g.members) if g.members else None,
+            }
+            for g in p.inspection_groups
+        ],
+        "contacts": [
+            {
+                "name": c.name,
+                "body": index.body_label(c.body),
+                "phone": c.phone,
+                "fax": c.fax,
+                "email": c.email,
+            }
+            for c in p.programme.contacts
+        ],
+    }
+
+
+def _phases(definition: Definition) -> list[dict[str, Any]]:
+    resolver = DeadlineResolver(
+        definition.programme.programme.calendar, definition.programme.programme.year
+    )
+    result = []
+    for ph in definition.programme.phases:
+        window = resolver.window(ph.window)
+        result.append(
+            {
+                "label": ph.label,
+                "window": ph.window,
+                "first": window.first,
+                "last": window.due,
+                "source": _source(definition, ph.source),
+            }
+        )
+    return result
+
+
+def _amendments(definition: Definition, steps: list[StepView]) -> list[dict[str, Any]]:
+    resolver = DeadlineResolver(
+        definition.programme.programme.calendar, definition.programme.programme.year
+    )
+    by_id = {s.id: s for s in steps}
+    found = []
+    for step in definition.index.steps():
+        deadline = step.deadline
+        if deadline is None or not deadline.amendments:
+            continue
+        versions = [
+            {
+                "phrase": deadline.phrase,
+                "due": resolver.window(deadline.phrase).due,
+                "source": _source(definition, deadline.source),
+                "note": None,
+                "governs": False,
+            }
+        ]
+        for a in deadline.amendments:
+            versions.append(
+                {
+                    "phrase": a.phrase,
+                    "due": resolver.window(a.phrase).due,
+                    "source": _source(definition, a.source),
+                    "note": a.note,
+                    "governs": False,
+                }
+            )
+        versions[-1]["governs"] = True
+        view = by_id.get(step.id)
+        found.append(
+            {
+                "step": step.id,
+                "anchor": view.anchor if view else f"step-{step.id}",
+                "label": step.label,
+                "versions": versions,
+                "governing": versions[-1],
+            }
+        )
+    return found
+
+
+@dataclass
+class RunView:
+    location: str
+    now: datetime
+    today: date
+    now_note: str
+    status: dict[str, Any] | None
+    status_problem: str | None
+    late_units: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    verify: Any
+
+
+def _run(definition: Definition, db: str, documents: str | None, now: datetime | None) -> RunView:
+    from engine.runtime.service import Runtime
+    from engine.runtime.store import open_store
+    from engine.runtime.trail import verify
+    from engine.views.status import build_status
+
+    moment, note = report_moment(definition, now)
+    index = definition.index
+    with open_store(db, documents, create=False) as store:
+        runtime = Runtime(definition, store, FixedClock(moment))
+        runtime.require_registered()
+        status: dict[str, Any] | None = None
+        problem = None
+        try:
+            status = build_status(runtime, moment)
+        except DefinitionChanged as exc:
+            problem = exc.message
+        with store.transaction(readonly=True) as tx:
+            events = tx.events(definition.id)
+        report = verify(store)
+        location = store.location
+    today = moment.astimezone(ZoneInfo(definition.programme.programme.timezone)).date()
+    late: dict[str, list[str]] = {}
+    if status is not None:
+        for s in status["steps"]:
+            s["percent"] = f"{s['rate'] * 100:.0f}%" if s["total"] else "—"
+            s["width"] = f"{s['rate'] * 100:.1f}%"
+            s["overdue"] = bool(s["due"] and date.fromisoformat(s["due"]) < today)
+            if s["overdue"]:
+                for name in s["missing_names"]:
+                    late.setdefault(name, []).append(f"{s['label']}（期限 {s['due']}）")
+        for p in status["points"]:
+            p["colour_label"] = COLOUR_LABELS.get(p["colour"], p["colour"])
+    # Units late for the same steps share a row: 36 units that did not propose are one line.
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for unit, steps in late.items():
+        grouped.setdefault(tuple(steps), []).append(unit)
+    late_rows = [{"units": units, "steps": list(steps)} for steps, units in grouped.items()]
+    failing = report.failing_seq
+    rows = []
+    for e in events:
+        t = index.transitions.get(e.trigger)
+        task = index.tasks.get(e.trigger)
+        what = t.label if t else task.label if task else _ENGINE_TRIGGERS.get(e.trigger, e.trigger)
+        rows.append(
+            {
+                "seq": e.seq,
+                "recorded_at": e.recorded_at[:19].replace("T", " "),
+                "effective_at": e.effective_at[:19].replace("T", " ")
+                if e.effective_at != e.recorded_at
+                else None,
+                "actor": index.body_label(e.actor),
+                "what": what,
+                "trigger": e.trigger,
+                "point": e.point_id,
+                "unit": index.body_label(e.unit_id) if e.unit_id else None,
+                "move": (
+                    f"{_state_label(definition, e.source_state)} → "
+                    f"{_state_label(definition, e.dest_state)}"
+                )
+                if e.dest_state and e.source_state != e.dest_state
+                else "—",
+                "decision": e.decision,
+                "reason": e.reason,
+                "document": e.document_sha256,
+                "data": e.data,
+                "hash": e.hash,
+                "prev_hash": e.prev_hash,
+                "failing": failing is not None and e.seq == failing,
+            }
+        )
+    return RunView(
+        location=location,
+        now=moment,
+        today=today,
+        now_note=note,
+        status=status,
+        status_problem=problem,
+        late_units=late_rows,
+        events=rows,
+        verify=report,
+    )
+
+
+def build_report(
+    definition: Definition,
+    *,
+    db: str | None = None,
+    documents: str | None = None,
+    now: datetime | None = None,
+    diagram: Diagram | None = None,
+) -> dict[str, Any]:
+    """Everything the template shows, as plain data (the SVGs as ``Markup``)."""
+    rows, notes = calendar_rows(definition)
+    by_step = {r["step"]: r for r in rows}
+    reminder_days = _reminder_days(definition)
+    steps = [_step_view(definition, s, by_step, reminder_days) for s in definition.index.steps()]
+    run = _run(definition, db, documents, now) if db is not None else None
+    today = run.today if run is not None else None
+    if diagram is None:
+        diagram = render_lifecycle(definition)
+    return {
+        "header": _header(definition),
+        "organisation": _organisation(definition),
+        "phases": _phases(definition),
+        "timeline": render_timeline(definition, rows, today=today),
+        "calendar_notes": [d.message for d in notes],
+        "diagram": diagram,
+        "states": [
+            {
+                "id": st.id,
+                "label": st.label,
+                "initial": st.initial,
+                "final": st.final,
+                "steps": [
+                    (f"step-{t.trigger}", t.label) for t in definition.index.transitions_from(st.id)
+                ],
+            }
+            for st in definition.programme.points.states
+        ],
+        "transition_steps": [s for s in steps if s.kind == "突破点事项"],
+        "task_steps": [s for s in steps if s.kind != "突破点事项"],
+        "amendments": _amendments(definition, steps),
+        "policies": [
+            {"label": p.label, "words": policy_in_words(definition.index, p)}
+            for p in definition.programme.reminder_policies
+        ],
+        "run": run,
+        "colour_labels": COLOUR_LABELS,
+        "colour_meanings": COLOUR_MEANINGS,
+        "definition_file": str(definition.file),
+        "definition_sha256": definition.sha256,
+    }
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("engine.views", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["weekday"] = weekday
+    env.filters["month_day"] = month_day
+    return env
+
+
+def render_html(context: dict[str, Any]) -> str:
+    """The page for a context built by ``build_report``."""
+    return _environment().get_template(TEMPLATE).render(**context)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def render_report(
+    programme: str | os.PathLike[str] | Definition,
+    out: str | os.PathLike[str],
+    db: str | None = None,
+    documents: str | None = None,
+    *,
+    now: datetime | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Path:
+    """Write the report of a programme (a folder, a YAML file or a loaded definition) to
+    ``out/index.html``; with ``db``, include the run recorded in that store. Returns the path
+    of ``index.html``. Problems that do not stop the report (no Graphviz) go to ``warn``
+    (standard error by default) and are shown on the page.
+    """
+    definition = (
+        programme if isinstance(programme, Definition) else load_definition(os.fspath(programme))
+    )
+    warn = warn or _stderr
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    diagram = render_lifecycle(definition)
+    if diagram.problem:
+        warn(f"警告：{diagram.problem}")
+    context = build_report(definition, db=db, documents=documents, now=now, diagram=diagram)
+    (folder / "lifecycle.dot").write_text(diagram.dot, encoding="utf-8")
+    if diagram.svg is not None:
+        (folder / "lifecycle.svg").write_text(str(diagram.svg) + "\n", encoding="utf-8")
+    (folder / "timeline.svg").write_text(str(context["timeline"]) + "\n", encoding="utf-8")
+    index = folder / "index.html"
+    index.write_text(render_html(context), encoding="utf-8")
+    return index
