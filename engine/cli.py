@@ -49,10 +49,11 @@ def cli() -> None:
 @click.argument("path", type=click.Path())
 @click.option("--quiet", "-q", is_flag=True, help="不显示警告，只报告错误。")
 def validate(path: str, quiet: bool) -> None:
-    """校验工作方案（目录或 YAML 文件），一次列出所有问题。"""
+    """校验工作方案（目录或 YAML 文件），一次列出所有问题（含通知模板）。"""
     from engine.definition.loader import load_definition
+    from engine.delivery.templatecheck import check_programme_templates
 
-    definition = load_definition(path)
+    definition = load_definition(path, extra_checks=[check_programme_templates])
     if not quiet:
         _show_warnings(definition.warnings)
     p = definition.programme
@@ -578,6 +579,160 @@ def serve(
         sweep_seconds=sweep_seconds,
     )
     run_service(config)
+
+
+@cli.command()
+@click.argument("programme", type=click.Path())
+@click.option(
+    "--points",
+    "points_file",
+    type=click.Path(dir_okay=False),
+    help="要登记的突破点（默认为方案目录中的 points-example.yaml）。",
+)
+@click.option(
+    "--scenario",
+    "scenario_file",
+    type=click.Path(dir_okay=False),
+    help="情景文件（默认为方案目录中的 scenario-example.yaml）。",
+)
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False),
+    default="outbox",
+    show_default=True,
+    help="提醒和催报写入的发件箱目录。",
+)
+@click.option("--db", help="演练用的存储库（默认在临时目录中新建，演练结束即删除）。")
+@click.option("--quiet", "-q", is_flag=True, help="不逐日列出时间线，只显示总结。")
+@_json_option
+def simulate(
+    programme: str,
+    points_file: str | None,
+    scenario_file: str | None,
+    outbox: str,
+    db: str | None,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """在虚拟时钟上演练一整年：登记、筛选、审定、报送、提醒和催报都按真实流程运行。"""
+    from engine.delivery.simulate import render_report, run_simulation
+
+    report = run_simulation(
+        programme,
+        points_file=points_file,
+        scenario_file=scenario_file,
+        outbox=outbox,
+        db=db,
+        echo=None if (quiet or as_json) else click.echo,
+    )
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        click.echo(render_report(report))
+
+
+# --- views for auditors and next year's administrators -------------------------------------
+
+
+@cli.command()
+@click.argument("programme", type=click.Path())
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="报告输出目录（生成 index.html）。",
+)
+@click.option("--db", help="同时报告存储库中的运行情况（突破点状态、上报率、留痕及其校验结果）。")
+@_documents_option
+def render(programme: str, out: str, db: str | None, documents: str | None) -> None:
+    """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
+    from engine.views.report import render_report
+
+    index = render_report(programme, out, db=db, documents=documents)
+    click.echo(f"已生成报告：{index}")
+
+
+@cli.group()
+def export() -> None:
+    """导出汇总表、日历。"""
+
+
+@export.command("summary")
+@click.argument("programme", type=click.Path())
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="csv", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="输出文件（xlsx 必须给出；csv 默认输出到标准输出）。",
+)
+@_db_option
+@_documents_option
+def export_summary(
+    programme: str, fmt: str, out: str | None, db: str, documents: str | None
+) -> None:
+    """导出《全省产业转型升级突破点汇总表》。"""
+    from engine.views.exports import export_summary as run_export
+
+    if fmt == "xlsx" and not out:
+        raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
+    text = run_export(programme, fmt, out, db=db, documents=documents)
+    if out is None and text is not None:
+        click.echo(text, nl=False)
+    elif out is not None:
+        click.echo(f"已导出：{out}", err=True)
+
+
+@export.command("ical")
+@click.argument("programme", type=click.Path())
+@click.option("--unit", help="只导出这个单位要办的事项。")
+@click.option("--out", type=click.Path(dir_okay=False), help="输出文件（默认输出到标准输出）。")
+def export_ical(programme: str, unit: str | None, out: str | None) -> None:
+    """把各项时限导出为 iCalendar 日历，可在日历软件中订阅。"""
+    from engine.views.exports import export_ical as run_export
+
+    text = run_export(programme, unit=unit, out=out)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"已导出：{out}", err=True)
+
+
+@cli.command()
+@click.argument("programme", type=click.Path())
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="新方案的年度。")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="新方案目录。")
+@_json_option
+def roll(programme: str, year: int, out: str, as_json: bool) -> None:
+    """以本年度方案为底稿生成下一年度方案，并报告各时限按新年度日历如何变化。"""
+    from engine.views.roll import render_roll_report, roll_programme
+
+    report = roll_programme(programme, year, out)
+    if as_json:
+        _emit_json(report)
+    else:
+        click.echo(render_roll_report(report))
+
+
+@cli.command()
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), help="另存为 HTML 文件。")
+@_json_option
+def diff(old: str, new: str, html_out: str | None, as_json: bool) -> None:
+    """比较两个工作方案定义：单位、状态、事项、时限（表述和日期）、提醒规则。"""
+    from engine.views.diff import diff_programmes, render_diff_html, render_diff_text
+
+    result = diff_programmes(old, new)
+    if html_out:
+        from pathlib import Path
+
+        Path(html_out).write_text(render_diff_html(result), encoding="utf-8")
+    if as_json:
+        _emit_json(result)
+    else:
+        click.echo(render_diff_text(result))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
