@@ -3,7 +3,8 @@
 This module stays thin and cheap to import: each command imports what it needs when it
 runs, so ``docflow submit`` does not pay for Jinja2 or APScheduler. Every error a user can
 cause is a ``DocflowError``; it is printed (in Chinese) without a traceback and becomes exit
-status 1. Usage errors are click's, exit status 2.
+status 1. Usage errors keep click's exit status 2 and are worded in Chinese by
+``engine.cliui``.
 """
 
 from __future__ import annotations
@@ -14,20 +15,9 @@ from typing import Any, NoReturn
 
 import click
 
-from engine.errors import DocflowError
+from engine.cliui import Group
 
 __all__ = ["main"]
-
-
-class _Group(click.Group):
-    """Turns every ``DocflowError`` into its message and exit status, once, at the edge."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except DocflowError as exc:
-            click.echo(exc.message, err=True)
-            ctx.exit(exc.exit_code)
 
 
 def _emit_json(data: Any) -> None:
@@ -39,8 +29,13 @@ def _show_warnings(warnings: Any) -> None:
         click.echo(str(warning), err=True)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="docflow", prog_name="docflow")
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    package_name="docflow",
+    prog_name="docflow",
+    message="%(prog)s %(version)s",
+    help="显示版本并退出。",
+)
 def cli() -> None:
     """docflow：按工作方案的文件运行政府工作计划。"""
 
@@ -205,10 +200,8 @@ def _event_dict(e: Any) -> dict[str, Any]:
 @click.option("--unit", help="提出突破点的单位（bodies 中的 id）。")
 @click.option("--title", help="突破点名称。")
 @click.option("--id", "point_id", help="突破点编号（默认：单位 id-序号）。")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="推荐材料。")
-@click.option(
-    "--from", "from_file", type=click.Path(dir_okay=False), help="批量登记：YAML 或 CSV 文件。"
-)
+@click.option("--file", "file", type=click.Path(), help="推荐材料。")
+@click.option("--from", "from_file", type=click.Path(), help="批量登记：YAML 或 CSV 文件。")
 @click.option("--at", "at", help="材料实际收到的时间（ISO 8601）。")
 @_db_option
 @_documents_option
@@ -261,7 +254,7 @@ def enrol(
 @click.argument("programme", type=click.Path())
 @click.option("--unit", required=True, help="报送单位（bodies 中的 id）。")
 @click.option("--task", required=True, help="事项（如 work-plan、progress）。")
-@click.option("--file", "file", required=True, type=click.Path(dir_okay=False), help="报送的文件。")
+@click.option("--file", "file", required=True, type=click.Path(), help="报送的文件。")
 @click.option("--point", "points", multiple=True, help="只就这些突破点报送（可重复）。")
 @click.option("--at", "at", help="文件实际收到的时间（ISO 8601）。")
 @_db_option
@@ -737,9 +730,11 @@ def diff(old: str, new: str, html_out: str | None, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``docflow`` console script."""
-    try:
-        cli.main(args=argv, prog_name="docflow", standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("已中断。", err=True)
-        sys.exit(130)
-    sys.exit(0)
+    import atexit
+    import gc
+
+    # A command ends with the interpreter: the collector need not walk every object the
+    # loaded programme and its libraries made (about 70 ms of a 0.4 s ``docflow submit``).
+    atexit.register(gc.freeze)
+    cli.main(args=argv, prog_name="docflow")
+    sys.exit(0)  # not reached: the group's main always exits

@@ -13,7 +13,7 @@ import os
 import re
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,6 @@ class Case:
     match: str
     now: str = NOW
     error: type[DocflowError] = Refused
-    cli_marks: tuple[Any, ...] = field(default=())
 
 
 def submit(unit: str, task: str, points: tuple[str, ...] = (), file: str = "file") -> Any:
@@ -218,13 +217,6 @@ CASES = [
         "submit --unit shenzhen --task work-plan --file {dir}",
         "a-folder: 这是一个目录，不是文件",
         error=InputFileError,
-        cli_marks=(
-            pytest.mark.xfail(
-                reason="engine/cli.py: --file is click.Path(dir_okay=False), so click answers "
-                "a directory with its own English usage error and exit status 2",
-                strict=True,
-            ),
-        ),
     ),
     Case(
         "a duplicate submission after all the unit's points moved on",
@@ -305,13 +297,6 @@ CASES = [
         "enrol --from {dir}",
         "a-folder: 这是一个目录，不是文件",
         error=InputFileError,
-        cli_marks=(
-            pytest.mark.xfail(
-                reason="engine/cli.py: --from is click.Path(dir_okay=False), so click answers "
-                "a directory with its own English usage error and exit status 2",
-                strict=True,
-            ),
-        ),
     ),
     Case(
         "a point from a body that does not propose points",
@@ -365,7 +350,7 @@ CASES = [
 
 
 def params(cli: bool = False) -> list[Any]:
-    return [pytest.param(c, id=c.id, marks=c.cli_marks if cli else ()) for c in CASES]
+    return [pytest.param(c, id=c.id) for c in CASES]
 
 
 @pytest.mark.parametrize("case", params())
