@@ -6,13 +6,14 @@ been processed yet, and processes it:
 - per step and due day only the latest such occurrence is sent - after downtime a unit
   gets the newest reminder once, not a backlog - and the older ones are logged as skipped;
 - an occurrence whose step is closed (nobody waits any more) is logged as skipped;
-- each recipient's message is logged in the sent-log and written to the mail queue in one
-  store transaction; the sent-log's unique key (programme, rule, recipient, occurrence)
-  makes a second run - a job that fires twice, a restart - send nothing again;
-- when every recipient is done, a marker row (recipient ``*``) says the occurrence is
-  processed;
+- an occurrence is one store transaction: each recipient's message is logged in the
+  sent-log and written to the mail queue, the messages are made durable together (one
+  flush to disk for the batch), and a marker row (recipient ``*``) says the occurrence is
+  processed; the sent-log's unique key (programme, rule, recipient, occurrence) makes a
+  second run - a job that fires twice, a restart - send nothing again;
 - a message already in the outbox or the queue under the same Message-ID (written by a run
-  that died before its transaction committed) is not written a second time;
+  that died before its transaction committed) is written again over that file, never
+  beside it, and one the queue has already delivered is not queued again;
 - every run then flushes the mail queue on the queue's own clock, so messages queued while
   the SMTP server was unreachable go out on the next run even if it has nothing new; what is
   still queued afterwards is reported in ``problems``; the SMTP connection is then closed.
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from engine.clock import Clock
@@ -53,6 +55,7 @@ log = logging.getLogger(__name__)
 
 ALL = "*"  # the sent-log recipient that marks an occurrence as processed
 _STAMP = len("YYYYmmdd-HHMMSS")  # the date that starts a message's file name
+_DELIVERED = "\0delivered"  # _stored_name: the queue has already handed it on
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -118,7 +121,7 @@ class ReminderRunner:
         header = definition.programme.programme
         self.sender = Address(self.index.body_label(header.issuer), header.sender_email)
         self.domain = header.sender_email.rpartition("@")[2] or "docflow.invalid"
-        self._stored: set[str] | None = None  # message file names (without date) on disk
+        self._stored: dict[str, str] | None = None  # file name without date -> file name
 
     # --- what is due -------------------------------------------------------------------
 
@@ -211,21 +214,60 @@ class ReminderRunner:
             return reminders_for(occ, self.view, (), overrides, all_points=pairs, task_done=done)
 
     def _process(self, occ: Occurrence, now: datetime, result: RunResult, dry_run: bool) -> None:
+        """Send one occurrence: every recipient's message, then its marker, in one transaction.
+
+        The messages are built first, outside the transaction. Then, holding the store's
+        write lock: each recipient's sent-log row is inserted (a key already taken means an
+        earlier run sent it: nothing more), its message written without a flush of its own,
+        all of them made durable at once, and the transaction committed with the marker. A
+        crash before the commit leaves no row, so the next run sends the occurrence again,
+        writing each message over the file this run left for the same Message-ID.
+        """
         reminders = self._gather(occ)
         if not reminders:
             result.skipped.append((occ.rule.id, occ.key, "closed"))
             if not dry_run:
                 self._mark(occ, "skipped", now)
             return
+        ready: list[tuple[Outgoing, EmailMessage | None]] = []
         for reminder in reminders:
             try:
-                self._send(reminder, now, result, dry_run)
+                ready.append(self._prepare(reminder, now))
             except MailError as exc:
                 result.problems.append(f"{reminder.rule.id} → {reminder.recipient}：{exc.message}")
-        if not dry_run:
-            self._mark(occ, "sent", now)
+        if dry_run:
+            result.sent.extend(outgoing for outgoing, _msg in ready)
+            return
+        rule = occ.rule.id
+        with self.store.transaction() as tx:
+            sent: list[Outgoing] = []
+            written: list[Path] = []
+            for outgoing, msg in ready:
+                if msg is None:  # the body has no address: logged, reported, not sent
+                    tx.record_sent(
+                        self.pid, rule, outgoing.recipient, occ.key, "skipped", None, now
+                    )
+                    result.problems.append(
+                        f"单位 {outgoing.recipient}（{outgoing.recipient_name}）没有收文邮箱，"
+                        f"未能发送 {rule}"
+                    )
+                    continue
+                if not tx.record_sent(
+                    self.pid, rule, outgoing.recipient, occ.key, "sent", outgoing.message_id, now
+                ):
+                    continue  # already sent by an earlier run: the sent-log key is taken
+                if self.queue is not None:
+                    name = self._stored_name(msg)
+                    if name != _DELIVERED:
+                        written.append(self.queue.enqueue(msg, name=name, sync=False))
+                sent.append(outgoing)
+            if self.queue is not None:
+                self.queue.make_durable(written)
+            tx.record_sent(self.pid, rule, ALL, occ.key, "sent", None, now)
+        result.sent.extend(sent)
 
-    def _send(self, reminder: Reminder, now: datetime, result: RunResult, dry_run: bool) -> None:
+    def _prepare(self, reminder: Reminder, now: datetime) -> tuple[Outgoing, EmailMessage | None]:
+        """The notice for one recipient and its message (``None`` when it has no address)."""
         occ = reminder.occurrence
         body = self.index.bodies[reminder.recipient]
         context = self.context(reminder, now)
@@ -243,16 +285,8 @@ class ReminderRunner:
             message_id=f"<{message_id}@{self.domain}>",
             send_at=now,
         )
-        if dry_run:
-            result.sent.append(outgoing)
-            return
         if body.email is None:
-            result.problems.append(
-                f"单位 {body.id}（{body.short}）没有收文邮箱，未能发送 {occ.rule.id}"
-            )
-            with self.store.transaction() as tx:
-                tx.record_sent(self.pid, occ.rule.id, body.id, occ.key, "skipped", None, now)
-            return
+            return outgoing, None
         cc = [
             Address(self.index.bodies[b].short, self.index.bodies[b].email or "")
             for b in reminder.cc
@@ -276,22 +310,17 @@ class ReminderRunner:
                 "X-Docflow-Occurrence": occ.key,
             },
         )
-        with self.store.transaction() as tx:
-            if not tx.record_sent(
-                self.pid, occ.rule.id, body.id, occ.key, "sent", outgoing.message_id, now
-            ):
-                return  # already sent by an earlier run: the sent-log key is taken
-            if self.queue is not None and not self._stored_before(msg):
-                self.queue.enqueue(msg)
-        result.sent.append(outgoing)
+        return outgoing, msg
 
-    def _stored_before(self, msg: EmailMessage) -> bool:
-        """Whether the outbox or the queue already holds a message with this Message-ID.
+    def _stored_name(self, msg: EmailMessage) -> str | None:
+        """The file an earlier run left for this Message-ID, ``_DELIVERED``, or ``None``.
 
-        File names are ``<YYYYmmdd-HHMMSS>-<Message-ID slug>.eml``; a run killed after writing
-        the file but before committing its sent-log row leaves one behind, and the next run
-        (at another time, so under another date) must not write the message a second time.
-        The folders are listed once per run.
+        File names are ``<YYYYmmdd-HHMMSS>-<Message-ID slug>.eml``. A run killed after writing
+        a message but before committing leaves the file behind, perhaps not all on disk; the
+        next run (at another time, so under another date) writes the message again over that
+        same file, so it is neither lost nor there twice. A message the queue has already
+        handed to the transport (in ``sent/``) is not queued again. The folders are listed
+        once per run.
         """
         assert self.queue is not None
         if self._stored is None:
@@ -301,13 +330,13 @@ class ReminderRunner:
                 else [self.queue.queue_dir, self.queue.sent_dir]
             )
             self._stored = {
-                path.name[_STAMP:]
+                path.name[_STAMP:]: (_DELIVERED if folder == self.queue.sent_dir else path.name)
                 for folder in folders
                 if folder.is_dir()
-                for path in folder.iterdir()
+                for path in sorted(folder.iterdir())
                 if path.suffix == ".eml" and not path.name.startswith(".")
             }
-        return message_filename(msg)[_STAMP:] in self._stored
+        return self._stored.get(message_filename(msg)[_STAMP:])
 
     # --- the notice's context ----------------------------------------------------------
 

@@ -73,6 +73,7 @@ __all__ = [
     "build_message",
     "message_filename",
     "read_message",
+    "sync_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -359,20 +360,86 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    With ``sync`` the data is on disk when this returns. Without it the caller makes the file
+    durable later, with :func:`sync_files`, before it records the file as written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _load_syncfs() -> Any:
+    """Linux's ``syncfs(2)`` through the C library, or ``None`` where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+_SYNCFS = _load_syncfs()
+
+
+def sync_files(paths: Sequence[Path]) -> None:
+    """Put files written with ``sync=False`` - their data and their names - on disk.
+
+    A batch of messages is written first and made durable once: on Linux with one
+    ``syncfs`` per file system (one journal commit and one device flush for the batch,
+    where an ``fsync`` per file costs one each: about six times the time for a batch of
+    2,000 here); elsewhere with an ``fsync`` of each file and then of each folder.
+    """
+    if not paths:
+        return
+    folders = {path.parent for path in paths}
+    if _SYNCFS is not None:
+        devices: set[int] = set()
+        for folder in folders:
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                device = os.fstat(fd).st_dev
+                if device in devices:
+                    continue
+                devices.add(device)
+                if _SYNCFS(fd) != 0:
+                    import ctypes
+
+                    error = ctypes.get_errno()
+                    raise OSError(error, os.strerror(error), str(folder))
+            finally:
+                os.close(fd)
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for folder in folders:
+        with contextlib.suppress(OSError):  # some systems cannot open or fsync a folder
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def _message_bytes(msg: EmailMessage) -> bytes:
@@ -424,10 +491,14 @@ class OutboxTransport:
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
 
-    def write(self, msg: EmailMessage) -> Path:
-        """Write ``msg`` and return its file; the same Message-ID overwrites the same file."""
-        path = self.directory / message_filename(msg)
-        _atomic_write(path, _message_bytes(msg))
+    def write(self, msg: EmailMessage, *, name: str | None = None, sync: bool = True) -> Path:
+        """Write ``msg`` and return its file; the same Message-ID overwrites the same file.
+
+        ``name`` writes it under that file name instead (a file an earlier run left for the
+        same Message-ID); ``sync=False`` leaves it to :func:`sync_files`.
+        """
+        path = self.directory / (name or message_filename(msg))
+        _atomic_write(path, _message_bytes(msg), sync=sync)
         return path
 
     def send(self, msg: EmailMessage) -> None:
@@ -677,18 +748,29 @@ class MailQueue:
         index = min(max(attempts, 1), len(self.backoff)) - 1
         return timedelta(seconds=self.backoff[index])
 
-    def enqueue(self, msg: EmailMessage) -> Path:
-        """Store ``msg`` durably and return its file (final in direct mode, queued otherwise)."""
+    def enqueue(self, msg: EmailMessage, *, name: str | None = None, sync: bool = True) -> Path:
+        """Store ``msg`` and return its file (final in direct mode, queued otherwise).
+
+        ``name`` reuses the file name an earlier, unfinished run gave the same message. With
+        ``sync=False`` the caller passes the files to :meth:`make_durable` before it records
+        the messages as sent: one flush to disk for a batch instead of one per message.
+        """
         if self.direct:
             assert isinstance(self.transport, OutboxTransport)
-            return self.transport.write(msg)
-        name = message_filename(msg)
-        path = self.queue_dir / name
-        _atomic_write(path, _message_bytes(msg))
+            return self.transport.write(msg, name=name, sync=sync)
+        path = self.queue_dir / (name or message_filename(msg))
+        _atomic_write(path, _message_bytes(msg), sync=sync)
         now = self.clock.now()
-        self._write_status(path, _Status(0, now, None, now))
-        log.info("queued %s", name)
+        self._write_status(path, _Status(0, now, None, now), sync=sync)
+        log.info("queued %s", path.name)
         return path
+
+    def make_durable(self, paths: Sequence[Path]) -> None:
+        """Put messages ``enqueue(..., sync=False)`` returned on disk, sidecars included."""
+        if self.direct:
+            sync_files(paths)
+        else:
+            sync_files([*paths, *(self._sidecar(p) for p in paths)])
 
     def queued(self) -> list[Path]:
         """The messages waiting in the queue, oldest name first."""
@@ -753,9 +835,9 @@ class MailQueue:
             log.warning("unreadable queue sidecar %s (%s); retrying the message now", sidecar, exc)
             return _Status(0, None, None, None)
 
-    def _write_status(self, path: Path, status: _Status) -> None:
+    def _write_status(self, path: Path, status: _Status, *, sync: bool = True) -> None:
         payload = json.dumps(status.to_json(), ensure_ascii=False, indent=2) + "\n"
-        _atomic_write(self._sidecar(path), payload.encode("utf-8"))
+        _atomic_write(self._sidecar(path), payload.encode("utf-8"), sync=sync)
 
     def _archive(self, path: Path, status: _Status, moment: datetime) -> None:
         self.sent_dir.mkdir(parents=True, exist_ok=True)

@@ -508,3 +508,34 @@ def test_smtp_outage_keeps_messages_queued_until_the_server_is_back(
 def test_empty_backoff_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MailError):
         MailQueue(tmp_path, FailingTransport(0), FixedClock(SENT_AT), backoff=())
+
+
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each file"])
+def test_a_batch_written_without_sync_is_flushed_once_per_file_system_or_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+) -> None:
+    import os
+
+    import engine.delivery.mail as mail
+
+    calls: list[str] = []
+    if syncfs:
+        if mail._SYNCFS is None:
+            pytest.skip("no syncfs(2) on this system")
+        real = mail._SYNCFS
+        monkeypatch.setattr(mail, "_SYNCFS", lambda fd: calls.append("syncfs") or real(fd))
+    else:
+        monkeypatch.setattr(mail, "_SYNCFS", None)
+        real_fsync = os.fsync
+        monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync") or real_fsync(fd))
+    queue = MailQueue(tmp_path, OutboxTransport(tmp_path), FixedClock(SENT_AT))
+    paths = [
+        queue.enqueue(reminder(message_id=f"m{i}@docflow.example.gov.cn"), sync=False)
+        for i in range(3)
+    ]
+    assert calls == []  # nothing flushed while the batch is written
+    queue.make_durable(paths)
+    assert calls == (["syncfs"] if syncfs else ["fsync"] * 4)  # three files and the folder
+    assert [read_message(p.read_bytes())["Message-ID"] for p in paths] == [
+        f"<m{i}@docflow.example.gov.cn>" for i in range(3)
+    ]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,8 +151,8 @@ class Killed(BaseException):
 def die_after_first_write(queue: MailQueue, monkeypatch: pytest.MonkeyPatch) -> None:
     original = queue.enqueue
 
-    def enqueue(msg: EmailMessage) -> Path:
-        original(msg)
+    def enqueue(msg: EmailMessage, **options: Any) -> Path:
+        original(msg, **options)
         raise Killed
 
     monkeypatch.setattr(queue, "enqueue", enqueue)
@@ -184,3 +185,43 @@ def test_a_run_killed_before_committing_does_not_queue_the_message_twice(
     desk.runner(MailQueue(desk.outbox, transport, later), later).run()
     ids = Counter(str(m["Message-ID"]).strip() for m in transport.accepted)
     assert sorted(ids.values()) == [1, 1, 1]
+
+
+def test_a_message_file_left_incomplete_by_a_crash_is_written_again_whole(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files are flushed to disk together before the commit; a crash before it may leave the
+    # first message's file empty (its data never reached the disk).
+    queue = make_queue(desk.outbox, None, desk.clock)
+    die_after_first_write(queue, monkeypatch)
+    with pytest.raises(Killed):
+        desk.at("2011-05-03T10:00").runner(queue).run()
+    monkeypatch.undo()
+    (left,) = desk.outbox.glob("*.eml")
+    left.write_bytes(b"")
+    desk.at("2011-05-03T10:05").runner(make_queue(desk.outbox, None, desk.clock)).run()
+    assert left.stat().st_size > 0
+    ids = Counter(m.message_id for m in read_outbox(desk.outbox))
+    assert sorted(ids.values()) == [1, 1, 1]
+
+
+def test_messages_are_on_disk_before_the_sent_log_says_so(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def logged_as_sent() -> list[str]:  # as another connection sees the sent-log
+        with closing(sqlite3.connect(desk.db)) as conn:
+            rows = conn.execute("SELECT unit_id FROM sent_log WHERE status = 'sent'")
+            return sorted(unit for (unit,) in rows)
+
+    queue = make_queue(desk.outbox, None, desk.clock)
+    seen: list[tuple[int, list[str]]] = []
+    original = queue.make_durable
+
+    def make_durable(paths: list[Path]) -> None:
+        seen.append((len(paths), logged_as_sent()))
+        original(paths)
+
+    monkeypatch.setattr(queue, "make_durable", make_durable)
+    desk.at("2011-05-03T10:00").runner(queue).run()
+    assert seen == [(3, [])]  # the three messages are flushed before anything is logged sent
+    assert logged_as_sent() == sorted([*WAITING_FOR_PLAN, "*"])
