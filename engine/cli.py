@@ -493,6 +493,7 @@ def remind(
             queue = make_queue(outbox, _smtp(smtp_host, smtp_port, smtp_security, smtp_user), clock)
         runner = ReminderRunner(session.definition, session.store, clock, queue)
         result = runner.run(moment, dry_run=dry_run)
+    smtp = smtp_host is not None
     if as_json:
         _emit_json(
             {
@@ -501,10 +502,13 @@ def remind(
                 "messages": [outgoing_dict(o) for o in result.sent],
                 "skipped": [{"rule": r, "occurrence": o, "why": w} for r, o, w in result.skipped],
                 "problems": result.problems,
+                "outbox": outbox,
+                "smtp_delivered": result.delivered if smtp else None,
+                "smtp_pending": result.pending if smtp else None,
             }
         )
     else:
-        click.echo(render_run(result, moment, dry_run))
+        click.echo(render_run(result, moment, dry_run, outbox=outbox, smtp=smtp))
     for problem in result.problems:
         click.echo(problem, err=True)
 
@@ -636,12 +640,16 @@ def simulate(
     help="报告输出目录（生成 index.html）。",
 )
 @click.option("--db", help="同时报告存储库中的运行情况（突破点状态、上报率、留痕及其校验结果）。")
+@click.option("--now", "now", help="按这个时间判断到期情况（ISO 8601，默认为当前时间）。")
 @_documents_option
-def render(programme: str, out: str, db: str | None, documents: str | None) -> None:
+def render(
+    programme: str, out: str, db: str | None, now: str | None, documents: str | None
+) -> None:
     """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
     from engine.views.report import render_report
 
-    index = render_report(programme, out, db=db, documents=documents)
+    moment = _parse_time(now, "--now")
+    index = render_report(programme, out, db=db, documents=documents, now=moment)
     click.echo(f"已生成报告：{index}")
 
 

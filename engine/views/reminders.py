@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.clock import SHANGHAI
 from engine.delivery.dispatch import Outgoing, RunResult
 
 __all__ = ["KIND_LABELS", "outgoing_dict", "render_run"]
@@ -33,12 +34,21 @@ def outgoing_dict(o: Outgoing) -> dict[str, Any]:
     }
 
 
-def render_run(result: RunResult, now: datetime, dry_run: bool) -> str:
+def render_run(
+    result: RunResult, now: datetime, dry_run: bool, outbox: str | None = None, smtp: bool = False
+) -> str:
+    """The run in Chinese: what went out (or would), what was skipped, where the mail is.
+
+    ``outbox`` names the outbox folder; ``smtp`` says the mail went through the queue to an
+    SMTP server, so the messages handed on and those still queued are counted.
+    """
     verb = "将发出" if dry_run else "已发出"
-    stamp = now.isoformat(timespec="minutes").replace("T", " ")
+    stamp = now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    lines = []
     if not result.sent and not result.skipped:
-        return f"{stamp}：没有到时应发的提醒。"
-    lines = [f"{stamp}：{verb} {len(result.sent)} 封提醒。"]
+        lines.append(f"{stamp}：没有到时应发的提醒。")
+    else:
+        lines.append(f"{stamp}：{verb} {len(result.sent)} 封提醒。")
     for o in result.sent:
         label = KIND_LABELS.get(o.kind, o.kind)
         points = f"（{'、'.join(o.points)}）" if o.points else ""
@@ -46,4 +56,12 @@ def render_run(result: RunResult, now: datetime, dry_run: bool) -> str:
         lines.append(f"  {label} {o.rule} → {o.recipient_name}{points}{cc}")
     for rule, occurrence, why in result.skipped:
         lines.append(f"  跳过 {rule}（期限 {occurrence}）：{_WHY.get(why, why)}")
+    if dry_run:
+        return "\n".join(lines)
+    if smtp:
+        if result.delivered or result.pending:
+            queued = f"，{result.pending} 封仍在发件队列中等待重试" if result.pending else ""
+            lines.append(f"SMTP 服务器已接收 {result.delivered} 封{queued}。")
+    elif outbox is not None and result.sent:
+        lines.append(f"邮件已写入发件箱 {outbox}。")
     return "\n".join(lines)

@@ -155,8 +155,9 @@ def test_remind_during_an_smtp_outage_keeps_every_message_queued_and_says_so(
     desk: Desk, smtp_server: SmtpServer
 ) -> None:
     smtp_server.stop()
-    code, _out, err = remind(desk, smtp_server, "2011-05-03T10:00")
+    code, out, err = remind(desk, smtp_server, "2011-05-03T10:00")
     assert code == 0
+    assert "SMTP 服务器已接收 0 封，3 封仍在发件队列中等待重试。" in out
     assert len(list((desk.outbox / "queue").glob("*.eml"))) == 3
     assert "3 封邮件尚未投递" in err
     assert str(desk.outbox / "queue") in err
@@ -169,10 +170,15 @@ def test_queued_messages_are_delivered_exactly_once_when_the_server_is_back(
     smtp_server.stop()
     remind(desk, smtp_server, "2011-05-03T10:00")
     smtp_server.start()  # the same port
-    code, _out, err = remind(desk, smtp_server, "2011-05-03T10:05")
+    code, out, err = remind(desk, smtp_server, "2011-05-03T10:05")
     remind(desk, smtp_server, "2011-05-03T10:10")
     assert code == 0
     assert "尚未投递" not in err
+    # Nothing new is due at 10:05, but the queued three go out and the run says so.
+    assert out.splitlines() == [
+        "2011-05-03 10:05：没有到时应发的提醒。",
+        "SMTP 服务器已接收 3 封。",
+    ]
     assert sorted(sent(m).message_id for m in smtp_server.messages()) == sorted(
         f"<gd-2011.submit-plan_before-5.{unit}.2011-05-10@gd2011.example>"
         for unit in ("eic", "guangzhou", "shenzhen")

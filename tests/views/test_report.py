@@ -478,6 +478,24 @@ def test_docflow_render_with_a_store(spring: Run, tmp_path: Path) -> None:
     assert (out / "timeline.svg").is_file()
 
 
+def test_docflow_render_now_judges_the_colours_at_the_given_time(
+    spring: Run, tmp_path: Path
+) -> None:
+    from engine.cli import cli
+
+    out = tmp_path / "out"
+    args = ["render", str(GD2011), "--out", str(out), "--db", str(spring.db)]
+    result = CliRunner().invoke(cli, [*args, "--now", "2011-05-11T09:00"], env={"DOCFLOW_NOW": ""})
+
+    assert result.exit_code == 0, result.output
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "按指定的时间计算" in page
+    assert "2011-05-11 09:00" in page
+    bad = CliRunner().invoke(cli, [*args, "--now", "5月11日"])
+    assert bad.exit_code == 2
+    assert "错误：--now 的值无效：'5月11日' 不是 ISO 8601 时间" in bad.output
+
+
 def test_a_programme_without_amendments_or_working_group_renders(tmp_path: Path) -> None:
     index = render_report(MINIMAL, tmp_path / "out", warn=lambda _m: None)
     page = index.read_text(encoding="utf-8")
