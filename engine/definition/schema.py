@@ -20,10 +20,20 @@ Layout of a programme file (``programme.yaml``)::
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+)
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "ANY_STATE",
@@ -66,6 +76,52 @@ Identifier = Annotated[
     ),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+# Line breaks and other control characters: a name with one could end a mail header early
+# (header injection) or break a table row, so names, labels and phrases are single lines.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+def _single_line(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found:
+        raise PydanticCustomError(
+            "single_line",
+            "must be one line without control characters",
+            {"char": f"U+{ord(found.group()):04X}", "at": found.start() + 1},
+        )
+    return value
+
+
+def _email_address(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise PydanticCustomError("email_address", "not an e-mail address", {})
+    return value
+
+
+#: A name, label or phrase: one line of text, no control characters.
+Line = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=500,
+        # For editors checking as the administrator types (JSON Schema regex dialect).
+        json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$"},
+    ),
+    AfterValidator(_single_line),
+]
+#: An e-mail address (``local@domain``, ASCII), as mail headers take it.
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=254, json_schema_extra={"format": "email"}),
+    AfterValidator(_single_line),
+    AfterValidator(_email_address),
+]
+
 # A number must be written as a number: lax mode would read ``hour: true`` as 1 and a quoted
 # "2011" as 2011 without a word.
 Int = StrictInt
@@ -107,7 +163,7 @@ class SourceRef(Model):
     """Where a rule comes from: a document of the programme, a clause, optionally a quote."""
 
     document: Identifier = Field(description="出处文件的标识（programme.documents 中的 id）")
-    clause: Text = Field(description="条款，如「五、第3项」「三、(一) 1」")
+    clause: Line = Field(description="条款，如「五、第3项」「三、(一) 1」")
     quote: Text | None = Field(
         default=None, description="原文引语，必须与出处文件逐字一致（校验时忽略空白）"
     )
@@ -116,7 +172,7 @@ class SourceRef(Model):
 class Amendment(Model):
     """A later document that changed a deadline; the last amendment governs."""
 
-    phrase: Text = Field(description="改定后的时限表述，如「5月10日前」")
+    phrase: Line = Field(description="改定后的时限表述，如「5月10日前」")
     source: SourceRef
     note: Text | None = Field(default=None, description="说明")
 
@@ -124,8 +180,8 @@ class Amendment(Model):
 class Deadline(Model):
     """A deadline as the notice writes it, with where it comes from and later amendments."""
 
-    phrase: Text = Field(description="时限表述，按通知原文，如「4月底」「9月中旬」「年底前」")
-    starts: Text | None = Field(default=None, description="开始时间的表述（可选），如「国庆节后」")
+    phrase: Line = Field(description="时限表述，按通知原文，如「4月底」「9月中旬」「年底前」")
+    starts: Line | None = Field(default=None, description="开始时间的表述（可选），如「国庆节后」")
     source: SourceRef
     amendments: tuple[Amendment, ...] = Field(
         default=(), description="后发文件对时限的改定，按发文先后排列，最后一项为准"
@@ -141,24 +197,24 @@ class Deadline(Model):
 
 
 class Contact(Model):
-    name: Text = Field(description="联系人姓名")
+    name: Line = Field(description="联系人姓名")
     body: Identifier = Field(description="所在单位（bodies 中的 id）")
-    phone: Text = Field(description="电话")
-    fax: Text | None = Field(default=None, description="传真")
-    email: Text | None = Field(default=None, description="电子邮箱")
+    phone: Line = Field(description="电话")
+    fax: Line | None = Field(default=None, description="传真")
+    email: Email | None = Field(default=None, description="电子邮箱")
 
 
 class SourceDocument(Model):
     """A document the programme is made of (the cover notice, the programme itself)."""
 
     id: Identifier
-    title: Text = Field(description="文件标题")
-    doc_number: Text | None = Field(
+    title: Line = Field(description="文件标题")
+    doc_number: Line | None = Field(
         default=None, description="发文字号，如 粤经信技改〔2011〕333号"
     )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
     issued: date | None = Field(default=None, description="成文日期")
-    text_file: Text | None = Field(
+    text_file: Line | None = Field(
         default=None, description="与定义放在同一目录的原文文本文件，用于核对引语"
     )
 
@@ -204,20 +260,20 @@ class Header(Model):
     """The programme as the notice presents it."""
 
     id: Identifier = Field(description="工作方案标识，如 gd-2011")
-    title: Text = Field(description="工作方案名称")
+    title: Line = Field(description="工作方案名称")
     year: Int = Field(ge=2000, le=2100, description="年度")
-    doc_number: Text = Field(description="发文字号")
+    doc_number: Line = Field(description="发文字号")
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
     issued: date = Field(description="成文日期")
-    addressees: tuple[Text, ...] = Field(min_length=1, description="主送机关，按原文")
-    attachments: tuple[Text, ...] = Field(default=(), description="附件名称")
+    addressees: tuple[Line, ...] = Field(min_length=1, description="主送机关，按原文")
+    attachments: tuple[Line, ...] = Field(default=(), description="附件名称")
     contacts: tuple[Contact, ...] = Field(default=(), description="联系人及联系方式")
     timezone: Literal["Asia/Shanghai"] = Field(default="Asia/Shanghai", description="时区")
     date_style: Literal["auto", "chinese", "arabic"] = Field(
         default="auto",
         description="公文日期写法：auto 为 2012 年以前用汉字（二〇一一年），以后用阿拉伯数字",
     )
-    sender_email: Text = Field(description="提醒邮件的发件地址")
+    sender_email: Email = Field(description="提醒邮件的发件地址")
     documents: tuple[SourceDocument, ...] = Field(
         min_length=1, description="构成本方案的文件，按发文先后排列"
     )
@@ -226,36 +282,36 @@ class Header(Model):
 
 class Body(Model):
     id: Identifier
-    short: Text = Field(description="简称，如 省经济和信息化委")
-    name: Text = Field(description="全称，如 广东省经济和信息化委员会")
+    short: Line = Field(description="简称，如 省经济和信息化委")
+    name: Line = Field(description="全称，如 广东省经济和信息化委员会")
     kind: Literal["leadership", "department", "city", "district", "inspection_group", "office"] = (
         Field(description="类别：省领导机构、省直部门、地级以上市、区、检查组、办事机构")
     )
-    email: Text | None = Field(default=None, description="接收通知的电子邮箱")
-    leadership_email: Text | None = Field(
+    email: Email | None = Field(default=None, description="接收通知的电子邮箱")
+    leadership_email: Email | None = Field(
         default=None, description="单位分管领导的邮箱（末次催报时抄送）"
     )
 
 
 class Group(Model):
     id: Identifier
-    label: Text = Field(description="名称，如 19个省直有关部门")
+    label: Line = Field(description="名称，如 19个省直有关部门")
     members: IdList = Field(min_length=1, description="成员：单位或其他组的 id")
     source: SourceRef | None = None
 
 
 class InspectionGroup(Model):
     id: Identifier
-    label: Text = Field(description="名称，如 第一检查组")
+    label: Line = Field(description="名称，如 第一检查组")
     lead: Identifier = Field(description="组长单位（bodies 中的 id）")
     inspects: IdList = Field(min_length=1, description="负责检查的单位或组")
     members: IdList = Field(default=(), description="派员参加的单位（各派一名处级干部）")
 
 
 class WorkingGroup(Model):
-    label: Text = Field(description="名称")
-    leader: Text = Field(description="组长，如 佟星副省长")
-    deputies: tuple[Text, ...] = Field(default=(), description="副组长")
+    label: Line = Field(description="名称")
+    leader: Line = Field(description="组长，如 佟星副省长")
+    deputies: tuple[Line, ...] = Field(default=(), description="副组长")
     members: IdList = Field(default=(), description="成员单位或组")
     daily_work: Identifier = Field(description="承担日常工作的单位")
     source: SourceRef | None = None
@@ -263,14 +319,14 @@ class WorkingGroup(Model):
 
 class Phase(Model):
     id: Identifier
-    label: Text = Field(description="阶段名称，如 第一阶段：确定转型升级突破点，制定工作方案")
-    window: Text = Field(description="时段表述，如「3月-4月」「4-9月」「10月」「11月」")
+    label: Line = Field(description="阶段名称，如 第一阶段：确定转型升级突破点，制定工作方案")
+    window: Line = Field(description="时段表述，如「3月-4月」「4-9月」「10月」「11月」")
     source: SourceRef
 
 
 class State(Model):
     id: Identifier
-    label: Text = Field(description="状态名称（中文）")
+    label: Line = Field(description="状态名称（中文）")
     initial: Bool = Field(default=False, description="是否为初始状态（只能有一个）")
     final: Bool = Field(default=False, description="是否为终止状态")
 
@@ -283,7 +339,7 @@ class Transition(Model):
         default=None,
         description="命令行中的事项名（--task），默认同 trigger；同一事项的决定可有多个结果",
     )
-    label: Text = Field(description="事项名称（中文）")
+    label: Line = Field(description="事项名称（中文）")
     source: StateRefs = Field(min_length=1, description="起始状态；「*」表示所有非终止状态")
     dest: Identifier | None = Field(default=None, description="目标状态；不写表示状态不变")
     actor: Identifier = Field(
@@ -294,7 +350,7 @@ class Transition(Model):
     outcome: Literal["accept", "reject", "return"] | None = Field(
         default=None, description="决定的结果：accept 同意、reject 不同意、return 退回"
     )
-    document: Text | None = Field(default=None, description="报送的文件名称，如 突破点工作方案")
+    document: Line | None = Field(default=None, description="报送的文件名称，如 突破点工作方案")
     recipients: IdList = Field(default=(), description="报送对象，如 省经济和信息化委、科技厅")
     deadline: Deadline | None = None
     reminders: Identifier | None = Field(
@@ -335,13 +391,13 @@ class Task(Model):
     """Work that is not one point's: a unit's report covering its points, or the programme's."""
 
     id: Identifier
-    label: Text = Field(description="事项名称")
+    label: Line = Field(description="事项名称")
     level: Literal["unit", "programme"] = Field(
         description="unit 为每个单位各自完成，programme 为全省层面由一个单位完成"
     )
     responsible: IdList = Field(min_length=1, description="负责单位或组")
     recipients: IdList = Field(default=(), description="报送对象")
-    document: Text | None = Field(default=None, description="形成的文件")
+    document: Line | None = Field(default=None, description="形成的文件")
     deadline: Deadline | None = None
     waits_for: IdList = Field(
         default=(), description="须等待完成的事项或突破点事项（trigger/task 的 id）"
@@ -354,7 +410,7 @@ class Task(Model):
 
 class ReminderPolicy(Model):
     id: Identifier
-    label: Text = Field(description="规则名称")
+    label: Line = Field(description="规则名称")
     before: tuple[Int, ...] = Field(
         default=(5, 2, 0), description="到期前第几个工作日提醒（0 为到期当天）"
     )

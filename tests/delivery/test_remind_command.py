@@ -23,7 +23,6 @@ from .year2011 import (
     WAITING_FOR_PLAN,
     Desk,
     moment,
-    parse,
     read_outbox,
     remind_args,
     run_cli,
@@ -108,24 +107,25 @@ def tampered(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_unit_name_with_a_newline_cannot_produce_a_broken_message(
+def test_a_unit_name_with_a_newline_is_refused_before_any_message_is_made(
     tmp_path: Path, tampered: Path
 ) -> None:
-    with Desk(tmp_path / "desk", programme=tampered) as desk:
-        assert "\n" in desk.definition.index.bodies["guangzhou"].name
+    # Validation names the place; the mail builder's own header check stays as a second line
+    # of defence (tests/delivery/test_mail.py).
+    checked = run_cli(["validate", str(tampered)], {})
+    assert checked.exit_code == 1
+    assert "programme.yaml:" in checked.stderr
+    assert "name 只能写成一行：第 8 个字符是换行或控制字符（U+000A）" in checked.stderr
+    with Desk(tmp_path / "desk") as desk:
         desk.standard()
-        result = run_cli(remind_args(desk), NOW)
-    assert result.exit_code == 0
-    assert "guangzhou" in result.stderr
-    assert "换行符，已拒绝发送" in result.stderr
-    written = sorted(desk.outbox.glob("*.eml"))
-    assert sorted(parse(p.read_bytes())["X-Docflow-Rule"] for p in written) == [
-        "submit-plan/before-5",
-        "submit-plan/before-5",
-    ]
-    for path in written:
-        assert b"victim" not in path.read_bytes()
-        assert "Bcc" not in parse(path.read_bytes())
+        before = snapshot(desk.db)
+        result = run_cli(
+            ["remind", str(tampered), "--db", str(desk.db), "--outbox", str(desk.outbox)], NOW
+        )
+        assert result.exit_code == 1
+        assert "只能写成一行" in result.stderr
+        assert snapshot(desk.db) == before
+    assert not desk.outbox.exists() or list(desk.outbox.rglob("*.eml")) == []
 
 
 # --- a run that dies between writing a message and committing the sent-log -----------------
