@@ -24,6 +24,14 @@ def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _show(data: Any, as_json: bool, render: Any) -> None:
+    """``data`` as JSON, or as ``render`` words it for people."""
+    if as_json:
+        _emit_json(data)
+    else:
+        click.echo(render(data))
+
+
 def _show_warnings(warnings: Any) -> None:
     for warning in warnings:
         click.echo(str(warning), err=True)
@@ -349,10 +357,7 @@ def status(
     with _Session(programme, db, documents, create=False) as session:
         moment = _parse_time(now, "--now") or session.runtime.clock.now()
         report = build_status(session.runtime, moment, unit)
-    if as_json:
-        _emit_json(report)
-    else:
-        click.echo(render_status(report))
+    _show(report, as_json, render_status)
 
 
 @cli.command()
@@ -710,10 +715,7 @@ def roll(programme: str, year: int, out: str, as_json: bool) -> None:
     from engine.views.roll import render_roll_report, roll_programme
 
     report = roll_programme(programme, year, out)
-    if as_json:
-        _emit_json(report)
-    else:
-        click.echo(render_roll_report(report))
+    _show(report, as_json, render_roll_report)
 
 
 @cli.command()
@@ -730,10 +732,7 @@ def diff(old: str, new: str, html_out: str | None, as_json: bool) -> None:
         from pathlib import Path
 
         Path(html_out).write_text(render_diff_html(result), encoding="utf-8")
-    if as_json:
-        _emit_json(result)
-    else:
-        click.echo(render_diff_text(result))
+    _show(result, as_json, render_diff_text)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

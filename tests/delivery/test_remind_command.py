@@ -17,6 +17,7 @@ import pytest
 from engine.clock import FixedClock
 from engine.delivery.jobs import make_queue
 from engine.delivery.mail import MailQueue
+from tests.runtime.gd2011 import snapshot
 
 from .year2011 import (
     PROGRAMME_DIR,
@@ -35,12 +36,6 @@ NOW = {"DOCFLOW_NOW": "2011-05-03T10:00"}
 def desk(tmp_path: Path) -> Iterator[Desk]:
     with Desk(tmp_path / "desk") as opened:
         yield opened.standard()
-
-
-def snapshot(db: Path) -> list[str]:
-    """Every row of every table, as SQL text, read with plain sqlite3."""
-    with closing(sqlite3.connect(db)) as conn:
-        return list(conn.iterdump())
 
 
 def files(folder: Path) -> list[str]:

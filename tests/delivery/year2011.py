@@ -14,13 +14,13 @@ import email.policy
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from engine.clock import Clock, FixedClock, aware
+from engine.clock import Clock, FixedClock
 from engine.definition.loader import Definition, load_definition
 from engine.delivery.dispatch import ReminderRunner, RunResult
 from engine.delivery.jobs import make_queue
@@ -29,9 +29,12 @@ from engine.runtime.pointsfile import read_points_file
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.store import EventRow, Store, open_store
 
-ROOT = Path(__file__).resolve().parents[2]
-PROGRAMME_DIR = ROOT / "workflows" / "gd-2011"
-EXAMPLE_POINTS = PROGRAMME_DIR / "points-example.yaml"
+# Shared with the engine's tests (re-exported for the reminder tests).
+from tests.runtime.gd2011 import EXAMPLE_POINTS as EXAMPLE_POINTS
+from tests.runtime.gd2011 import PROGRAMME_DIR as PROGRAMME_DIR
+from tests.runtime.gd2011 import example_ids as example_ids
+from tests.runtime.gd2011 import moment as moment
+
 PID = "gd-2011"
 PLAN_DUE = date(2011, 5, 10)  # 报送突破点工作方案: 5月10日前 (the cover notice's amendment)
 
@@ -45,11 +48,6 @@ WAITING_FOR_PLAN = {
 }
 
 
-def moment(text: str) -> datetime:
-    """An ISO 8601 time; naive times are Beijing time, as on the command line."""
-    return aware(datetime.fromisoformat(text))
-
-
 @functools.cache
 def _load(folder: Path) -> Definition:
     return load_definition(folder)
@@ -57,16 +55,6 @@ def _load(folder: Path) -> Definition:
 
 def definition(folder: Path = PROGRAMME_DIR) -> Definition:
     return _load(folder)
-
-
-def example_ids() -> list[str]:
-    """The point ids enrolment gives the example points: ``unit-n`` in file order."""
-    seen: dict[str, int] = {}
-    ids = []
-    for p in read_points_file(EXAMPLE_POINTS):
-        seen[p.unit] = seen.get(p.unit, 0) + 1
-        ids.append(f"{p.unit}-{seen[p.unit]}")
-    return ids
 
 
 def title_of(point_id: str) -> str:
