@@ -64,8 +64,11 @@ Scenario file (YAML; every key optional; see workflows/gd-2011/scenario-example.
 reported as ``file:line:column`` (``ScenarioError``); an action the engine refuses while the
 year runs is reported at the line of the scenario entry that asked for it.
 
-The outbox must not hold .eml files already: simulated mail is never mixed with real or
-earlier mail (the default outbox is the same folder ``remind`` writes to). The store is a
+The outbox must not hold .eml files already - simulated mail is never mixed with real mail
+(the default outbox is the same folder ``remind`` writes to) - unless every one of them is
+from an earlier simulation: a simulation leaves a list of the files it wrote
+(``.docflow-simulation.json``), and running it again replaces exactly those files, once the
+new year has run. The store is a
 fresh SQLite file in a temporary directory, deleted at the end, unless ``db`` is given (it
 must not hold the programme yet; it is kept).
 
@@ -757,6 +760,7 @@ class SimulationReport:
     problems: list[str] = field(default_factory=list)
     outbox: str = ""
     outbox_files: int = 0
+    replaced: int = 0  # files of an earlier simulation removed from the outbox
     store: str | None = None  # kept store (``db``); None: a temporary one, deleted
     runs: int = 0  # reminder runs made
 
@@ -823,6 +827,7 @@ class SimulationReport:
             "problems": list(self.problems),
             "outbox": self.outbox,
             "outbox_files": self.outbox_files,
+            "replaced_files": self.replaced,
             "store": self.store,
             "reminder_runs": self.runs,
         }
@@ -885,7 +890,8 @@ def render_report(report: SimulationReport) -> str:
             lines.append(f"  {t.label}（{t.by}，{due}）：{done}{missing}")
     for problem in report.problems:
         lines.append(f"问题：{problem}")
-    lines.append(f"发件箱：{report.outbox}（{report.outbox_files} 封 .eml）")
+    replaced = f"，替换了上次演练的 {report.replaced} 封" if report.replaced else ""
+    lines.append(f"发件箱：{report.outbox}（{report.outbox_files} 封 .eml{replaced}）")
     if report.store:
         lines.append(f"存储库：{report.store}（已保留，可用 docflow status、log 查看）")
     return "\n".join(lines)
@@ -923,7 +929,7 @@ def run_simulation(
         scenario_path = default if default.is_file() and not points_file else None
     scenario = load_scenario(scenario_path, definition, units_of)
     outbox_dir = Path(outbox)
-    _check_outbox(outbox_dir)
+    earlier = _check_outbox(outbox_dir)
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(**_work_dir_options())))
         store = _open_store(db, work, definition)
@@ -933,6 +939,9 @@ def run_simulation(
         stack.callback(sim.close)
         report = sim.run()
         report.outbox = str(outbox_dir.absolute())
+        for old in earlier:
+            old.unlink(missing_ok=True)
+        report.replaced = len(earlier)
         report.outbox_files = _move_mail(staging, outbox_dir)
         report.store = str(Path(db).absolute()) if db and "://" not in db else db
         return report
@@ -955,32 +964,61 @@ def _work_dir_options() -> dict[str, Any]:
     return options
 
 
+_MARKER = ".docflow-simulation.json"  # in the outbox: the files a simulation wrote there
+
+
 def _move_mail(staging: Path, outbox: Path) -> int:
-    """Move the year's messages (same names) from the staging folder into the outbox."""
+    """Move the year's messages (same names) from the staging folder into the outbox.
+
+    The outbox then gets the list of what was moved (``_MARKER``), so that the next
+    simulation may replace these files and only these.
+    """
+    import json
     import shutil
 
-    if not staging.is_dir():
-        outbox.mkdir(parents=True, exist_ok=True)
-        return 0
-    moved = 0
-    for source in sorted(staging.rglob("*.eml")):
-        target = outbox / source.relative_to(staging)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(source, target)
-        moved += 1
-    return moved
+    outbox.mkdir(parents=True, exist_ok=True)
+    moved: list[str] = []
+    if staging.is_dir():
+        for source in sorted(staging.rglob("*.eml")):
+            name = source.relative_to(staging)
+            target = outbox / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)
+            moved.append(name.as_posix())
+    marker = {"note": "docflow simulate 写入的演练邮件；再次演练时替换这些文件", "files": moved}
+    (outbox / _MARKER).write_text(
+        json.dumps(marker, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    return len(moved)
 
 
-def _check_outbox(outbox: Path) -> None:
+def _check_outbox(outbox: Path) -> list[Path]:
+    """Refuse an outbox with mail in it, unless all of it is an earlier simulation's.
+
+    Returns the earlier simulation's files, to be removed once the new year has run.
+    """
+    import json
+
     if outbox.exists() and not outbox.is_dir():
         raise Refused(f"发件箱位置 {outbox} 不是目录，请用 --outbox 给出一个目录")
-    if outbox.is_dir():
-        found = sum(1 for _ in outbox.rglob("*.eml"))
-        if found:
-            raise Refused(
-                f"发件箱 {outbox} 中已有 {found} 封邮件（.eml）。演练不与已有邮件混在一起："
-                f"请用 --outbox 指定一个空目录（或不存在的目录），或先清空该目录"
-            )
+    if not outbox.is_dir():
+        return []
+    found = sorted(outbox.rglob("*.eml"))
+    if not found:
+        return []
+    try:
+        listed = json.loads((outbox / _MARKER).read_text(encoding="utf-8"))["files"]
+        simulated = {outbox / name for name in listed if isinstance(name, str)}
+    except (OSError, ValueError, KeyError, TypeError):
+        simulated = set()
+    others = [path for path in found if path not in simulated]
+    if others:
+        raise Refused(
+            f"发件箱 {outbox} 中已有 {len(others)} 封不是演练生成的邮件（.eml，如 "
+            f"{others[0].name}）。演练不与其他邮件混在一起：请用 --outbox 指定一个空目录"
+            "（或不存在的目录），或先清空该目录"
+        )
+    return found
 
 
 def _open_store(db: str | None, work: Path, definition: Definition) -> Any:

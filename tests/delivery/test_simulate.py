@@ -317,8 +317,29 @@ def test_outbox_with_mail_in_it_is_refused(tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     (outbox / "old.eml").write_text("x", encoding="utf-8")
-    with pytest.raises(Refused, match="已有 1 封邮件"):
+    with pytest.raises(Refused, match=re.escape("已有 1 封不是演练生成的邮件（.eml，如 old.eml）")):
         run_simulation(str(PROGRAMME), outbox=outbox)
+
+
+def test_running_again_replaces_the_earlier_simulations_mail_and_only_that(
+    tmp_path: Path,
+) -> None:
+    outbox = tmp_path / "outbox"
+    first = run_simulation(str(PROGRAMME), outbox=outbox)
+    names = sorted(p.name for p in outbox.glob("*.eml"))
+    assert len(names) == first.outbox_files > 0
+
+    again = run_simulation(str(PROGRAMME), outbox=outbox)
+    assert again.replaced == first.outbox_files
+    assert sorted(p.name for p in outbox.glob("*.eml")) == names
+    assert f"替换了上次演练的 {again.replaced} 封" in render_report(again)
+
+    # Mail that no simulation wrote: refused, and nothing in the outbox is touched.
+    (outbox / "real.eml").write_text("x", encoding="utf-8")
+    before = {p: p.stat().st_mtime_ns for p in outbox.glob("*.eml")}
+    with pytest.raises(Refused, match="已有 1 封不是演练生成的邮件"):
+        run_simulation(str(PROGRAMME), outbox=outbox)
+    assert {p: p.stat().st_mtime_ns for p in outbox.glob("*.eml")} == before
 
 
 def test_store_that_already_runs_the_programme_is_refused(year: Year, tmp_path: Path) -> None:
