@@ -539,3 +539,25 @@ def test_a_batch_written_without_sync_is_flushed_once_per_file_system_or_file_by
     assert [read_message(p.read_bytes())["Message-ID"] for p in paths] == [
         f"<m{i}@docflow.example.gov.cn>" for i in range(3)
     ]
+
+
+def test_the_queue_sends_its_files_as_stored_and_a_bcc_never_travels(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    transport = SmtpTransport(smtp_server.host, smtp_server.port)
+    queue = MailQueue(tmp_path, transport, FixedClock(SENT_AT))
+    plain = queue.enqueue(reminder(message_id="plain@docflow.example.gov.cn"))
+    hidden = reminder(message_id="hidden@docflow.example.gov.cn")
+    hidden["Bcc"] = "archive@example.gov.cn"
+    queue.enqueue(hidden)
+    stored = plain.read_bytes()
+
+    assert queue.flush().sent == 2
+    transport.close()
+    by_id = {str(read_message(e.original_content)["Message-ID"]): e for e in smtp_server.envelopes}
+    # As stored, byte for byte (the server adds nothing to the content it keeps).
+    assert by_id["<plain@docflow.example.gov.cn>"].original_content == stored
+    bcc = by_id["<hidden@docflow.example.gov.cn>"]
+    assert "archive@example.gov.cn" in bcc.rcpt_tos
+    assert b"archive@example.gov.cn" not in bcc.original_content
+    assert read_message(bcc.original_content)["Bcc"] is None
