@@ -378,15 +378,22 @@ def bench_smtp(
     )
 
     # The queued path of ``docflow remind --smtp-host``: each message rendered, built and
-    # enqueued (file + sidecar in queue/), then one flush through SmtpTransport.
+    # enqueued (file + sidecar in queue/), each occurrence's batch made durable at once (as
+    # ``ReminderRunner`` does), then one flush through SmtpTransport.
+    from itertools import groupby
+
     transport = SmtpTransport("127.0.0.1", server.port, timeout=30)
     queue = MailQueue(work / "queued-outbox", transport, clock)
     assert not queue.direct
     t0 = time.perf_counter()
-    for reminder in items:
-        now = reminder.occurrence.send_at
-        notice = runner.renderer.render(reminder.rule.notice, runner.context(reminder, now))
-        queue.enqueue(build_message(**message_args(runner, reminder, notice, now)))
+    for _key, batch in groupby(items, key=lambda r: (r.rule.id, r.occurrence.key)):
+        written = []
+        for reminder in batch:
+            now = reminder.occurrence.send_at
+            notice = runner.renderer.render(reminder.rule.notice, runner.context(reminder, now))
+            msg = build_message(**message_args(runner, reminder, notice, now))
+            written.append(queue.enqueue(msg, sync=False))
+        queue.make_durable(written)
     t_enqueue = time.perf_counter() - t0
     before = server.stats()
     t0 = time.perf_counter()

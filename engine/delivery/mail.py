@@ -797,38 +797,49 @@ class MailQueue:
         return self._read_status(path).to_json()
 
     def flush(self, now: datetime | None = None) -> FlushResult:
-        """Try every due message once; return what was sent, what failed and what remains."""
+        """Try every due message once; return what was sent, what failed and what remains.
+
+        The bookkeeping (moving a delivered message to ``sent/``, a failed one's sidecar)
+        is flushed to disk once at the end: a crash before that can only leave a delivered
+        message in the queue, to be sent again (delivery is at-least-once, see above).
+        """
         if self.direct:
             return FlushResult(sent=0, failed=0, pending=0)
         moment = now if now is not None else self.clock.now()
         sent = failed = 0
+        touched: list[Path] = []
         with self._lock():
-            for path in self.queued():
-                status = self._read_status(path)
-                if status.next_try is not None and status.next_try > moment:
-                    continue
-                try:
-                    self._hand_over(path.read_bytes())
-                except (OSError, smtplib.SMTPException, MailError) as exc:
-                    failed += 1
+            try:
+                for path in self.queued():
+                    status = self._read_status(path)
+                    if status.next_try is not None and status.next_try > moment:
+                        continue
+                    try:
+                        self._hand_over(path.read_bytes())
+                    except (OSError, smtplib.SMTPException, MailError) as exc:
+                        failed += 1
+                        status.attempts += 1
+                        status.next_try = moment + self.delay(status.attempts)
+                        status.last_error = _describe(exc)
+                        self._write_status(path, status, sync=False)
+                        touched.append(self._sidecar(path))
+                        log.warning(
+                            "sending %s failed (attempt %d, next try %s): %s",
+                            path.name,
+                            status.attempts,
+                            status.next_try.isoformat(),
+                            status.last_error,
+                        )
+                        continue
                     status.attempts += 1
-                    status.next_try = moment + self.delay(status.attempts)
-                    status.last_error = _describe(exc)
-                    self._write_status(path, status)
-                    log.warning(
-                        "sending %s failed (attempt %d, next try %s): %s",
-                        path.name,
-                        status.attempts,
-                        status.next_try.isoformat(),
-                        status.last_error,
-                    )
-                    continue
-                status.attempts += 1
-                status.next_try = None
-                status.last_error = None
-                self._archive(path, status, moment)
-                sent += 1
-                log.info("sent %s", path.name)
+                    status.next_try = None
+                    status.last_error = None
+                    target = self._archive(path, status, moment)
+                    touched += [target, self._sidecar(target)]
+                    sent += 1
+                    log.info("sent %s", path.name)
+            finally:
+                sync_files(touched)
         return FlushResult(sent=sent, failed=failed, pending=len(self.queued()))
 
     # -- internals ----------------------------------------------------------------------------
@@ -863,7 +874,8 @@ class MailQueue:
         payload = json.dumps(status.to_json(), ensure_ascii=False, indent=2) + "\n"
         _atomic_write(self._sidecar(path), payload.encode("utf-8"), sync=sync)
 
-    def _archive(self, path: Path, status: _Status, moment: datetime) -> None:
+    def _archive(self, path: Path, status: _Status, moment: datetime) -> Path:
+        """Move a delivered message and a record of it to ``sent/`` (flushed by the caller)."""
         self.sent_dir.mkdir(parents=True, exist_ok=True)
         record = status.to_json()
         record["sent_at"] = moment.isoformat()
@@ -871,10 +883,12 @@ class MailQueue:
         _atomic_write(
             self._sidecar(target),
             (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+            sync=False,
         )
         os.replace(path, target)
         with contextlib.suppress(FileNotFoundError):
             self._sidecar(path).unlink()
+        return target
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
