@@ -354,8 +354,9 @@ def status(
     """每个突破点的状态、下一步、期限和红黄蓝绿灯，以及各事项的上报率。"""
     from engine.views.status import build_status, render_status
 
+    given = _parse_time(now, "--now")  # a bad --now is a usage error, before the store opens
     with _Session(programme, db, documents, create=False) as session:
-        moment = _parse_time(now, "--now") or session.runtime.clock.now()
+        moment = given or session.runtime.clock.now()
         report = build_status(session.runtime, moment, unit)
     _show(report, as_json, render_status)
 
@@ -487,10 +488,11 @@ def remind(
     from engine.delivery.dispatch import ReminderRunner
     from engine.views.reminders import outgoing_dict, render_run
 
+    given = _parse_time(now, "--now")
     with _Session(programme, db, documents, create=False) as session:
         session.runtime.check_pinned()
         clock = session.runtime.clock
-        moment = _parse_time(now, "--now") or clock.now()
+        moment = given or clock.now()
         from engine.delivery.jobs import make_queue
 
         queue = None
@@ -525,12 +527,16 @@ def remind(
 @_mail_options
 @click.option(
     "--sweep-seconds",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=3600.0,
     show_default=True,
     help="每隔多少秒巡检一次（补发延期后的提醒、重试未发出的邮件）。",
 )
-@click.option("--speed", type=float, help="演练用：时钟加速倍数（如 86400 即一秒一天）。")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    help="演练用：时钟加速倍数（如 86400 即一秒一天）。",
+)
 @click.option("--virtual-start", help="演练用：加速时钟的起点（ISO 8601，方案年度内的时间）。")
 @click.option("--real-start", help="演练用：加速时钟对应的真实起点（默认为现在；重启时须沿用）。")
 def serve(

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from engine.errors import DocflowError
+from engine.errors import DocflowError, os_reason
 
 __all__ = ["Group", "usage_message"]
 
@@ -58,16 +58,25 @@ def _bad_value(exc: click.BadParameter) -> str:
     if _CJK.search(message):  # docflow's own BadParameter messages are already Chinese
         return message
     kind = exc.param.type if exc.param is not None else None
+    if "is not a valid" in message:  # not a number at all
+        if isinstance(kind, click.IntRange) or kind is click.INT:
+            return "须为整数"
+        if isinstance(kind, click.FloatRange) or kind is click.FLOAT:
+            return "须为数字"
     if isinstance(kind, click.Choice):
         return "可选值为：" + "、".join(str(c) for c in kind.choices)
     if isinstance(kind, click.IntRange | click.FloatRange):
-        low = "" if kind.min is None else str(kind.min)
-        high = "" if kind.max is None else str(kind.max)
-        return f"须在 {low} 至 {high} 之间"
-    if kind is click.INT:
-        return "须为整数"
-    if kind is click.FLOAT:
-        return "须为数字"
+        low = None if kind.min is None else f"{kind.min:g}"
+        high = None if kind.max is None else f"{kind.max:g}"
+        above = f"大于 {low}" if kind.min_open else f"不小于 {low}"
+        below = f"小于 {high}" if kind.max_open else f"不大于 {high}"
+        if low is not None and high is not None:
+            return (
+                f"须{above}且{below}"
+                if kind.min_open or kind.max_open
+                else f"须在 {low} 至 {high} 之间"
+            )
+        return f"须{above}" if low is not None else f"须{below}"
     if isinstance(kind, click.Path):
         for pattern, text in _PATH:
             found = pattern.search(message)
@@ -166,6 +175,10 @@ class Group(click.Group):
         except click.ClickException as exc:
             click.echo(f"错误：{exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a path given on the command line that cannot be used
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"错误：无法读写{where}：{os_reason(exc)}", err=True)
+            sys.exit(1)
         except click.Abort:  # Ctrl-C: click turns KeyboardInterrupt into Abort
             click.echo("已中断。", err=True)
             sys.exit(130)

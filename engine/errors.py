@@ -24,6 +24,7 @@ its inputs as attributes so that callers and tests need not parse the text.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -43,7 +44,29 @@ __all__ = [
     "StoreError",
     "TemplateProblem",
     "TrailBroken",
+    "os_reason",
 ]
+
+# What the people reading the messages need to know about a failed file operation.
+_OS_REASONS = {
+    errno.ENOENT: "文件或目录不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "不允许此操作",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统只读",
+    errno.EISDIR: "这是一个目录",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EEXIST: "已经存在",
+    errno.ENOTEMPTY: "目录不为空",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EIO: "磁盘读写错误",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Chinese (the system's own words where unknown)."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 class DocflowError(Exception):

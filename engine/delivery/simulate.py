@@ -102,7 +102,14 @@ from engine.clock import SHANGHAI, VirtualClock
 from engine.definition.loader import Definition, load_definition
 from engine.definition.schema import ANY_STATE, INSPECTOR, OWNER, Transition
 from engine.definition.yamlio import Marks, read_yaml
-from engine.errors import DefinitionError, Diagnostic, DocflowError, InputFileError, Refused
+from engine.errors import (
+    DefinitionError,
+    Diagnostic,
+    DocflowError,
+    InputFileError,
+    Refused,
+    os_reason,
+)
 
 __all__ = [
     "SCENARIO_FILE",
@@ -679,7 +686,7 @@ def load_scenario(
     except UnicodeDecodeError:
         raise InputFileError(str(file), "情景文件不是 UTF-8 编码：请以 UTF-8 保存") from None
     except OSError as exc:
-        raise InputFileError(str(file), f"无法读取（{exc.strerror or exc}）") from None
+        raise InputFileError(str(file), f"无法读取（{os_reason(exc)}）") from None
     shown = str(file)
     if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         return Scenario(file=shown)  # comments only: every default

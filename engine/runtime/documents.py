@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import InputFileError, StoreError
+from engine.errors import InputFileError, StoreError, os_reason
 
 __all__ = ["DocumentFolder", "StoredDocument", "hash_file"]
 
@@ -101,7 +101,7 @@ class DocumentFolder:
         except PermissionError:
             raise InputFileError(str(source), "没有读取权限") from None
         except OSError as exc:
-            raise InputFileError(str(source), f"无法读取（{exc.strerror or exc}）") from None
+            raise InputFileError(str(source), f"无法读取（{os_reason(exc)}）") from None
         try:
             digest = hashlib.sha256()
             size = 0
@@ -112,9 +112,7 @@ class DocumentFolder:
                     try:
                         chunk = handle.read(_CHUNK)
                     except OSError as exc:
-                        raise InputFileError(
-                            str(source), f"读取中断（{exc.strerror or exc}）"
-                        ) from None
+                        raise InputFileError(str(source), f"读取中断（{os_reason(exc)}）") from None
                     if not chunk:
                         return
                     digest.update(chunk)
@@ -137,7 +135,7 @@ class DocumentFolder:
                 _fsync_dir(target.parent)
         except OSError as exc:
             _unlink_quietly(tmp)
-            raise StoreError(f"无法写入文件夹 {self.root}：{exc.strerror or exc}") from None
+            raise StoreError(f"无法写入文件夹 {self.root}：{os_reason(exc)}") from None
         return StoredDocument(sha, size, name, self.relpath_for(sha))
 
     def read_bytes(self, sha256: str) -> bytes:
@@ -151,7 +149,7 @@ class DocumentFolder:
             os.replace(tmp, target)
         except OSError as exc:
             _unlink_quietly(tmp)
-            raise StoreError(f"无法写入文件夹 {self.root}：{exc.strerror or exc}") from None
+            raise StoreError(f"无法写入文件夹 {self.root}：{os_reason(exc)}") from None
         _fsync_dir(target.parent)
 
     def _write_temp(self, directory: Path, chunks: Iterator[bytes]) -> Path:
@@ -159,9 +157,7 @@ class DocumentFolder:
             directory.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         except OSError as exc:
-            raise StoreError(
-                f"无法在文件夹 {directory} 中写入文件：{exc.strerror or exc}"
-            ) from None
+            raise StoreError(f"无法在文件夹 {directory} 中写入文件：{os_reason(exc)}") from None
         tmp = Path(name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -172,9 +168,7 @@ class DocumentFolder:
         except BaseException as exc:
             _unlink_quietly(tmp)
             if isinstance(exc, OSError):
-                raise StoreError(
-                    f"无法在文件夹 {directory} 中写入文件：{exc.strerror or exc}"
-                ) from None
+                raise StoreError(f"无法在文件夹 {directory} 中写入文件：{os_reason(exc)}") from None
             raise
         return tmp
 

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import TrailBroken
+from engine.errors import TrailBroken, os_reason
 
 if TYPE_CHECKING:
     from engine.runtime.store import Store
@@ -223,7 +223,7 @@ def _check_documents(store: Store, documents: Sequence[Any], found: _Findings) -
             continue
         except OSError as exc:
             found.add(
-                f"文件 {doc.sha256} 无法读取（{path}：{exc.strerror or exc}）",
+                f"文件 {doc.sha256} 无法读取（{path}：{os_reason(exc)}）",
                 document=doc.sha256,
             )
             continue

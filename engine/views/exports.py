@@ -26,7 +26,7 @@ from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.loader import Definition, load_definition
 from engine.definition.schema import INSPECTOR, OWNER
-from engine.errors import DocflowError, Refused
+from engine.errors import DocflowError, Refused, os_reason
 from engine.runtime.progress import ProgressView
 from engine.runtime.service import Runtime
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
@@ -86,7 +86,7 @@ def _write_text(out: str | os.PathLike[str], data: str | bytes, encoding: str = 
             with path.open("w", encoding=encoding, newline="") as handle:
                 handle.write(data)
     except OSError as exc:
-        raise DocflowError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise DocflowError(f"无法写入 {path}：{os_reason(exc)}") from None
 
 
 # --- the summary table ---------------------------------------------------------------------
@@ -336,7 +336,7 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     try:
         workbook.save(os.fspath(out))
     except OSError as exc:
-        raise DocflowError(f"无法写入 {out}：{exc.strerror or exc}") from None
+        raise DocflowError(f"无法写入 {out}：{os_reason(exc)}") from None
 
 
 def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:

@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,7 +36,7 @@ from engine.definition.loader import PROGRAMME_FILE, Definition, load_definition
 from engine.definition.schema import Programme
 from engine.definition.workcal import WorkCalendar
 from engine.definition.yamlio import Marks, read_yaml
-from engine.errors import DefinitionError, DocflowError, Refused
+from engine.errors import DefinitionError, DocflowError, Refused, os_reason
 from engine.views.calendar import calendar_rows
 from engine.views.texttable import text_table
 from engine.views.wording import weekday
@@ -287,6 +288,32 @@ def _set(data: Any, path: tuple[str | int, ...], value: Any) -> None:
 # --- the roll ------------------------------------------------------------------------------
 
 
+def _write_folder(
+    definition: Definition, out_dir: Path, edited: str
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Write the new folder whole or not at all: built beside it, then renamed into place."""
+    for ancestor in out_dir.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise Refused(f"无法创建新方案目录 {out_dir}：{ancestor} 是文件，不是目录")
+            break
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        raise Refused(f"无法创建新方案目录 {out_dir}：{os_reason(exc)}") from None
+    try:
+        (staging / PROGRAMME_FILE).write_text(edited, encoding="utf-8")
+        copied, not_copied = _copy_files(definition, staging)
+        if out_dir.is_dir():
+            out_dir.rmdir()  # checked empty above
+        os.rename(staging, out_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise Refused(f"无法写入新方案目录 {out_dir}：{os_reason(exc)}（未写入任何文件）") from None
+    return copied, not_copied
+
+
 def roll_programme(programme: str | Path, year: int, out: str | os.PathLike[str]) -> dict[str, Any]:
     """Write next year's programme folder from ``programme`` and report what moved."""
     definition = load_definition(programme)
@@ -332,9 +359,7 @@ def roll_programme(programme: str | Path, year: int, out: str | os.PathLike[str]
     if new_data != expected:  # pragma: no cover - a bug in the text edits, never user input
         raise DocflowError("改写后的方案与预期不符，已停止（未写入任何文件）：请报告此问题")
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(edited, encoding="utf-8")
-    copied, not_copied = _copy_files(definition, out_dir)
+    copied, not_copied = _write_folder(definition, out_dir, edited)
 
     validation = _validate(out_dir)
     old_rows, _ = calendar_rows(definition)

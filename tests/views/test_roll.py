@@ -141,6 +141,32 @@ def test_refuses_a_non_empty_out_folder(tmp_path: Path) -> None:
     assert (empty / "programme.yaml").is_file()
 
 
+def test_a_folder_that_cannot_be_written_gets_a_message_and_no_half_written_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.views.roll as roll
+
+    def full_disk(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(roll.shutil, "copyfile", full_disk)  # dies copying notice.txt
+    out = tmp_path / "gd-2012"
+    with pytest.raises(Refused, match=r"无法写入新方案目录 .*：磁盘空间不足（未写入任何文件）"):
+        roll_programme(PROGRAMME_DIR, 2012, out)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x", encoding="utf-8")
+    result = run_cli(
+        ["roll", str(PROGRAMME_DIR), "--year", "2012", "--out", str(blocked / "x")], {}
+    )
+    assert result.exit_code == 1
+    assert "无法创建新方案目录" in result.stderr
+    assert f"{blocked} 是文件，不是目录" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_refuses_the_same_year(tmp_path: Path) -> None:
     with pytest.raises(Refused, match="相同"):
         roll_programme(PROGRAMME_DIR, 2011, tmp_path / "same")
