@@ -182,7 +182,7 @@ def reminders(runner: Any, rows: Any, count: int) -> list[Any]:
 
 
 def message_args(runner: Any, reminder: Any, notice: Any, now: Any) -> dict[str, Any]:
-    """``build_message`` arguments exactly as ``ReminderRunner._send`` makes them."""
+    """``build_message`` arguments exactly as ``ReminderRunner._prepare`` makes them."""
     from engine.delivery.mail import Address
 
     index = runner.index
