@@ -563,6 +563,9 @@ def serve(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # docflow's own log lines are in Chinese; APScheduler's routine ones ("Added job ...",
+    # "Running job ...") would only drown them. Its warnings and errors still show.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     clock_spec = None
     if speed is not None or virtual_start is not None:
         if speed is None or virtual_start is None:

@@ -613,7 +613,7 @@ class SmtpTransport:
         except BaseException:
             self._discard(connection)
             raise
-        log.info("connected to SMTP server %s:%s", self.host, self.port)
+        log.info("已连接 SMTP 服务器 %s:%s", self.host, self.port)
         return connection
 
     @staticmethod
@@ -646,7 +646,7 @@ class SmtpTransport:
                 return
             except (smtplib.SMTPServerDisconnected, ConnectionError):
                 # The server dropped the idle connection: open a new one and retry once.
-                log.info("SMTP connection to %s:%s was lost; reconnecting", self.host, self.port)
+                log.info("与 SMTP 服务器 %s:%s 的连接已断开，重新连接", self.host, self.port)
         self._connection = self._connect()
         self._deliver(self._connection, deliver, message_id)
 
@@ -664,7 +664,7 @@ class SmtpTransport:
             # Some recipients were accepted, so the message counts as sent; resending would
             # duplicate it for them. The refusals are logged for the operator.
             log.warning(
-                "SMTP server %s:%s refused some recipients of %s: %s",
+                "SMTP 服务器 %s:%s 拒收邮件 %s 的部分收件人：%s",
                 self.host,
                 self.port,
                 message_id,
@@ -776,7 +776,7 @@ class MailQueue:
         _atomic_write(path, _message_bytes(msg), sync=sync)
         now = self.clock.now()
         self._write_status(path, _Status(0, now, None, now), sync=sync)
-        log.info("queued %s", path.name)
+        log.info("已放入发件队列：%s", path.name)
         return path
 
     def make_durable(self, paths: Sequence[Path]) -> None:
@@ -824,7 +824,7 @@ class MailQueue:
                         self._write_status(path, status, sync=False)
                         touched.append(self._sidecar(path))
                         log.warning(
-                            "sending %s failed (attempt %d, next try %s): %s",
+                            "邮件 %s 发送失败（第 %d 次，下次重试 %s）：%s",
                             path.name,
                             status.attempts,
                             status.next_try.isoformat(),
@@ -837,7 +837,7 @@ class MailQueue:
                     target = self._archive(path, status, moment)
                     touched += [target, self._sidecar(target)]
                     sent += 1
-                    log.info("sent %s", path.name)
+                    log.info("已投递：%s", path.name)
             finally:
                 sync_files(touched)
         return FlushResult(sent=sent, failed=failed, pending=len(self.queued()))
@@ -867,7 +867,7 @@ class MailQueue:
         except FileNotFoundError:
             return _Status(0, None, None, None)
         except (OSError, ValueError, TypeError) as exc:
-            log.warning("unreadable queue sidecar %s (%s); retrying the message now", sidecar, exc)
+            log.warning("发件队列记录 %s 无法读取（%s），立即重试该邮件", sidecar, exc)
             return _Status(0, None, None, None)
 
     def _write_status(self, path: Path, status: _Status, *, sync: bool = True) -> None:

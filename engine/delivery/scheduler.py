@@ -111,7 +111,7 @@ def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
-        log.info("signal %s: stopping", signum)
+        log.info("收到信号 %s，正在停止", signum)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -119,7 +119,7 @@ def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
         with open_service(config.as_dict()) as service:
             runner, clock = service.runner, service.clock
             first = run_reminders(config.as_dict(), service=service)
-            log.info("catch-up at start: %s", first)
+            log.info("启动时补发：%s", first)
             scheduler = BackgroundScheduler(
                 jobstores={
                     "default": SQLAlchemyJobStore(

@@ -288,7 +288,7 @@ def test_smtp_reconnects_after_the_server_dropped_the_connection(
         smtp.send(reminder(to=[FOSHAN]))
     assert len(smtp_server.envelopes) == 2
     assert smtp_server.handler.ehlo_count == 2
-    assert "reconnecting" in caplog.text
+    assert "连接已断开，重新连接" in caplog.text
     assert smtp_server.envelopes[1].rcpt_tos[0] == "jxj@fs.example.gov.cn"
 
 
