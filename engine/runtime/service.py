@@ -255,12 +255,13 @@ class Runtime:
         label = transitions[0].label
         allowed_points = self._points_for_actor(tx, unit, transitions[0])
         if named:
+            allowed_ids = {p.point_id for p in allowed_points}
             chosen = []
             for point_id in dict.fromkeys(named):
                 point = tx.get_point(self.pid, point_id)
                 if point is None:
                     raise Refused(f"未登记的突破点 {point_id}")
-                if point.point_id not in {p.point_id for p in allowed_points}:
+                if point.point_id not in allowed_ids:
                     raise Refused(
                         f"单位 {unit}（{self.index.body_label(unit)}）无权就突破点 {point_id}"
                         f"（{point.title}，属 {self.index.body_label(point.unit_id)}）报送「{label}」"
@@ -300,7 +301,7 @@ class Runtime:
                     f"单位 {unit}（{self.index.body_label(unit)}）不是检查组组长单位，"
                     f"无权报送「{t.label}」"
                 )
-            return [p for p in tx.points(self.pid) if p.unit_id in inspected]
+            return tx.points(self.pid, units=inspected)
         if unit not in self.index.expand([t.actor]):
             raise Refused(
                 f"「{t.label}」应由 {self.index.body_label(t.actor)} 报送，"
