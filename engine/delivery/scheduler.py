@@ -100,6 +100,13 @@ def _job_store_url(store: Any) -> Any:
     return store.url
 
 
+def _job_store_options(store: Any) -> dict[str, Any]:
+    """The job store's engine: on SQLite, wait for the store's write lock as the store does."""
+    if store.dialect == "sqlite":
+        return {"connect_args": {"timeout": 30}}
+    return {}
+
+
 def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT; return the number of scheduled jobs at start."""
     from apscheduler.executors.pool import ThreadPoolExecutor
@@ -125,7 +132,7 @@ def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
                     "default": SQLAlchemyJobStore(
                         url=_job_store_url(service.store),
                         tablename=JOB_TABLE,
-                        engine_options={"connect_args": {"timeout": 30}},
+                        engine_options=_job_store_options(service.store),
                     )
                 },
                 executors={"default": ThreadPoolExecutor(1)},

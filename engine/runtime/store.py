@@ -385,7 +385,10 @@ def _make_engine(url: sa.URL, busy_timeout: float, display: str) -> Engine:
     except sa_exc.NoSuchModuleError:
         raise StoreError(f"不支持的数据库地址 {display}：无法识别其中的数据库类型") from None
     except ImportError as exc:
-        raise StoreError(f"无法连接数据库 {display}：缺少相应的数据库驱动（{exc}）") from None
+        hint = ""
+        if url.get_backend_name() == "postgresql":
+            hint = "；PostgreSQL 请安装 psycopg：pip install 'docflow[postgresql]'，地址写作 postgresql+psycopg://…"
+        raise StoreError(f"无法连接数据库 {display}：缺少相应的数据库驱动（{exc}）{hint}") from None
     except sa_exc.ArgumentError as exc:
         raise StoreError(f"无法识别的数据库地址 {display}：{exc}") from None
     if is_sqlite:

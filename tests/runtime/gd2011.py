@@ -4,6 +4,11 @@
 by hand; ``snapshot`` reads every row of every table behind the engine's back, so a test can
 show that a refused command left the store exactly as it was; ``run_cli`` calls the
 ``docflow`` command in-process and ``docflow_process`` starts it as a real process.
+
+``BACKENDS`` parametrizes a test over the two stores docflow supports: a SQLite file, and a
+fresh database on the PostgreSQL server named by ``DOCFLOW_TEST_POSTGRES`` (a URL of a
+database to connect to for creating others; ``scripts/test.sh`` starts Debian's cluster and
+sets it). ``Year(folder, db=url)`` runs on such a database.
 """
 
 from __future__ import annotations
@@ -35,6 +40,85 @@ PROGRAMME_DIR = ROOT / "workflows" / "gd-2011"
 EXAMPLE_POINTS = PROGRAMME_DIR / "points-example.yaml"
 PROGRAMME_ID = "gd-2011"
 POINT_COUNT = 52
+
+POSTGRES = os.environ.get("DOCFLOW_TEST_POSTGRES")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not POSTGRES,
+            reason="DOCFLOW_TEST_POSTGRES is not set (scripts/test.sh starts PostgreSQL and sets it)",
+        ),
+    ),
+]
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server, as a URL; dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    assert POSTGRES, "DOCFLOW_TEST_POSTGRES is not set"
+    server = sa.make_url(POSTGRES)
+    name = f"docflow_test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def database(backend: str, folder: Path) -> Iterator[str]:
+    """Where a test's store lives: a SQLite file in ``folder``, or a new PostgreSQL database."""
+    if backend == "postgresql":
+        with postgres_database() as url:
+            yield url
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        yield str(folder / "docflow.db")
+
+
+def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of a store (SQLite path or URL), sorted: for before/after."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            return {
+                name: sorted((tuple(row) for row in conn.execute(table.select())), key=repr)
+                for name, table in sorted(meta.tables.items())
+            }
+    finally:
+        engine.dispose()
+
+
+def run_sql(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """SQL (``?`` placeholders) on a store behind docflow's back, SQLite path or URL."""
+    if "://" not in url:
+        return raw_sql(Path(url), sql, *params)
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.exec_driver_sql(sql.replace("?", "%s"), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
 
 # Bodies the tests name often: the EIC screens, decides on documents and aggregates; the
 # general office sends the inspection notice and calls the meeting; the government approves.
@@ -73,15 +157,19 @@ def raw_sql(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 class Year:
     """One store running the 2011 programme, with a clock set by hand."""
 
-    def __init__(self, folder: Path, programme: Path = PROGRAMME_DIR) -> None:
+    def __init__(
+        self, folder: Path, programme: Path = PROGRAMME_DIR, db: str | None = None
+    ) -> None:
         self.folder = folder
         self.db = folder / "docflow.db"
+        self.url = db or str(self.db)  # the store: this SQLite file, or a database URL
+        self.documents = folder / "documents"
         self.inbox = folder / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
         self.programme = programme
         self.definition: Definition = load_cached(programme)
         self.clock = FixedClock(moment("2011-03-01T09:00"))
-        self.store: Store = open_store(self.db)
+        self.store: Store = open_store(self.url, self.documents)
         self.runtime = Runtime(self.definition, self.store, self.clock)
         self._files = 0
 
@@ -102,7 +190,7 @@ class Year:
         """A fresh definition, store and runtime (as the next command would have)."""
         self.store.close()
         self.definition = load_cached(self.programme)
-        self.store = open_store(self.db)
+        self.store = open_store(self.url, self.documents)
         self.runtime = Runtime(self.definition, self.store, self.clock)
 
     def at(self, text: str) -> Year:
@@ -152,6 +240,10 @@ class Year:
 
     def snapshot(self) -> list[str]:
         return snapshot(self.db)
+
+    def env(self, **more: str) -> dict[str, str]:
+        """What a ``docflow`` command needs to run on this store."""
+        return {"DOCFLOW_DB": self.url, "DOCFLOW_DOCUMENTS": str(self.documents), **more}
 
     def units_in(self, *states: str) -> list[str]:
         """Units with at least one point in one of ``states``, in enrolment order."""

@@ -1,5 +1,8 @@
 """The whole 2011 year on the command line: 52 example points from enrolment to the meeting.
 
+It runs twice: on a SQLite file and on a PostgreSQL database (when the test server is set up,
+see ``tests/runtime/gd2011.py``).
+
 The year is run once for the module, command by command as the bodies would run it, with
 ``DOCFLOW_NOW`` set to the day of each command; the tests then read what it left behind.
 Along the way: jiangmen-2 is screened out, zhuhai-1's work plan is returned and filed again,
@@ -10,7 +13,7 @@ shanwei's work plan gets an extension, yunfu-1 is withdrawn, shunde reports prog
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -19,9 +22,11 @@ from typing import Any
 import pytest
 
 from tests.runtime.gd2011 import (
+    BACKENDS,
     EXAMPLE_POINTS,
     PROGRAMME_DIR,
     CliResult,
+    database,
     example_ids,
     run_cli,
 )
@@ -51,6 +56,7 @@ class Year:
     """The command line on one store, and what the run kept for the tests."""
 
     folder: Path
+    db: str  # a SQLite file or a database URL
     results: list[tuple[list[str], CliResult]] = field(default_factory=list)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     kept: dict[str, Any] = field(default_factory=dict)
@@ -59,7 +65,11 @@ class Year:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"DOCFLOW_DB": str(self.folder / "docflow.db"), "DOCFLOW_NOW": self.now}
+        return {
+            "DOCFLOW_DB": self.db,
+            "DOCFLOW_DOCUMENTS": str(self.folder / "documents"),
+            "DOCFLOW_NOW": self.now,
+        }
 
     def run(self, command: str, *args: str, programme: bool = True) -> CliResult:
         full = [command, str(PROGRAMME_DIR), *args] if programme else [command, *args]
@@ -104,9 +114,14 @@ class Year:
         return list(dict.fromkeys(p["unit"] for p in report["points"] if p["state"] in states))
 
 
-@pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> Year:
-    return run_the_year(Year(tmp_path_factory.mktemp("year-2011")))
+@pytest.fixture(scope="module", params=BACKENDS)
+def year(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Year]:
+    """The year, run once on a SQLite file and once on a PostgreSQL database."""
+    folder = tmp_path_factory.mktemp(f"year-2011-{request.param}")
+    with database(request.param, folder) as db:
+        yield run_the_year(Year(folder, db))
 
 
 def run_the_year(y: Year) -> Year:
