@@ -499,6 +499,8 @@ def remind(
         if not dry_run:
             queue = make_queue(outbox, _smtp(smtp_host, smtp_port, smtp_security, smtp_user), clock)
         runner = ReminderRunner(session.definition, session.store, clock, queue)
+        if not dry_run:
+            runner.refuse_out_of_season(moment)
         result = runner.run(moment, dry_run=dry_run)
     smtp = smtp_host is not None
     if as_json:

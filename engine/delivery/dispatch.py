@@ -45,7 +45,7 @@ from engine.delivery.reminders import (
     reminders_for,
     rules,
 )
-from engine.errors import MailError
+from engine.errors import MailError, Refused
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import Store, Transaction
 
@@ -54,6 +54,7 @@ __all__ = ["Outgoing", "ReminderRunner", "RunResult", "working_days_between"]
 log = logging.getLogger(__name__)
 
 ALL = "*"  # the sent-log recipient that marks an occurrence as processed
+OUT_OF_SEASON = timedelta(days=30)  # after the last reminder, see refuse_out_of_season
 _STAMP = len("YYYYmmdd-HHMMSS")  # the date that starts a message's file name
 _DELIVERED = "\0delivered"  # _stored_name: the queue has already handed it on
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -136,6 +137,28 @@ class ReminderRunner:
             for occ in occurrences(rule, self.view, extra.get(rule.step, ()))
         ]
         return sorted(found, key=lambda o: (o.send_at, o.rule.id))
+
+    def refuse_out_of_season(self, now: datetime) -> None:
+        """Refuse to send when ``now`` is long past the programme's last reminder.
+
+        After downtime the newest missed reminder of each open step is sent (see above);
+        started on a past year's programme by mistake - an old folder, a clock left at
+        the real time - that would mail every unit a stale 催报. A month after the last
+        reminder the programme is over for the reminder service.
+        """
+        with self.store.transaction(readonly=True) as tx:
+            found = self.schedule(tx)
+        if not found:
+            return
+        last = found[-1].send_at
+        if now > last + OUT_OF_SEASON:
+            year = self.definition.programme.programme.year
+            raise Refused(
+                f"工作方案 {self.pid}（{year} 年）的最后一次提醒应于 {last:%Y-%m-%d} 发出，"
+                f"现在是 {now.astimezone(last.tzinfo):%Y-%m-%d}：该方案已不再发送提醒。"
+                "演练请用 docflow simulate，或 serve 的 --speed 与 --virtual-start，"
+                "或 remind --now 指定方案年度内的时间"
+            )
 
     def run(self, now: datetime | None = None, *, dry_run: bool = False) -> RunResult:
         """Process every occurrence due by ``now`` that has not been processed."""

@@ -125,6 +125,7 @@ def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
     try:
         with open_service(config.as_dict()) as service:
             runner, clock = service.runner, service.clock
+            runner.refuse_out_of_season(clock.now())
             first = run_reminders(config.as_dict(), service=service)
             log.info("启动时补发：%s", first)
             scheduler = BackgroundScheduler(

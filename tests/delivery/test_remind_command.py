@@ -220,3 +220,19 @@ def test_messages_are_on_disk_before_the_sent_log_says_so(
     desk.at("2011-05-03T10:00").runner(queue).run()
     assert seen == [(3, [])]  # the three messages are flushed before anything is logged sent
     assert logged_as_sent() == sorted([*WAITING_FOR_PLAN, "*"])
+
+
+def test_a_past_years_programme_sends_nothing_long_after_its_last_reminder(desk: Desk) -> None:
+    before = (snapshot(desk.db), files(desk.folder))
+    late = {"DOCFLOW_NOW": "2026-11-28T09:00"}  # an old folder, the real clock
+
+    refused = run_cli(remind_args(desk), late)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("工作方案 gd-2011（2011 年）的最后一次提醒应于 2011-12-08")
+    assert "现在是 2026-11-28：该方案已不再发送提醒" in refused.stderr
+    assert (snapshot(desk.db), files(desk.folder)) == before
+
+    # Looking costs nothing: a dry run still lists what would go out.
+    assert run_cli(remind_args(desk, "--dry-run"), late).exit_code == 0
+    # Within a month of the last reminder the service still runs (a late 催报 may be due).
+    assert run_cli(remind_args(desk, "--now", "2012-01-05T09:00"), {}).exit_code == 0

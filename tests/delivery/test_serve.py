@@ -214,6 +214,21 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path, services: Callable[..., 
     assert "apscheduler" not in log
 
 
+def test_serve_on_the_real_clock_refuses_a_programme_whose_year_is_long_over(
+    tmp_path: Path,
+) -> None:
+    from tests.runtime.gd2011 import run_process
+
+    with Desk(tmp_path / "desk") as desk:
+        desk.standard()
+    args = ["serve", str(desk.programme), "--db", str(desk.db), "--outbox", str(desk.outbox)]
+    result = run_process(args, {}, timeout=60)  # the real clock: years after 2011
+    assert result.exit_code == 1
+    assert "工作方案 gd-2011（2011 年）的最后一次提醒应于 2011-12-08 发出" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not desk.outbox.exists() or list(desk.outbox.rglob("*.eml")) == []
+
+
 # --- the job store ------------------------------------------------------------------------
 
 
