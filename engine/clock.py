@@ -11,7 +11,16 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["SHANGHAI", "Clock", "FixedClock", "ScaledClock", "SystemClock", "VirtualClock", "aware"]
+__all__ = [
+    "SHANGHAI",
+    "Clock",
+    "FixedClock",
+    "ScaledClock",
+    "SystemClock",
+    "VirtualClock",
+    "aware",
+    "local_minute",
+]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -23,6 +32,11 @@ class Clock(Protocol):
 def aware(moment: datetime, zone: tzinfo = SHANGHAI) -> datetime:
     """Give a naive datetime the programme's zone; leave an aware one as it is."""
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def local_minute(moment: datetime, zone: tzinfo = SHANGHAI) -> str:
+    """``2011-05-09 09:00``: a moment as the people reading a run's output write it."""
+    return aware(moment, zone).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 class SystemClock:

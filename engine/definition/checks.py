@@ -33,7 +33,7 @@ from engine.definition.schema import (
     Programme,
     SourceRef,
 )
-from engine.definition.workcal import WorkCalendar
+from engine.definition.workcal import WorkCalendar, weekday_name
 from engine.definition.yamlio import Marks
 from engine.errors import CalendarError, Diagnostic, PhraseError
 
@@ -388,7 +388,7 @@ class _Checker:
         if not resolved.is_working_day:
             self.warn(
                 (*path, "phrase"),
-                f"到期日 {resolved.due}（{_weekday(resolved.due)}）不是工作日，"
+                f"到期日 {resolved.due}（{weekday_name(resolved.due)}）不是工作日，"
                 f"此前最后一个工作日为 {resolved.last_working_day}",
             )
         return resolved
@@ -591,10 +591,6 @@ def _lookup(model: object, path: PathT) -> object:
                 return _MISSING
             current = getattr(current, part)
     return current
-
-
-def _weekday(day: date) -> str:
-    return "星期" + "一二三四五六日"[day.weekday()]
 
 
 def _squeeze(text: str) -> str:

@@ -47,7 +47,14 @@ __all__ = [
     "HOLIDAY_NAMES",
     "WorkCalendar",
     "holiday_key",
+    "weekday_name",
 ]
+
+
+def weekday_name(day: date) -> str:
+    """星期一 .. 星期日, as notices and reports write the day of the week."""
+    return "星期" + "一二三四五六日"[day.weekday()]
+
 
 #: Holiday keys and their Chinese names as written in notices.
 HOLIDAY_NAMES: dict[str, str] = {

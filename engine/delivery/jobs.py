@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from engine.clock import SHANGHAI, Clock
+from engine.clock import Clock, local_minute
 from engine.delivery.dispatch import ReminderRunner
 from engine.delivery.mail import MailQueue, OutboxTransport, SmtpTransport, Transport
 from engine.errors import MailError
@@ -83,8 +83,7 @@ def run_reminders(config: Mapping[str, Any], service: Service | None = None) -> 
             return run_reminders(config, fresh)
     now = service.clock.now()
     result = service.runner.run(now)  # flushes the queue too
-    stamp = now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    summary = f"{stamp} 提醒：发出 {len(result.sent)} 封，跳过 {len(result.skipped)} 项"
+    summary = f"{local_minute(now)} 提醒：发出 {len(result.sent)} 封，跳过 {len(result.skipped)} 项"
     if service.queue is not None and not service.queue.direct:
         summary += f"；SMTP 投递 {result.delivered} 封，队列中待重试 {result.pending} 封"
     for problem in result.problems:

@@ -102,6 +102,7 @@ from engine.clock import SHANGHAI, VirtualClock
 from engine.definition.loader import Definition, load_definition
 from engine.definition.schema import ANY_STATE, INSPECTOR, OWNER, Transition
 from engine.definition.yamlio import Marks, read_yaml
+from engine.delivery.gongwen import format_month_day
 from engine.errors import (
     DefinitionError,
     Diagnostic,
@@ -848,7 +849,7 @@ def _iso(day: date | None) -> str | None:
 
 
 def _md(day: date) -> str:
-    return f"{day.month}月{day.day}日"
+    return format_month_day(day, "arabic")
 
 
 def render_report(report: SimulationReport) -> str:

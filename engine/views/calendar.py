@@ -11,11 +11,10 @@ from typing import Any
 
 from engine.definition.deadlines import DeadlineResolver
 from engine.definition.loader import Definition
+from engine.definition.workcal import weekday_name
 from engine.errors import Diagnostic
 
 __all__ = ["calendar_rows", "render_calendar_table"]
-
-_WEEKDAYS = "一二三四五六日"
 
 
 def calendar_rows(
@@ -56,7 +55,7 @@ def calendar_rows(
                 "original_due": _iso(resolved.original_due),
                 "first": resolved.first.isoformat(),
                 "due": resolved.due.isoformat(),
-                "weekday": "星期" + _WEEKDAYS[resolved.due.weekday()],
+                "weekday": weekday_name(resolved.due),
                 "is_working_day": resolved.is_working_day,
                 "last_working_day": resolved.last_working_day.isoformat(),
                 "document": source.document,

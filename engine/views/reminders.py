@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.clock import SHANGHAI
+from engine.clock import local_minute
 from engine.delivery.dispatch import Outgoing, RunResult
 
 __all__ = ["KIND_LABELS", "outgoing_dict", "render_run"]
@@ -43,7 +43,7 @@ def render_run(
     SMTP server, so the messages handed on and those still queued are counted.
     """
     verb = "将发出" if dry_run else "已发出"
-    stamp = now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    stamp = local_minute(now)
     lines = []
     if not result.sent and not result.skipped:
         lines.append(f"{stamp}：没有到时应发的提醒。")

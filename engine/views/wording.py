@@ -12,10 +12,11 @@ from datetime import date
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.schema import INSPECTOR, OWNER, ReminderPolicy, SourceRef, Transition
+from engine.definition.workcal import weekday_name
+from engine.delivery.gongwen import format_month_day
 
 __all__ = [
     "OUTCOME_LABELS",
-    "WEEKDAYS",
     "actor_label",
     "ids_label",
     "month_day",
@@ -25,18 +26,15 @@ __all__ = [
     "weekday",
 ]
 
-WEEKDAYS = "一二三四五六日"
 OUTCOME_LABELS = {"accept": "同意", "reject": "不同意", "return": "退回"}
 
 
-def weekday(d: date) -> str:
-    """星期一 .. 星期日."""
-    return "星期" + WEEKDAYS[d.weekday()]
+weekday = weekday_name  # 星期一 .. 星期日
 
 
 def month_day(d: date) -> str:
     """5月10日 (Arabic numerals, as dates inside a 公文 body are written)."""
-    return f"{d.month}月{d.day}日"
+    return format_month_day(d, "arabic")
 
 
 def _name(index: ProgrammeIndex, ident: str) -> str:
