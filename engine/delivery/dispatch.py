@@ -219,14 +219,15 @@ class ReminderRunner:
             overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
             if rule.step_kind == "transition":
                 transition = self.index.transitions[rule.step]
-                waiting = [
-                    PointInfo(p.point_id, p.unit_id, p.title, p.state)
-                    for state in self.index.sources_of(transition)
-                    for p in tx.points(self.pid, state=state)
-                ]
+                sources = self.index.sources_of(transition)
                 others: list[tuple[str, str]] = []
-                if transition.actor != OWNER:  # it reports on other units' points
-                    others = [(p.unit_id, p.state) for p in tx.points(self.pid)]
+                if transition.actor == OWNER:
+                    rows = [p for state in sources for p in tx.points(self.pid, state=state)]
+                else:  # it reports on other units' points: all of them give its rate
+                    everything = tx.points(self.pid)
+                    others = [(p.unit_id, p.state) for p in everything]
+                    rows = [p for state in sources for p in everything if p.state == state]
+                waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state) for p in rows]
                 return reminders_for(occ, self.view, waiting, overrides, all_points=others)
             if rule.step_kind == "unit-task":
                 return reminders_for(

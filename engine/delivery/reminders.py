@@ -176,23 +176,29 @@ def reminders_for(
     if rule.step_kind == "transition":
         transition = index.transitions[rule.step]
         default_due = view.due_of(rule.step)
+        who_of: dict[str, str | None] = {}  # unit -> recipient, worked out once per unit
+
+        def recipient(unit: str) -> str | None:
+            if unit not in who_of:
+                who_of[unit] = _recipient(index, transition.actor, unit)
+            return who_of[unit]
+
         by_recipient: dict[str, list[PointInfo]] = defaultdict(list)
         for point in waiting:
             due = overrides.get((point.id, rule.step), default_due)
             if due != occurrence.due:
                 continue
-            who = _recipient(index, transition.actor, point.unit)
+            who = recipient(point.unit)
             if who is not None:
                 by_recipient[who].append(point)
         rates: dict[str, StepRate] = {}
         if transition.actor != OWNER and all_points and rule.step in view.done_states:
-            for who in by_recipient:
-                mine = [
-                    (unit, state)
-                    for unit, state in all_points
-                    if _recipient(index, transition.actor, unit) == who
-                ]
-                rates[who] = view.step_rate(rule.step, mine)
+            answered: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for unit, state in all_points:
+                who = recipient(unit)
+                if who in by_recipient:
+                    answered[who].append((unit, state))
+            rates = {who: view.step_rate(rule.step, answered[who]) for who in by_recipient}
         return [
             Reminder(occurrence, who, tuple(points), rates.get(who), _without(cc, who), leadership)
             for who, points in by_recipient.items()
