@@ -35,7 +35,7 @@ from typing import Any
 from engine.clock import Clock
 from engine.definition.loader import Definition
 from engine.definition.schema import OWNER
-from engine.delivery.mail import Address, MailQueue, build_message, message_filename
+from engine.delivery.mail import Address, MailQueue, build_message, stored_key
 from engine.delivery.notices import NoticeRenderer
 from engine.delivery.reminders import (
     Occurrence,
@@ -55,8 +55,6 @@ log = logging.getLogger(__name__)
 
 ALL = "*"  # the sent-log recipient that marks an occurrence as processed
 OUT_OF_SEASON = timedelta(days=30)  # after the last reminder, see refuse_out_of_season
-_STAMP = len("YYYYmmdd-HHMMSS")  # the date that starts a message's file name
-_DELIVERED = "\0delivered"  # _stored_name: the queue has already handed it on
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -122,7 +120,7 @@ class ReminderRunner:
         header = definition.programme.programme
         self.sender = Address(self.index.body_label(header.issuer), header.sender_email)
         self.domain = header.sender_email.rpartition("@")[2] or "docflow.invalid"
-        self._stored: dict[str, str] | None = None  # file name without date -> file name
+        self._stored: dict[str, str | None] | None = None  # MailQueue.stored(), once a run
 
     # --- what is due -------------------------------------------------------------------
 
@@ -281,8 +279,13 @@ class ReminderRunner:
                 ):
                     continue  # already sent by an earlier run: the sent-log key is taken
                 if self.queue is not None:
-                    name = self._stored_name(msg)
-                    if name != _DELIVERED:
+                    if self._stored is None:
+                        self._stored = self.queue.stored()
+                    # A file an earlier, unfinished run left is written again, whole, under
+                    # its own name; a message the queue already delivered is not queued again.
+                    key = stored_key(msg)
+                    if key not in self._stored or self._stored[key] is not None:
+                        name = self._stored.get(key)
                         written.append(self.queue.enqueue(msg, name=name, sync=False))
                 sent.append(outgoing)
             if self.queue is not None:
@@ -335,32 +338,6 @@ class ReminderRunner:
             },
         )
         return outgoing, msg
-
-    def _stored_name(self, msg: EmailMessage) -> str | None:
-        """The file an earlier run left for this Message-ID, ``_DELIVERED``, or ``None``.
-
-        File names are ``<YYYYmmdd-HHMMSS>-<Message-ID slug>.eml``. A run killed after writing
-        a message but before committing leaves the file behind, perhaps not all on disk; the
-        next run (at another time, so under another date) writes the message again over that
-        same file, so it is neither lost nor there twice. A message the queue has already
-        handed to the transport (in ``sent/``) is not queued again. The folders are listed
-        once per run.
-        """
-        assert self.queue is not None
-        if self._stored is None:
-            folders = (
-                [self.queue.outbox_dir]
-                if self.queue.direct
-                else [self.queue.queue_dir, self.queue.sent_dir]
-            )
-            self._stored = {
-                path.name[_STAMP:]: (_DELIVERED if folder == self.queue.sent_dir else path.name)
-                for folder in folders
-                if folder.is_dir()
-                for path in sorted(folder.iterdir())
-                if path.suffix == ".eml" and not path.name.startswith(".")
-            }
-        return self._stored.get(message_filename(msg)[_STAMP:])
 
     # --- the notice's context ----------------------------------------------------------
 

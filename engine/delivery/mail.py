@@ -74,6 +74,7 @@ __all__ = [
     "build_message",
     "message_filename",
     "read_message",
+    "stored_key",
     "sync_files",
 ]
 
@@ -335,6 +336,14 @@ def read_message(data: bytes) -> EmailMessage:
     msg = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     return msg
+
+
+_STAMP = len("YYYYmmdd-HHMMSS")  # the date that starts a message's file name
+
+
+def stored_key(msg: EmailMessage) -> str:
+    """What identifies ``msg`` among stored files whatever its date: its name without it."""
+    return message_filename(msg)[_STAMP:]
 
 
 def message_filename(msg: EmailMessage) -> str:
@@ -778,6 +787,24 @@ class MailQueue:
         self._write_status(path, _Status(0, now, None, now), sync=sync)
         log.info("已放入发件队列：%s", path.name)
         return path
+
+    def stored(self) -> dict[str, str | None]:
+        """The messages already on disk, by Message-ID (as in file names, without the date).
+
+        The value is the file name where the message waits (in the outbox, or in ``queue/``),
+        or ``None`` once the queue has handed it to the transport (``sent/``). A run killed
+        between writing a message and recording it leaves such a file; see
+        :func:`stored_key`.
+        """
+        folders = [self.outbox_dir] if self.direct else [self.queue_dir, self.sent_dir]
+        found: dict[str, str | None] = {}
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if path.suffix == ".eml" and not path.name.startswith("."):
+                    found[path.name[_STAMP:]] = None if folder == self.sent_dir else path.name
+        return found
 
     def make_durable(self, paths: Sequence[Path]) -> None:
         """Put messages ``enqueue(..., sync=False)`` returned on disk, sidecars included."""
