@@ -176,6 +176,12 @@ class Year:
     def close(self) -> None:
         self.store.close()
 
+    def __enter__(self) -> Year:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     @classmethod
     def copy_of(cls, template: Year, folder: Path) -> Year:
         """A new store in ``folder`` holding what ``template`` holds (closed before copying)."""

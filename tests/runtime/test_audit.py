@@ -26,11 +26,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
 
 @pytest.fixture
 def year(template: Year, tmp_path: Path) -> Iterator[Year]:
-    copy = Year.copy_of(template, tmp_path / "store")
-    try:
+    with Year.copy_of(template, tmp_path / "store") as copy:
         yield copy
-    finally:
-        copy.close()
 
 
 def seq_of(year: Year, trigger: str, point: str) -> int:

@@ -17,11 +17,8 @@ PROGRAMME = str(PROGRAMME_DIR)
 
 @pytest.fixture
 def year(tmp_path: Path) -> Iterator[Year]:
-    opened = Year(tmp_path / "store")
-    try:
+    with Year(tmp_path / "store") as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def env(year: Year, now: str = "2011-04-06T10:00") -> dict[str, str]:

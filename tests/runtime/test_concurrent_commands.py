@@ -18,14 +18,11 @@ NOW = "2011-05-05T10:00"
 
 @pytest.fixture
 def year(tmp_path: Path) -> Iterator[Year]:
-    opened = Year(tmp_path / "store")
-    try:
+    with Year(tmp_path / "store") as opened:
         opened.at("2011-03-15T10:00").enrol_example()
         opened.at("2011-04-06T10:00").decide("screen", example_ids())
         opened.at("2011-04-20T10:00").decide("approve", example_ids())
         yield opened
-    finally:
-        opened.close()
 
 
 def submit_together(year: Year, task: str, units: list[str]) -> list[tuple[int, str, str]]:

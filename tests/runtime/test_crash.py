@@ -53,12 +53,9 @@ main(sys.argv[2:])
 
 @pytest.fixture
 def year(tmp_path: Path) -> Iterator[Year]:
-    opened = Year(tmp_path / "store")
-    try:
+    with Year(tmp_path / "store") as opened:
         opened.at("2011-03-02T09:00").submit("eic", "call-for-points")
         yield opened
-    finally:
-        opened.close()
 
 
 def env(year: Year) -> dict[str, str]:

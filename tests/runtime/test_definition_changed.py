@@ -27,13 +27,10 @@ def programme(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def year(programme: Path, tmp_path: Path) -> Iterator[Year]:
-    opened = Year(tmp_path / "store", programme)
-    try:
+    with Year(tmp_path / "store", programme) as opened:
         opened.at("2011-03-15T10:00").enrol_example()
         opened.at(NOW).decide("screen", ["eic-1", "eic-2"])
         yield opened
-    finally:
-        opened.close()
 
 
 def edit(programme: Path, old: str, new: str) -> None:

@@ -26,11 +26,8 @@ def machine(definition: Definition) -> LifecycleMachine:
 
 @pytest.fixture
 def year(tmp_path: Path) -> Iterator[Year]:
-    opened = Year(tmp_path)
-    try:
+    with Year(tmp_path) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def test_firing_a_trigger_reports_the_move_from_the_given_state(

@@ -40,12 +40,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def pg(tmp_path: Path) -> Iterator[Year]:
-    with postgres_database() as url:
-        year = Year(tmp_path / "pg", db=url)
-        try:
-            yield year
-        finally:
-            year.close()
+    with postgres_database() as url, Year(tmp_path / "pg", db=url) as year:
+        yield year
 
 
 def spring(year: Year) -> Year:
@@ -71,12 +67,10 @@ def spring(year: Year) -> Year:
 
 
 def test_the_same_commands_leave_the_same_trail_as_on_sqlite(pg: Year, tmp_path: Path) -> None:
-    lite = spring(Year(tmp_path / "sqlite"))
-    try:
+    with Year(tmp_path / "sqlite") as lite:
+        spring(lite)
         on_sqlite = [(e.seq, e.trigger, e.hash) for e in lite.events()]
         states = lite.states()
-    finally:
-        lite.close()
 
     spring(pg)
 

@@ -71,11 +71,8 @@ class Files:
 
 @pytest.fixture
 def year(template: Year, tmp_path: Path) -> Iterator[Year]:
-    copy = Year.copy_of(template, tmp_path / "store")
-    try:
+    with Year.copy_of(template, tmp_path / "store") as copy:
         yield copy
-    finally:
-        copy.close()
 
 
 @pytest.fixture

@@ -28,11 +28,8 @@ from tests.runtime.gd2011 import (
 
 @pytest.fixture
 def year(tmp_path: Path) -> Iterator[Year]:
-    opened = Year(tmp_path)
-    try:
+    with Year(tmp_path) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def enrol(year: Year) -> Year:
@@ -64,20 +61,14 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Year]:
 
 @pytest.fixture
 def enrolled(templates: dict[str, Year], tmp_path: Path) -> Iterator[Year]:
-    year = Year.copy_of(templates["enrolled"], tmp_path / "store")
-    try:
+    with Year.copy_of(templates["enrolled"], tmp_path / "store") as year:
         yield year
-    finally:
-        year.close()
 
 
 @pytest.fixture
 def approved(templates: dict[str, Year], tmp_path: Path) -> Iterator[Year]:
-    year = Year.copy_of(templates["approved"], tmp_path / "store")
-    try:
+    with Year.copy_of(templates["approved"], tmp_path / "store") as year:
         yield year
-    finally:
-        year.close()
 
 
 def carry(year: Year, task: str, when: str, units: list[str] | None = None) -> None:
@@ -122,15 +113,12 @@ def test_a_csv_file_enrols_the_same_points_as_the_yaml_file(tmp_path: Path) -> N
             writer.writerow([p.unit, p.title, "", ""])
     rows = {}
     for name, source in (("yaml", EXAMPLE_POINTS), ("csv", table)):
-        year = Year(tmp_path / name)
-        try:
+        with Year(tmp_path / name) as year:
             year.runtime.enrol(read_points_file(source))
             with year.store.transaction(readonly=True) as tx:
                 rows[name] = [
                     (p.point_id, p.unit_id, p.title, p.state) for p in tx.points(PROGRAMME_ID)
                 ]
-        finally:
-            year.close()
 
     assert rows["csv"] == rows["yaml"]
     assert len(rows["csv"]) == POINT_COUNT

@@ -44,11 +44,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
 
 @pytest.fixture
 def year(template: Year, tmp_path: Path) -> Iterator[Year]:
-    copy = Year.copy_of(template, tmp_path / "store")
-    try:
+    with Year.copy_of(template, tmp_path / "store") as copy:
         yield copy
-    finally:
-        copy.close()
 
 
 def status(year: Year, now: str, unit: str | None = None) -> dict[str, Any]:
@@ -152,14 +149,12 @@ def test_the_warning_window_is_the_policys_warn_days(tmp_path: Path) -> None:
     assert text.count(marker) == 1
     text = text.replace(marker, "    warn_days: 2")
     (programme / "programme.yaml").write_text(text, encoding="utf-8")
-    year = enrol_and_approve(Year(tmp_path / "store", programme))
-    try:
+    with Year(tmp_path / "store", programme) as year:
+        enrol_and_approve(year)
         colours = [
             point(status(year, today), "zhuhai-1")["colour"]
             for today in ("2011-05-05", "2011-05-06", "2011-05-10", "2011-05-11")
         ]
-    finally:
-        year.close()
 
     assert colours == ["blue", "yellow", "yellow", "red"]
 
@@ -187,13 +182,10 @@ def test_a_unit_has_reported_only_when_all_its_points_have(year: Year) -> None:
 
 
 def test_the_proposals_rate_counts_units_that_proposed_a_point(tmp_path: Path) -> None:
-    year = Year(tmp_path)
-    try:
+    with Year(tmp_path) as year:
         year.at("2011-03-15T10:00")
         year.runtime.enrol([NewPoint("guangzhou", "广州一"), NewPoint("eic", "经信一")])
         proposals = step(status(year, "2011-03-16"), "proposals")
-    finally:
-        year.close()
 
     assert (proposals["reported"], proposals["total"]) == (2, 41)
     assert "shunde" in proposals["missing"]
