@@ -153,14 +153,19 @@ def die_after_first_write(queue: MailQueue, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(queue, "enqueue", enqueue)
 
 
-def test_a_run_killed_before_committing_does_not_write_the_message_twice(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def run_killed_after_first_write(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 10:00 run into the outbox, killed once it has written its first message."""
     queue = make_queue(desk.outbox, None, desk.clock)
     die_after_first_write(queue, monkeypatch)
     with pytest.raises(Killed):
         desk.at("2011-05-03T10:00").runner(queue).run()
     monkeypatch.undo()
+
+
+def test_a_run_killed_before_committing_does_not_write_the_message_twice(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_killed_after_first_write(desk, monkeypatch)
     desk.at("2011-05-03T10:05").runner(make_queue(desk.outbox, None, desk.clock)).run()
     ids = Counter(m.message_id for m in read_outbox(desk.outbox))
     assert sorted(ids.values()) == [1, 1, 1]
@@ -187,11 +192,7 @@ def test_a_message_file_left_incomplete_by_a_crash_is_written_again_whole(
 ) -> None:
     # Files are flushed to disk together before the commit; a crash before it may leave the
     # first message's file empty (its data never reached the disk).
-    queue = make_queue(desk.outbox, None, desk.clock)
-    die_after_first_write(queue, monkeypatch)
-    with pytest.raises(Killed):
-        desk.at("2011-05-03T10:00").runner(queue).run()
-    monkeypatch.undo()
+    run_killed_after_first_write(desk, monkeypatch)
     (left,) = desk.outbox.glob("*.eml")
     left.write_bytes(b"")
     desk.at("2011-05-03T10:05").runner(make_queue(desk.outbox, None, desk.clock)).run()
