@@ -119,55 +119,53 @@ _documents_option = click.option(
 _json_option = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 
 
-def _parse_time(value: str | None, option: str) -> Any:
-    """An ISO 8601 time from the command line; naive times are Beijing time."""
+def _parse_time(value: str | None, option: str, zone: Any = None) -> Any:
+    """An ISO 8601 time from the command line; naive times are in the programme's zone."""
     if value is None:
         return None
-    from datetime import datetime
-
-    from engine.clock import aware
+    from engine.clock import SHANGHAI, parse_moment
+    from engine.errors import BadMoment
 
     try:
-        return aware(datetime.fromisoformat(value))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} 不是 ISO 8601 时间（如 2011-05-09 或 2011-05-09T16:30）", param_hint=option
-        ) from None
+        return parse_moment(value, option, zone or SHANGHAI)
+    except BadMoment as exc:
+        raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
 
 
-def _clock() -> Any:
-    """The real clock, or a fixed one from DOCFLOW_NOW (rehearsals and tests)."""
+def _open(
+    programme: str,
+    db: str | None = None,
+    documents: str | None = None,
+    *,
+    now: str | None = None,
+    create: bool = False,
+    mail: Any = None,
+    with_store: bool = True,
+) -> Any:
+    """The programme opened through the application layer, on the one clock of this
+    command: ``--now``, else ``DOCFLOW_NOW``, else the real time (a bad value of either is
+    the same usage error in every command, reported before the store opens)."""
     import os
 
-    from engine.clock import FixedClock, SystemClock
+    from engine.app import Programme
+    from engine.clock import choose_clock
+    from engine.definition.loader import load_definition
+    from engine.errors import BadMoment
 
-    fixed = os.environ.get("DOCFLOW_NOW")
-    if fixed:
-        return FixedClock(_parse_time(fixed, "DOCFLOW_NOW"))
-    return SystemClock()
-
-
-class _Session:
-    """A loaded programme, its store and the clock, for one command."""
-
-    def __init__(
-        self, programme: str, db: str, documents: str | None, *, create: bool = True
-    ) -> None:
-        from engine.definition.loader import load_definition
-        from engine.runtime.service import Runtime
-        from engine.runtime.store import open_store
-
-        self.definition = load_definition(programme)
-        self.store = open_store(db, documents, create=create)
-        self.runtime = Runtime(self.definition, self.store, _clock())
-        if not create:
-            self.runtime.require_registered()
-
-    def __enter__(self) -> _Session:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.store.close()
+    definition = load_definition(programme)
+    try:
+        clock = choose_clock(now, os.environ.get("DOCFLOW_NOW"), definition.zone)
+    except BadMoment as exc:
+        raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
+    return Programme.open(
+        definition,
+        db=db,
+        documents=documents,
+        clock=clock,
+        create=create,
+        mail=mail,
+        with_store=with_store,
+    )
 
 
 def _report_events(events: Any, as_json: bool, verb: str) -> None:
@@ -229,7 +227,7 @@ def enrol(
     """登记突破点（单个，或用 --from 批量登记）。"""
     from pathlib import Path
 
-    from engine.runtime.service import NewPoint
+    from engine.app import NewPoint
 
     if from_file and (unit or title or point_id or file):
         raise click.UsageError("--from 不能与 --unit、--title、--id、--file 同时使用")
@@ -241,8 +239,8 @@ def enrol(
         points = [NewPoint(unit, title, Path(file) if file else None, point_id)]
     else:
         raise click.UsageError("请给出 --unit 和 --title，或用 --from 指定批量登记文件")
-    with _Session(programme, db, documents) as session:
-        rows = session.runtime.enrol(points, _parse_time(at, "--at"))
+    with _open(programme, db, documents, create=True) as gd:
+        rows = gd.enrol(points, _parse_time(at, "--at", gd.definition.zone))
     if as_json:
         _emit_json(
             [
@@ -282,8 +280,10 @@ def submit(
     """登记一份报送文件；未指明突破点时，覆盖该单位所有等待此事项的突破点。"""
     from pathlib import Path
 
-    with _Session(programme, db, documents) as session:
-        events = session.runtime.submit(unit, task, Path(file), points, _parse_time(at, "--at"))
+    with _open(programme, db, documents, create=True) as gd:
+        events = gd.submit(
+            unit, task, Path(file), points, _parse_time(at, "--at", gd.definition.zone)
+        )
     _report_events(events, as_json, "已报送")
 
 
@@ -317,10 +317,11 @@ def decide(
     """记录一项决定：同意、不同意或退回。"""
     if outcome is None:
         raise click.UsageError("请给出 --accept、--reject 或 --return 之一")
-    until_date = _parse_time(until, "--until").date() if until else None
-    with _Session(programme, db, documents) as session:
-        events = session.runtime.decide(
-            task, points, outcome, reason, actor, until_date, _parse_time(at, "--at")
+    with _open(programme, db, documents, create=True) as gd:
+        zone = gd.definition.zone
+        until_date = _parse_time(until, "--until", zone).date() if until else None
+        events = gd.decide(
+            task, points, outcome, reason, actor, until_date, _parse_time(at, "--at", zone)
         )
     _report_events(events, as_json, "已决定")
 
@@ -333,8 +334,8 @@ def decide(
 @_documents_option
 def migrate(programme: str, reason: str, actor: str | None, db: str, documents: str | None) -> None:
     """工作方案定义改动后，让已登记的突破点改按新定义运行（记入留痕）。"""
-    with _Session(programme, db, documents) as session:
-        event = session.runtime.migrate(reason, actor)
+    with _open(programme, db, documents, create=True) as gd:
+        event = gd.migrate(reason, actor)
     if event is None:
         click.echo("定义未改动，无需迁移。")
     else:
@@ -352,12 +353,10 @@ def status(
     programme: str, unit: str | None, now: str | None, db: str, documents: str | None, as_json: bool
 ) -> None:
     """每个突破点的状态、下一步、期限和红黄蓝绿灯，以及各事项的上报率。"""
-    from engine.views.status import build_status, render_status
+    from engine.views.status import render_status
 
-    given = _parse_time(now, "--now")  # a bad --now is a usage error, before the store opens
-    with _Session(programme, db, documents, create=False) as session:
-        moment = given or session.runtime.clock.now()
-        report = build_status(session.runtime, moment, unit)
+    with _open(programme, db, documents, now=now) as gd:
+        report = gd.status(unit)
     _show(report, as_json, render_status)
 
 
@@ -369,21 +368,14 @@ def status(
 @_json_option
 def log(programme: str, point: str | None, db: str, documents: str | None, as_json: bool) -> None:
     """按时间顺序列出留痕。"""
-    from engine.definition.loader import load_definition
-    from engine.runtime.store import open_store
     from engine.views.status import render_log
 
-    definition = load_definition(programme)
-    with open_store(db, documents, create=False) as store, store.transaction(readonly=True) as tx:
-        if point is not None and tx.get_point(definition.id, point) is None:
-            from engine.errors import Refused
-
-            raise Refused(f"未登记的突破点 {point}")
-        events = tx.events(definition.id, point)
+    with _open(programme, db, documents) as gd:
+        events = gd.trail(point)
     if as_json:
         _emit_json([_event_dict(e) for e in events])
     else:
-        click.echo(render_log(definition, events))
+        click.echo(render_log(gd.definition, events))
 
 
 @cli.group()
@@ -397,11 +389,9 @@ def audit() -> None:
 @_json_option
 def verify(db: str, documents: str | None, as_json: bool) -> None:
     """重新计算留痕链和每份存档文件的哈希，报告第一处不符。"""
-    from engine.runtime.store import open_store
-    from engine.runtime.trail import verify as verify_trail
+    from engine.app import verify_store
 
-    with open_store(db, documents, create=False) as store:
-        report = verify_trail(store)
+    report = verify_store(db, documents)
     if as_json:
         _emit_json(
             {
@@ -485,23 +475,13 @@ def remind(
     as_json: bool,
 ) -> None:
     """发出到时应发的临近提醒和催报（与 serve 使用同一套逻辑）。"""
-    from engine.delivery.dispatch import ReminderRunner
+    from engine.app import MailSettings
     from engine.views.reminders import outgoing_dict, render_run
 
-    given = _parse_time(now, "--now")
-    with _Session(programme, db, documents, create=False) as session:
-        session.runtime.check_pinned()
-        clock = session.runtime.clock
-        moment = given or clock.now()
-        from engine.delivery.jobs import make_queue
-
-        queue = None
-        if not dry_run:
-            queue = make_queue(outbox, _smtp(smtp_host, smtp_port, smtp_security, smtp_user), clock)
-        runner = ReminderRunner(session.definition, session.store, clock, queue)
-        if not dry_run:
-            runner.refuse_out_of_season(moment)
-        result = runner.run(moment, dry_run=dry_run)
+    mail = MailSettings(outbox, smtp_host, smtp_port, smtp_security, smtp_user)
+    with _open(programme, db, documents, now=now, mail=mail) as gd:
+        moment = gd.now()
+        result = gd.remind(moment, dry_run=dry_run)
     smtp = smtp_host is not None
     if as_json:
         _emit_json(
@@ -559,8 +539,8 @@ def serve(
     import logging
     from pathlib import Path
 
-    from engine.delivery.scheduler import ServeConfig
-    from engine.delivery.scheduler import serve as run_service
+    from engine.serve.scheduler import ServeConfig
+    from engine.serve.scheduler import serve as run_service
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -662,10 +642,8 @@ def render(
     programme: str, out: str, db: str | None, now: str | None, documents: str | None
 ) -> None:
     """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
-    from engine.views.report import render_report
-
-    moment = _parse_time(now, "--now")
-    index = render_report(programme, out, db=db, documents=documents, now=moment)
+    with _open(programme, db, documents, now=now, with_store=db is not None) as gd:
+        index = gd.render(out)
     click.echo(f"已生成报告：{index}")
 
 
@@ -690,11 +668,10 @@ def export_summary(
     programme: str, fmt: str, out: str | None, db: str, documents: str | None
 ) -> None:
     """导出《全省产业转型升级突破点汇总表》。"""
-    from engine.views.exports import export_summary as run_export
-
     if fmt == "xlsx" and not out:
         raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
-    text = run_export(programme, fmt, out, db=db, documents=documents)
+    with _open(programme, db, documents) as gd:
+        text = gd.export_summary(fmt, out)
     if out is None and text is not None:
         click.echo(text, nl=False)
     elif out is not None:
@@ -707,9 +684,8 @@ def export_summary(
 @click.option("--out", type=click.Path(dir_okay=False), help="输出文件（默认输出到标准输出）。")
 def export_ical(programme: str, unit: str | None, out: str | None) -> None:
     """把各项时限导出为 iCalendar 日历，可在日历软件中订阅。"""
-    from engine.views.exports import export_ical as run_export
-
-    text = run_export(programme, unit=unit, out=out)
+    with _open(programme, with_store=False) as gd:
+        text = gd.export_ical(unit, out)
     if out is None:
         click.echo(text, nl=False)
     else:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "BadMoment",
     "CalendarError",
     "ConcurrentWrite",
     "DefinitionChanged",
@@ -182,3 +183,15 @@ class HeaderInjection(MailError):
         self.header = header
         self.value = value
         super().__init__(f"邮件头 {header} 的值含有换行符，已拒绝发送：{value!r}")
+
+
+class BadMoment(DocflowError):
+    """A time given on the command line or in the environment is not ISO 8601."""
+
+    exit_code = 2  # a usage error, wherever the value came from
+
+    def __init__(self, origin: str, value: str) -> None:
+        self.origin = origin
+        self.value = value
+        self.detail = f"{value!r} 不是 ISO 8601 时间（如 2011-05-09 或 2011-05-09T16:30）"
+        super().__init__(f"{origin} 的值无效：{self.detail}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -50,6 +51,11 @@ class Definition:
     @cached_property
     def index(self) -> ProgrammeIndex:
         return ProgrammeIndex(self.programme)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The programme's time zone: every local day and hour of it is read in this zone."""
+        return ZoneInfo(self.programme.programme.timezone)
 
 
 def find_programme_file(path: str | Path) -> Path:

@@ -1106,7 +1106,7 @@ class _Simulation:
         echo: Echo | None,
     ) -> None:
         from engine.delivery.dispatch import ReminderRunner
-        from engine.delivery.jobs import make_queue
+        from engine.app.mail import MailSettings, open_queue
         from engine.runtime.progress import ProgressView
         from engine.runtime.service import Runtime
 
@@ -1128,7 +1128,7 @@ class _Simulation:
         self.last_day = date(self.year, 12, 31)
         self.clock = VirtualClock(datetime(self.year, 1, 1, tzinfo=SHANGHAI))
         self.runtime = Runtime(definition, store, self.clock)
-        self.queue = make_queue(outbox, None, self.clock)
+        self.queue = open_queue(MailSettings(str(outbox)), self.clock)
         self.runner = ReminderRunner(definition, store, self.clock, self.queue)
         self.hours = sorted({r.policy.hour for r in self.runner.rules})
         self.steps = list(self.view.steps)  # point document steps, by due day

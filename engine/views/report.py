@@ -42,13 +42,14 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from engine.clock import FixedClock, aware
+from engine.clock import Clock, FixedClock, SystemClock
 from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import Step
-from engine.definition.loader import Definition, load_definition
+from engine.definition.loader import Definition
 from engine.definition.schema import ANY_STATE, Deadline, SourceRef
 from engine.delivery.gongwen import format_date
-from engine.errors import DefinitionChanged
+from engine.errors import DocflowError, os_reason
+from engine.runtime.snapshot import Snapshot
 from engine.views.calendar import calendar_rows
 from engine.views.diagram import Diagram, render_lifecycle
 from engine.views.svg_timeline import render_timeline
@@ -62,7 +63,7 @@ from engine.views.wording import (
     weekday,
 )
 
-__all__ = ["build_report", "render_html", "render_report", "report_moment"]
+__all__ = ["RunInput", "build_report", "render_html", "report_moment", "write_report"]
 
 TEMPLATE = "report.html.j2"
 
@@ -87,29 +88,25 @@ _ENGINE_TRIGGERS = {"enrol": "登记突破点", "migrate-definition": "迁移工
 # --- the moment ----------------------------------------------------------------------------
 
 
-def report_moment(definition: Definition, now: datetime | None = None) -> tuple[datetime, str]:
+def report_moment(definition: Definition, clock: Clock) -> tuple[datetime, str]:
     """The moment the colours are judged at, and a sentence saying how it was chosen."""
     header = definition.programme.programme
     zone = ZoneInfo(header.timezone)
-    if now is not None:
-        return aware(now, zone), "按指定的时间计算"
-    fixed = os.environ.get("DOCFLOW_NOW")
-    if fixed:
-        try:
-            moment = aware(datetime.fromisoformat(fixed), zone)
-        except ValueError:
-            pass  # the other commands reject it; a report falls back to the real time
-        else:
+    moment = clock.now().astimezone(zone)
+    if isinstance(clock, FixedClock):
+        if clock.origin == "DOCFLOW_NOW":
             return moment, "按环境变量 DOCFLOW_NOW 给出的时间计算"
-    real = datetime.now(zone)
+        return moment, "按指定的时间计算"
+    if not isinstance(clock, SystemClock):
+        return moment, "按演练时钟的时间计算"
     year_end = datetime.combine(date(header.year, 12, 31), time(23, 59, 59), tzinfo=zone)
-    if real > year_end:
+    if moment > year_end:
         return (
             year_end,
             f"方案年度已结束，按年度最后一刻（{format_date(year_end.date(), header.date_style)}"
             f"24时）计算，而不是按生成报告的时间",
         )
-    return real, "按生成报告的时间计算"
+    return moment, "按生成报告的时间计算"
 
 
 # --- building the page's data ---------------------------------------------------------------
@@ -458,27 +455,26 @@ class RunView:
     verify: Any
 
 
-def _run(definition: Definition, db: str, documents: str | None, now: datetime | None) -> RunView:
-    from engine.runtime.service import Runtime
-    from engine.runtime.store import open_store
-    from engine.runtime.trail import verify
-    from engine.views.status import build_status
+@dataclass(frozen=True)
+class RunInput:
+    """What the application layer read from the store for the report's run section."""
 
-    moment, note = report_moment(definition, now)
+    snapshot: Snapshot  # read with the trail
+    status: dict[str, Any] | None  # build_status at ``moment``; None when it cannot be built
+    status_problem: str | None  # why not (the definition changed since the points enrolled)
+    verify: Any  # the trail's VerifyReport
+    moment: datetime
+    note: str  # how the moment was chosen (report_moment)
+
+
+def _run(definition: Definition, given: RunInput) -> RunView:
+    moment, note = given.moment, given.note
     index = definition.index
-    with open_store(db, documents, create=False) as store:
-        runtime = Runtime(definition, store, FixedClock(moment))
-        runtime.require_registered()
-        status: dict[str, Any] | None = None
-        problem = None
-        try:
-            status = build_status(runtime, moment)
-        except DefinitionChanged as exc:
-            problem = exc.message
-        with store.transaction(readonly=True) as tx:
-            events = tx.events(definition.id)
-        report = verify(store)
-        location = store.location
+    status = given.status
+    problem = given.status_problem
+    events = given.snapshot.trail
+    report = given.verify
+    location = given.snapshot.location
     today = moment.astimezone(ZoneInfo(definition.programme.programme.timezone)).date()
     late: dict[str, list[str]] = {}
     if status is not None:
@@ -545,9 +541,7 @@ def _run(definition: Definition, db: str, documents: str | None, now: datetime |
 def build_report(
     definition: Definition,
     *,
-    db: str | None = None,
-    documents: str | None = None,
-    now: datetime | None = None,
+    run: RunInput | None = None,
     diagram: Diagram | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data (the SVGs as ``Markup``)."""
@@ -555,8 +549,8 @@ def build_report(
     by_step = {r["step"]: r for r in rows}
     reminder_days = _reminder_days(definition)
     steps = [_step_view(definition, s, by_step, reminder_days) for s in definition.index.steps()]
-    run = _run(definition, db, documents, now) if db is not None else None
-    today = run.today if run is not None else None
+    shown = _run(definition, run) if run is not None else None
+    today = shown.today if shown is not None else None
     if diagram is None:
         diagram = render_lifecycle(definition)
     return {
@@ -585,7 +579,7 @@ def build_report(
             {"label": p.label, "words": policy_in_words(definition.index, p)}
             for p in definition.programme.reminder_policies
         ],
-        "run": run,
+        "run": shown,
         "colour_labels": COLOUR_LABELS,
         "colour_meanings": COLOUR_MEANINGS,
         "definition_file": str(definition.file),
@@ -619,34 +613,31 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def render_report(
-    programme: str | os.PathLike[str] | Definition,
+def write_report(
+    definition: Definition,
     out: str | os.PathLike[str],
-    db: str | None = None,
-    documents: str | None = None,
+    run: RunInput | None = None,
     *,
-    now: datetime | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write the report of a programme (a folder, a YAML file or a loaded definition) to
-    ``out/index.html``; with ``db``, include the run recorded in that store. Returns the path
-    of ``index.html``. Problems that do not stop the report (no Graphviz) go to ``warn``
-    (standard error by default) and are shown on the page.
+    """Write the report of a programme to ``out/index.html``, with the run section when
+    ``run`` is given. Returns the path of ``index.html``. Problems that do not stop the report
+    (no Graphviz) go to ``warn`` (standard error by default) and are shown on the page.
     """
-    definition = (
-        programme if isinstance(programme, Definition) else load_definition(os.fspath(programme))
-    )
     warn = warn or _stderr
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     diagram = render_lifecycle(definition)
     if diagram.problem:
         warn(f"警告：{diagram.problem}")
-    context = build_report(definition, db=db, documents=documents, now=now, diagram=diagram)
-    (folder / "lifecycle.dot").write_text(diagram.dot, encoding="utf-8")
-    if diagram.svg is not None:
-        (folder / "lifecycle.svg").write_text(str(diagram.svg) + "\n", encoding="utf-8")
-    (folder / "timeline.svg").write_text(str(context["timeline"]) + "\n", encoding="utf-8")
-    index = folder / "index.html"
-    index.write_text(render_html(context), encoding="utf-8")
+    context = build_report(definition, run=run, diagram=diagram)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "lifecycle.dot").write_text(diagram.dot, encoding="utf-8")
+        if diagram.svg is not None:
+            (folder / "lifecycle.svg").write_text(str(diagram.svg) + "\n", encoding="utf-8")
+        (folder / "timeline.svg").write_text(str(context["timeline"]) + "\n", encoding="utf-8")
+        index = folder / "index.html"
+        index.write_text(render_html(context), encoding="utf-8")
+    except OSError as exc:
+        raise DocflowError(f"无法写入报告目录 {folder}：{os_reason(exc)}") from None
     return index

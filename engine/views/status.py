@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
-from engine.runtime.service import Runtime
+from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 
 __all__ = ["build_status", "render_log", "render_status"]
@@ -22,23 +23,15 @@ __all__ = ["build_status", "render_log", "render_status"]
 COLOUR_NAMES = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
 
 
-def build_status(runtime: Runtime, now: datetime, unit: str | None = None) -> dict[str, Any]:
-    definition = runtime.definition
+def build_status(
+    definition: Definition, snapshot: Snapshot, now: datetime, unit: str | None = None
+) -> dict[str, Any]:
+    """The status table's data: points (all, or ``unit``'s), colours, 上报率, tasks."""
     index = definition.index
-    if unit is not None:
-        runtime._require_unit(unit)
-    # Deadlines, labels and steps come from the definition: a changed one must be migrated
-    # (and so recorded) before it may colour the points.
-    runtime.check_pinned()
     view = ProgressView(definition)
-    with runtime.store.transaction(readonly=True) as tx:
-        points = tx.points(definition.id)
-        overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(definition.id)}
-        tasks_done = {
-            t.id: [e.recorded_at for e in tx.events_for(definition.id, t.id)]
-            for t in definition.programme.tasks
-            if t.level == "programme"
-        }
+    points = snapshot.points
+    overrides = snapshot.overrides
+    tasks_done = snapshot.task_done_at
     shown = [p for p in points if unit is None or p.unit_id == unit]
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
@@ -155,7 +148,7 @@ def render_status(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_log(definition: Definition, events: list[EventRow]) -> str:
+def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
     index = definition.index
     if not events:
         return "留痕为空。"

@@ -12,7 +12,6 @@ import pytest
 from engine.definition.loader import load_definition
 from engine.errors import DefinitionChanged, Refused
 from engine.runtime.trail import verify
-from engine.views.status import build_status
 from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, PROGRAMME_ID, Year, moment, raw_sql, run_cli
 
 NOW = "2011-04-06T10:00"
@@ -141,7 +140,7 @@ def test_after_migrating_status_shows_the_new_labels(year: Year, programme: Path
     year.reopen()
     year.runtime.migrate("状态名称按新规范调整")
 
-    report = build_status(year.runtime, moment("2011-04-07"))
+    report = year.app.status(now=moment("2011-04-07"))
 
     labels = {p["id"]: p["state_label"] for p in report["points"]}
     assert labels["ndrc-1"] == "已推荐（待初选）"
