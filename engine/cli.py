@@ -655,7 +655,12 @@ def export() -> None:
 @export.command("summary")
 @click.argument("programme", type=click.Path())
 @click.option(
-    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default="csv",
+    show_default=True,
+    help="导出格式。",
 )
 @click.option(
     "--out",

@@ -1105,8 +1105,8 @@ class _Simulation:
         work: Path,
         echo: Echo | None,
     ) -> None:
-        from engine.delivery.dispatch import ReminderRunner
         from engine.app.mail import MailSettings, open_queue
+        from engine.delivery.dispatch import ReminderRunner
         from engine.runtime.progress import ProgressView
         from engine.runtime.service import Runtime
 
