@@ -32,13 +32,6 @@ __all__ = ["Colour", "PointStatus", "ProgressView", "StepRate"]
 
 Colour = str  # "green" | "blue" | "yellow" | "red"
 
-COLOUR_LABELS = {
-    "green": "绿灯（已办结）",
-    "blue": "蓝灯（未到期）",
-    "yellow": "黄灯（临近到期）",
-    "red": "红灯（已逾期）",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class PointStatus:

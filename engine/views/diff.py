@@ -23,6 +23,10 @@ from typing import Any
 
 from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
+from engine.definition.labels import BODY_KIND_LABELS as _KIND_LABELS
+from engine.definition.labels import EXTENSION_LABELS as _EXTENSIONS
+from engine.definition.labels import OUTCOME_LABELS as _OUTCOMES
+from engine.definition.labels import TAKES_LABELS as _TAKES
 from engine.definition.loader import Definition, load_definition
 from engine.definition.schema import Deadline, SourceRef
 from engine.errors import DocflowError
@@ -32,17 +36,6 @@ from engine.views.wording import weekday
 __all__ = ["diff_definitions", "diff_programmes", "render_diff_html", "render_diff_text"]
 
 _NUMERALS = "一二三四五六七八九十"
-_KIND_LABELS = {
-    "leadership": "省领导机构",
-    "department": "省直部门",
-    "city": "地级以上市",
-    "district": "区",
-    "inspection_group": "检查组",
-    "office": "办事机构",
-}
-_OUTCOMES = {"accept": "同意", "reject": "不同意", "return": "退回"}
-_TAKES = {"document": "报送文件", "decision": "作出决定"}
-_EXTENSIONS = {"request": "延期申请", "grant": "批准延期", "refuse": "不批准延期"}
 _LEVELS = {"unit": "各单位各自完成", "programme": "全省层面由一个单位完成"}
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
+from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
 from engine.definition.schema import INSPECTOR, OWNER
 from engine.errors import DocflowError, Refused, os_reason
@@ -48,14 +49,6 @@ __all__ = [
 
 SUMMARY_TITLE = "全省产业转型升级突破点汇总表"
 
-KIND_LABELS = {
-    "leadership": "省领导机构",
-    "department": "省直部门",
-    "city": "地级以上市",
-    "district": "区",
-    "inspection_group": "检查组",
-    "office": "办事机构",
-}
 
 _YES, _NO = "是", "否"
 

@@ -6,17 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from engine.clock import local_minute
+from engine.definition.labels import NOTICE_KIND_LABELS as KIND_LABELS
 from engine.delivery.dispatch import Outgoing, RunResult
 
 __all__ = ["KIND_LABELS", "outgoing_dict", "render_run"]
 
-KIND_LABELS = {
-    "reminder": "临近提醒",
-    "urge": "催报通知",
-    "progress_summary": "汇总提醒",
-    "inspection": "检查工作通知",
-    "meeting": "现场会通知",
-}
 _WHY = {"superseded": "已有更新的提醒，不再补发", "closed": "该事项已无待报单位"}
 
 

@@ -45,6 +45,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import Step
+from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
+from engine.definition.labels import COLOUR_LAMPS as COLOUR_LABELS
+from engine.definition.labels import COLOUR_MEANINGS
+from engine.definition.labels import ENGINE_TRIGGER_LABELS as _ENGINE_TRIGGERS
 from engine.definition.loader import Definition
 from engine.definition.schema import ANY_STATE, Deadline, SourceRef
 from engine.delivery.gongwen import format_date
@@ -66,23 +70,6 @@ from engine.views.wording import (
 __all__ = ["RunInput", "build_report", "render_html", "report_moment", "write_report"]
 
 TEMPLATE = "report.html.j2"
-
-KIND_LABELS = {
-    "leadership": "省领导机构",
-    "office": "办事机构",
-    "department": "省直部门",
-    "city": "地级以上市",
-    "district": "区",
-    "inspection_group": "检查组",
-}
-COLOUR_LABELS = {"green": "绿灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
-COLOUR_MEANINGS = {
-    "green": "已办结",
-    "blue": "未到期",
-    "yellow": "临近到期",
-    "red": "已逾期",
-}
-_ENGINE_TRIGGERS = {"enrol": "登记突破点", "migrate-definition": "迁移工作方案定义"}
 
 
 # --- the moment ----------------------------------------------------------------------------

@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from engine.definition.labels import COLOUR_NAMES
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 
 __all__ = ["build_status", "render_log", "render_status"]
-
-COLOUR_NAMES = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
 
 
 def build_status(
