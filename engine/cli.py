@@ -168,16 +168,14 @@ def _open(
     )
 
 
-def _report_events(events: Any, as_json: bool, verb: str) -> None:
+def _report_events(definition: Any, events: Any, as_json: bool, verb: str) -> None:
     if as_json:
         _emit_json([_event_dict(e) for e in events])
         return
+    from engine.views.status import event_line
+
     for e in events:
-        target = f"突破点 {e.point_id}" if e.point_id else f"单位 {e.unit_id or e.actor}"
-        move = (
-            f"{e.source_state} → {e.dest_state}" if e.source_state != e.dest_state else "状态不变"
-        )
-        click.echo(f"#{e.seq} {verb} {e.trigger}：{target}，{move}")
+        click.echo(event_line(definition, e, verb))
 
 
 def _event_dict(e: Any) -> dict[str, Any]:
@@ -284,7 +282,7 @@ def submit(
         events = gd.submit(
             unit, task, Path(file), points, _parse_time(at, "--at", gd.definition.zone)
         )
-    _report_events(events, as_json, "已报送")
+    _report_events(gd.definition, events, as_json, "已报送")
 
 
 @cli.command()
@@ -323,7 +321,7 @@ def decide(
         events = gd.decide(
             task, points, outcome, reason, actor, until_date, _parse_time(at, "--at", zone)
         )
-    _report_events(events, as_json, "已决定")
+    _report_events(gd.definition, events, as_json, "已决定")
 
 
 @cli.command()
@@ -497,7 +495,7 @@ def remind(
             }
         )
     else:
-        click.echo(render_run(result, moment, dry_run, outbox=outbox, smtp=smtp))
+        click.echo(render_run(gd.definition, result, moment, dry_run, outbox=outbox, smtp=smtp))
     for problem in result.problems:
         click.echo(problem, err=True)
 

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from engine.definition.labels import COLOUR_NAMES
+from engine.definition.labels import COLOUR_NAMES, ENGINE_TRIGGER_LABELS
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 
-__all__ = ["build_status", "render_log", "render_status"]
+__all__ = ["build_status", "event_line", "render_log", "render_status", "state_label", "step_label"]
 
 
 def build_status(
@@ -147,15 +147,48 @@ def render_status(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def step_label(definition: Definition, trigger: str) -> str:
+    """What an event did, in words: the step's label, or what the engine itself recorded."""
+    index = definition.index
+    t = index.transitions.get(trigger)
+    if t is not None:
+        return t.label
+    task = index.tasks.get(trigger)
+    if task is not None:
+        return task.label
+    return ENGINE_TRIGGER_LABELS.get(trigger, trigger)
+
+
+def state_label(definition: Definition, state: str | None) -> str:
+    if state is None:
+        return "—"
+    known = definition.index.states.get(state)
+    return known.label if known else state
+
+
+def event_line(definition: Definition, e: EventRow, verb: str) -> str:
+    """``#53 已决定「初步筛选（入选）」：突破点 eic-1（省经济和信息化委），已推荐 → 已入选``."""
+    index = definition.index
+    if e.point_id:
+        target = f"突破点 {e.point_id}（{index.body_label(e.unit_id or e.actor)}）"
+    else:
+        target = index.body_label(e.unit_id or e.actor)
+    if e.dest_state and e.source_state != e.dest_state:
+        move = (
+            f"{state_label(definition, e.source_state)} → {state_label(definition, e.dest_state)}"
+        )
+    else:
+        move = "状态不变"
+    return f"#{e.seq} {verb}「{step_label(definition, e.trigger)}」：{target}，{move}"
+
+
 def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
     index = definition.index
     if not events:
         return "留痕为空。"
     lines = []
     for e in events:
-        t = index.transitions.get(e.trigger)
-        task = index.tasks.get(e.trigger)
-        what = t.label if t else task.label if task else e.trigger
+        what = step_label(definition, e.trigger)
         target = f"{e.point_id}" if e.point_id else "全省"
         move = ""
         if e.source_state != e.dest_state and e.dest_state:
