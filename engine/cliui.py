@@ -19,7 +19,7 @@ import click
 from engine.errors import DocflowError, os_reason
 from engine.views.texttable import display_width
 
-__all__ = ["Group", "usage_message"]
+__all__ = ["Group", "command", "group", "usage_message"]
 
 _HEADINGS = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -324,3 +324,13 @@ class Group(click.Group):
             click.echo("已中断。", err=True)
             sys.exit(130)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def command(name: str | None = None, **attrs: Any) -> Any:
+    """``@click.command`` for a docflow command: Chinese help and usage."""
+    return click.command(name, cls=_Command, **attrs)
+
+
+def group(name: str | None = None, **attrs: Any) -> Any:
+    """``@click.group`` for a docflow command group: Chinese help, usage and errors."""
+    return click.group(name, cls=Group, **attrs)

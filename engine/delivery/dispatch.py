@@ -114,7 +114,7 @@ class ReminderRunner:
         self.clock = clock
         self.queue = queue
         self.renderer = renderer or NoticeRenderer()
-        self.view = ProgressView(definition)
+        self.view = ProgressView.of(definition)
         self.rules = rules(definition)
         self.pid = definition.id
         header = definition.programme.programme

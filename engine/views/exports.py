@@ -77,7 +77,7 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
     day - the point's own due day when an extension was granted - or when it has not been
     submitted, the point still owes it and the due day has passed by ``now``.
     """
-    view = ProgressView(definition)
+    view = ProgressView.of(definition)
     today = view.local_date(now)
     points = snapshot.points
     events = snapshot.trail

@@ -186,7 +186,7 @@ def _reminder_days(definition: Definition) -> dict[str, list[str]]:
     from engine.delivery.reminders import occurrences, rules
     from engine.runtime.progress import ProgressView
 
-    view = ProgressView(definition)
+    view = ProgressView.of(definition)
     found: dict[str, dict[str, list[str]]] = {}
     hours: dict[str, set[int]] = {}
     for rule in rules(definition):

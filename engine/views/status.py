@@ -27,7 +27,7 @@ def build_status(
 ) -> dict[str, Any]:
     """The status table's data: points (all, or ``unit``'s), colours, 上报率, tasks."""
     index = definition.index
-    view = ProgressView(definition)
+    view = ProgressView.of(definition)
     points = snapshot.points
     overrides = snapshot.overrides
     tasks_done = snapshot.task_done_at
