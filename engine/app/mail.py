@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.clock import Clock
-from engine.delivery.mail import MailQueue, OutboxTransport, SmtpTransport, Transport
 from engine.errors import MailError
+
+if TYPE_CHECKING:
+    from engine.delivery.mail import MailQueue, Transport
 
 __all__ = ["MailSettings", "open_queue"]
 
@@ -52,6 +54,8 @@ class MailSettings:
 
 def open_queue(settings: MailSettings, clock: Clock) -> MailQueue:
     """The mail queue: straight into the outbox folder, or queued there for an SMTP server."""
+    from engine.delivery.mail import MailQueue, OutboxTransport, SmtpTransport
+
     transport: Transport
     if settings.smtp_host:
         security = settings.smtp_security or "none"

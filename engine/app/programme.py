@@ -18,19 +18,20 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.app.mail import MailSettings, open_queue
+from engine.app.mail import MailSettings
 from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
-from engine.delivery.dispatch import ReminderRunner, RunResult
-from engine.delivery.mail import MailQueue
 from engine.errors import DefinitionChanged, DocflowError, Refused
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
-from engine.runtime.trail import VerifyReport
-from engine.runtime.trail import verify as verify_trail
+
+if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use cases needing it
+    from engine.delivery.dispatch import ReminderRunner, RunResult
+    from engine.delivery.mail import MailQueue
+    from engine.runtime.trail import VerifyReport
 
 __all__ = ["NewPoint", "Programme"]
 
@@ -185,15 +186,21 @@ class Programme:
 
     def verify(self) -> VerifyReport:
         """Recompute the trail's chain and every stored document's hash."""
-        return verify_trail(self._store())
+        from engine.runtime.trail import verify
+
+        return verify(self._store())
 
     # --- reminders ---------------------------------------------------------------------
 
     def open_queue(self) -> MailQueue:
+        from engine.app.mail import open_queue
+
         return open_queue(self.mail, self.clock)
 
     def reminder_runner(self, queue: MailQueue | None = None) -> ReminderRunner:
         """The one reminder code path of remind, serve and simulate, on this programme."""
+        from engine.delivery.dispatch import ReminderRunner
+
         return ReminderRunner(self.definition, self._store(), self.clock, queue)
 
     def remind(self, now: datetime | None = None, *, dry_run: bool = False) -> RunResult:
@@ -263,6 +270,8 @@ class Programme:
 
 def verify_store(db: str | None = None, documents: PathLike | None = None) -> VerifyReport:
     """``audit verify`` of a whole store: every programme's trail and every document."""
+    from engine.runtime.trail import verify as verify_trail
+
     with open_store(
         resolve_location(db), os.fspath(documents) if documents else None, create=False
     ) as store:
