@@ -182,3 +182,25 @@ class HeaderInjection(MailError):
         self.header = header
         self.value = value
         super().__init__(f"邮件头 {header} 的值含有换行符，已拒绝发送：{value!r}")
+
+
+class ScenarioError(DefinitionError):
+    """A scenario file of ``docflow simulate`` with problems (every one at
+    ``file:line:column``), or an entry of it the engine refused while the simulated year ran.
+
+    ``diagnostics`` holds every problem; ``path`` is where the first one is and ``reason``
+    what it says (or, with several, the list of them all).
+    """
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        super().__init__(diagnostics)
+        lines = [f"{d.file}:{d.line}:{d.column}: {d.message}" for d in self.diagnostics]
+        first = self.diagnostics[0]
+        self.path = f"{first.file}:{first.line}:{first.column}"
+        if len(lines) == 1:
+            self.reason = first.message
+            self.message = lines[0]
+        else:
+            self.reason = f"情景文件有 {len(lines)} 处错误：\n" + "\n".join(lines)
+            self.message = self.reason
+        self.args = (self.message,)

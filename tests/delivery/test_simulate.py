@@ -23,17 +23,17 @@ from click.testing import CliRunner
 
 from engine.cli import cli
 from engine.definition.loader import Definition, load_definition
-from engine.delivery import simulate
-from engine.delivery.simulate import (
-    ScenarioError,
+from engine.errors import DefinitionError, Refused, ScenarioError
+from engine.runtime.store import EventRow, open_store
+from engine.runtime.trail import verify
+from engine.simulation import (
     SimulationReport,
     load_scenario,
+    point_ids_of,
     render_report,
     run_simulation,
 )
-from engine.errors import InputFileError, Refused
-from engine.runtime.store import EventRow, open_store
-from engine.runtime.trail import verify
+from engine.simulation.driver import YearDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME = ROOT / "workflows" / "gd-2011"
@@ -300,7 +300,7 @@ def test_skipping_quiet_days_sends_exactly_what_daily_runs_send(
     year: Year, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fast path (no run unless a send time has come) changes nothing."""
-    monkeypatch.setattr(simulate._Simulation, "_due_since_last_run", lambda self, now: True)
+    monkeypatch.setattr(YearDriver, "_due_since_last_run", lambda self, now: True)
     daily = run_simulation(str(PROGRAMME), outbox=tmp_path / "outbox")
     assert daily.runs > year.report.runs
 
@@ -410,7 +410,7 @@ def _points() -> list[Any]:
 
 def _point_units() -> dict[str, str]:
     points = _points()
-    return dict(zip(simulate.point_ids_of(points), (p.unit for p in points), strict=True))
+    return dict(zip(point_ids_of(points), (p.unit for p in points), strict=True))
 
 
 @pytest.mark.parametrize("name", sorted(BAD_SCENARIOS))
@@ -421,7 +421,7 @@ def test_bad_scenario_is_reported_at_its_line(name: str, tmp_path: Path) -> None
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path, load_definition(PROGRAMME), _point_units())
     error = caught.value
-    assert isinstance(error, InputFileError)
+    assert isinstance(error, DefinitionError)
     assert any(d.line == line and message in d.message for d in error.diagnostics), error.message
     assert f"{path}:{line}:" in error.message
 
@@ -445,7 +445,7 @@ def test_example_scenario_and_comment_only_file_load(tmp_path: Path) -> None:
     assert [(n.unit, n.step) for n in scenario.never] == [(NEVER_UNIT, "report-progress")]
     empty = tmp_path / "empty.yaml"
     empty.write_text("# 全部按期\n", encoding="utf-8")
-    assert load_scenario(empty, definition, _point_units()).late == []
+    assert load_scenario(empty, definition, _point_units()).late == ()
 
 
 def test_action_the_engine_refuses_names_the_scenario_line(tmp_path: Path) -> None:
