@@ -43,7 +43,7 @@ from engine.simulation.scenario_fields import (
     PROBLEM,
     Day,
     LeadDays,
-    List,
+    NoneIsEmpty,
     PointId,
     PointStep,
     Problem,
@@ -264,12 +264,12 @@ class Scenario(_Model):
     approve_on: Day | None = None
     default_lead_days: LeadDays = DEFAULT_LEAD_DAYS
     task_days: TaskDays = {}
-    screened_out: Annotated[tuple[ScreenOut, ...], List] = ()
-    late: Annotated[tuple[Late, ...], List] = ()
-    never: Annotated[tuple[Never, ...], List] = ()
-    returns: Annotated[tuple[Return, ...], List] = ()
-    extensions: Annotated[tuple[Extension, ...], List] = ()
-    withdrawals: Annotated[tuple[Withdrawal, ...], List] = ()
+    screened_out: Annotated[tuple[ScreenOut, ...], NoneIsEmpty] = ()
+    late: Annotated[tuple[Late, ...], NoneIsEmpty] = ()
+    never: Annotated[tuple[Never, ...], NoneIsEmpty] = ()
+    returns: Annotated[tuple[Return, ...], NoneIsEmpty] = ()
+    extensions: Annotated[tuple[Extension, ...], NoneIsEmpty] = ()
+    withdrawals: Annotated[tuple[Withdrawal, ...], NoneIsEmpty] = ()
 
     _file: str | None = PrivateAttr(default=None)
     _marks: Marks | None = PrivateAttr(default=None)

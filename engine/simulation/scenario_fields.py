@@ -33,7 +33,7 @@ __all__ = [
     "PROBLEM",
     "Day",
     "LeadDays",
-    "List",
+    "NoneIsEmpty",
     "PointId",
     "PointStep",
     "Problem",
@@ -233,4 +233,4 @@ TaskDays = Annotated[
     dict[Annotated[str, PlainValidator(_programme_task)], Day], BeforeValidator(_task_days)
 ]
 #: A list of entries; ``key:`` with no value is an empty list.
-List = BeforeValidator(_empty_if_none)
+NoneIsEmpty = BeforeValidator(_empty_if_none)
