@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, overload
 
 from pydantic import (
     BaseModel,
@@ -286,6 +286,18 @@ class Scenario(_Model):
         line, column = self._marks.at(path, key=key)
         return Where(self._marks.file, line, column)
 
+    @overload
+    def placed(self, key: Literal["screened_out"]) -> Iterator[tuple[ScreenOut, Where]]: ...
+    @overload
+    def placed(self, key: Literal["late"]) -> Iterator[tuple[Late, Where]]: ...
+    @overload
+    def placed(self, key: Literal["never"]) -> Iterator[tuple[Never, Where]]: ...
+    @overload
+    def placed(self, key: Literal["returns"]) -> Iterator[tuple[Return, Where]]: ...
+    @overload
+    def placed(self, key: Literal["extensions"]) -> Iterator[tuple[Extension, Where]]: ...
+    @overload
+    def placed(self, key: Literal["withdrawals"]) -> Iterator[tuple[Withdrawal, Where]]: ...
     def placed(self, key: str) -> Iterator[tuple[Any, Where]]:
         """The entries of the list ``key``, each with where it is written."""
         for i, entry in enumerate(getattr(self, key)):
