@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, overload
+from typing import Annotated, Any, Literal, TypeVar, overload
 
 from pydantic import (
     BaseModel,
@@ -78,6 +78,10 @@ SCENARIO_FILE = "scenario-example.yaml"
 DEFAULT_LEAD_DAYS = 3
 SCREENED_OUT_REASON = "初步筛选未入选"
 EXTENSION_REASON = "工作量大，申请延期报送"
+
+
+_E = TypeVar("_E")
+_ALONE = "alone"  # in the validation context: a part checked alone, not against the others
 
 
 class _Model(BaseModel):
@@ -306,12 +310,17 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
         context = context_of(info)
-        if context is not None:
+        if context is not None and not (info.context or {}).get(_ALONE):
             self._file, self._marks = context.file, context.marks
             problems = list(_contradictions(self, context))
             if problems:
                 fail(*problems)
         return self
+
+
+def _each(entries: Sequence[_E | None]) -> Iterator[tuple[int, _E]]:
+    """The entries with their index, leaving out the places of wrong ones (``None``)."""
+    return ((i, x) for i, x in enumerate(entries) if x is not None)
 
 
 def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
@@ -320,13 +329,13 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
     def line(key: str, i: int) -> int:
         return context.where((key, i)).line
 
-    out = {x.point: i for i, x in enumerate(s.screened_out)}  # the last entry of each point
+    out = {x.point: i for i, x in _each(s.screened_out)}  # the last entry of each point
     for point, i in out.items():
-        if sum(1 for x in s.screened_out if x.point == point) > 1:
+        if sum(1 for _, x in _each(s.screened_out) if x.point == point) > 1:
             yield ("screened_out", i), f"突破点 {point} 重复列出", False
-    never = {(n.unit, n.step): i for i, n in enumerate(s.never)}
+    never = {(n.unit, n.step): i for i, n in _each(s.never)}
     seen: dict[tuple[str, str], int] = {}
-    for i, late in enumerate(s.late):
+    for i, late in _each(s.late):
         which = (late.unit, late.step)
         if which in never:
             yield (
@@ -343,7 +352,7 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
             )
         seen[which] = i
     for key in ("returns", "extensions", "withdrawals"):
-        for i, act in enumerate(getattr(s, key)):
+        for i, act in _each(getattr(s, key)):
             if act.point in out:
                 yield (
                     (key, i),
@@ -352,12 +361,12 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
                     False,
                 )
     withdrawn: set[str] = set()
-    for i, w in enumerate(s.withdrawals):
+    for i, w in _each(s.withdrawals):
         if w.point in withdrawn:
             yield ("withdrawals", i), f"突破点 {w.point} 重复撤销", False
         withdrawn.add(w.point)
     extended: set[tuple[str, str]] = set()
-    for i, e in enumerate(s.extensions):
+    for i, e in _each(s.extensions):
         if (e.point, e.step) in extended:
             yield ("extensions", i), f"突破点 {e.point} 的「{e.task}」重复申请延期", False
         extended.add((e.point, e.step))
@@ -369,12 +378,12 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
         (s.approve_on, ("approve_on",), True),
         *(
             (x.on, ("late", i), False)
-            for i, x in enumerate(s.late)
+            for i, x in _each(s.late)
             if x.step not in context.index.tasks
         ),
-        *((x.on, ("returns", i), False) for i, x in enumerate(s.returns)),
-        *((x.request_on, ("extensions", i), False) for i, x in enumerate(s.extensions)),
-        *((x.on, ("withdrawals", i), False) for i, x in enumerate(s.withdrawals)),
+        *((x.on, ("returns", i), False) for i, x in _each(s.returns)),
+        *((x.request_on, ("extensions", i), False) for i, x in _each(s.extensions)),
+        *((x.on, ("withdrawals", i), False) for i, x in _each(s.withdrawals)),
     ]
     for day, path, at_key in dated:
         if day is not None and day < first:
@@ -422,7 +431,37 @@ def load_scenario(
     try:
         return Scenario.model_validate({} if data is None else data, context={CONTEXT_KEY: context})
     except ValidationError as exc:
-        raise ScenarioError(_diagnostics(exc, marks)) from None
+        found = _diagnostics(exc, marks)
+    if isinstance(data, dict):  # the entries that are fine may still contradict each other
+        for where, message, key in _contradictions(_valid_parts(data, context), context):
+            found.append(marks.diagnostic(where, message, key=key))
+    raise ScenarioError(sorted(set(found)))
+
+
+def _valid_parts(data: dict[str, Any], context: ScenarioContext) -> Scenario:
+    """A scenario of the values and entries of ``data`` that are valid on their own.
+
+    When some part of a file is wrong, the rest is still checked for contradictions, so that
+    every problem is reported at once. An entry keeps its index, so that it is named at its
+    own line; a wrong one is left out of the checks.
+    """
+    ctx = {CONTEXT_KEY: context, _ALONE: True}
+    parts: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _ENTRIES and isinstance(value, list):
+            entries: list[_Model | None] = []
+            for item in value:
+                try:
+                    entries.append(_ENTRIES[key].model_validate(item, context=ctx))
+                except ValidationError:
+                    entries.append(None)
+            parts[key] = tuple(entries)
+        elif key in Scenario.model_fields:
+            try:
+                parts[key] = getattr(Scenario.model_validate({key: value}, context=ctx), key)
+            except ValidationError:
+                continue
+    return Scenario.model_construct(**parts)
 
 
 def _diagnostics(exc: ValidationError, marks: Marks) -> list[Diagnostic]:

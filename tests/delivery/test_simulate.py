@@ -457,6 +457,21 @@ def test_every_problem_of_a_scenario_is_reported(tmp_path: Path) -> None:
     assert "情景文件有 3 处错误" in caught.value.message
 
 
+def test_contradicting_entries_are_reported_beside_a_wrong_one(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.yaml"
+    path.write_text(
+        "late:\n  - {unit: meizhou, task: progress, on: 2011-09-30}\n"
+        "never:\n  - {unit: meizhou, task: progress}\n  - {unit: atlantis, task: progress}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, load_definition(PROGRAMME), _point_units())
+    found = [(d.line, d.message) for d in caught.value.diagnostics]
+    assert [line for line, _ in found] == [2, 5]
+    assert "已列在 never 中（第 4 行）" in found[0][1]
+    assert "未定义的单位 'atlantis'" in found[1][1]
+
+
 def test_scenario_error_carries_every_diagnostic_in_the_error_tree(tmp_path: Path) -> None:
     path = tmp_path / "two.yaml"
     path.write_text("enrol_on: x\nbogus: 1\n", encoding="utf-8")
