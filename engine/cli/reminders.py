@@ -211,7 +211,7 @@ def simulate(
     as_json: bool,
 ) -> None:
     """在虚拟时钟上演练一整年：登记、筛选、审定、报送、提醒和催报都按真实流程运行。"""
-    from engine.delivery.simulate import render_report, run_simulation
+    from engine.simulation import render_report, run_simulation
 
     report = run_simulation(
         programme,
