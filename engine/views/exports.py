@@ -26,7 +26,8 @@ from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.loader import Definition, load_definition
 from engine.definition.schema import INSPECTOR, OWNER
-from engine.errors import DocflowError, Refused, os_reason
+from engine.errors import BadTime, OutputFileError, os_reason
+from engine.refusals import MissingInput, UnitHasNoSteps, UnknownFormat, UnknownUnit
 from engine.runtime.progress import ProgressView
 from engine.runtime.service import Runtime
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
@@ -71,9 +72,7 @@ def _moment(now: datetime | None) -> datetime:
         try:
             return aware(datetime.fromisoformat(fixed))
         except ValueError:
-            raise DocflowError(
-                f"环境变量 DOCFLOW_NOW 的值 {fixed!r} 不是 ISO 8601 时间（如 2011-05-09T16:30）"
-            ) from None
+            raise BadTime("DOCFLOW_NOW", fixed) from None
     return SystemClock().now()
 
 
@@ -86,7 +85,7 @@ def _write_text(out: str | os.PathLike[str], data: str | bytes, encoding: str = 
             with path.open("w", encoding=encoding, newline="") as handle:
                 handle.write(data)
     except OSError as exc:
-        raise DocflowError(f"无法写入 {path}：{os_reason(exc)}") from None
+        raise OutputFileError(str(path), os_reason(exc)) from None
 
 
 # --- the summary table ---------------------------------------------------------------------
@@ -336,7 +335,7 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     try:
         workbook.save(os.fspath(out))
     except OSError as exc:
-        raise DocflowError(f"无法写入 {out}：{os_reason(exc)}") from None
+        raise OutputFileError(str(out), os_reason(exc)) from None
 
 
 def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
@@ -392,9 +391,9 @@ def export_summary(
     DOCFLOW_NOW variable, else the real time) decides which unsent steps are overdue.
     """
     if fmt not in ("csv", "xlsx"):
-        raise DocflowError(f"不支持的导出格式 {fmt}：可用 csv、xlsx")
+        raise UnknownFormat(fmt, ["csv", "xlsx"])
     if fmt == "xlsx" and out is None:
-        raise DocflowError("xlsx 格式须指定输出文件（--out）")
+        raise MissingInput("out", "xlsx")
     definition = load_definition(programme)
     moment = _moment(now)
     with open_store(resolve_location(db), documents, create=False) as store:
@@ -492,12 +491,13 @@ def export_ical(
     rows, _notes = calendar_rows(definition)
     steps = {s.id: s for s in index.steps()}
     if unit is not None:
-        if unit not in index.bodies:
-            sample = "、".join(list(index.bodies)[:5])
-            raise Refused(f"未定义的单位 {unit}：请使用工作方案 bodies 中的 id（如 {sample}）")
+        found = index.resolve_body(unit)
+        if found is None:
+            raise UnknownUnit(unit, index.body_names)
+        unit = found
         rows = [r for r in rows if _unit_steps(index, steps[r["step"]], unit)]
         if not rows:
-            raise Refused(f"单位 {unit}（{index.body_label(unit)}）不承担本方案中任何有期限的事项")
+            raise UnitHasNoSteps(index.named_body(unit))
     calendar = DeadlineResolver(header.calendar, header.year).calendar
     stamp = _moment(now).astimezone(UTC).replace(microsecond=0)
 

@@ -26,7 +26,7 @@ def build_status(runtime: Runtime, now: datetime, unit: str | None = None) -> di
     definition = runtime.definition
     index = definition.index
     if unit is not None:
-        runtime._require_unit(unit)
+        unit = runtime.resolve_unit(unit)
     # Deadlines, labels and steps come from the definition: a changed one must be migrated
     # (and so recorded) before it may colour the points.
     runtime.check_pinned()
