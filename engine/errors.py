@@ -45,7 +45,9 @@
     └── MailError                1  a message cannot be built or handed to a transport
         └── HeaderInjection      1  a header value carries a line break
 
-Usage errors (an unknown option, a missing argument) are click's and exit with 2.
+Usage errors (an unknown option, a missing argument) are click's and exit with 2. The
+subclasses of ``Refused`` are defined in ``engine.refusals`` (this module stays the low one
+every layer imports); ``exit_code`` is a class attribute, read by the CLI only.
 
 Messages are in Simplified Chinese: administrators and auditors read them. Each error keeps
 its inputs as attributes, so that callers and tests need not parse the text; units, steps
