@@ -50,6 +50,7 @@ class Step:
 class ProgrammeIndex:
     def __init__(self, programme: Programme) -> None:
         self.programme = programme
+        self._expanded: dict[str, list[str]] = {}
 
     # --- bodies and groups -------------------------------------------------------------
 
@@ -136,7 +137,14 @@ class ProgrammeIndex:
         if transition.actor == INSPECTOR:
             lead = self.inspector_of.get(point_unit)
             return [lead] if lead else []
-        return self.expand([transition.actor])
+        return self._bodies_of(transition.actor)
+
+    def _bodies_of(self, actor: str) -> list[str]:
+        """``expand([actor])``, remembered: it is asked once per point moved."""
+        found = self._expanded.get(actor)
+        if found is None:
+            found = self._expanded[actor] = self.expand([actor])
+        return list(found)
 
     def units_acted_for(self, transition: Transition, actor: str) -> set[str] | None:
         """The units whose points ``actor`` may fire ``transition`` for; ``None``: all units.
