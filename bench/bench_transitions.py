@@ -23,14 +23,21 @@ hash-chained events; every document is copied into the content-addressed folder 
 ``fsync``. The points are enrolled first (not timed), each unit's in one call. The programme
 is a synthetic copy of the 2011 one with ``max_per_unit`` raised (41 proposing units).
 
-Baseline, measured in the same run (before and after the engine's run, each in a fresh
-interpreter; the better rate is shown): the same 10 triggers fired on a plain transitions
-``Machine`` (``auto_transitions=False``) with 10,000 plain model objects, in memory, no
-store; rounds are repeated (the models put back in the first state) until as many triggers
-have fired as the engine's run. 10,000 models, not 100,000, because ``add_model`` is
-quadratic (see bench_enrol.py); the trigger rate does not depend on the number of models.
+Every move is fired through the programme's transitions machine, whose conditions check
+the input, the actor and the extension rules and whose ``after`` callback drafts the event.
 
-Target (issue "Run breakthrough points through the programme"): at least 20,000 events/s.
+Baseline, measured in the same run (after each of the engine's 10 stages, one stage's
+worth of triggers in a fresh interpreter, so that both see the same load on a shared
+machine; the rate over all samples is taken): the same 10 triggers fired on a plain transitions
+``Machine`` (``auto_transitions=False``) with the engine's own conditions and callbacks
+(``MoveRules.transitions()``) and up to 10,000 plain model objects, in memory, no store:
+per fire, the point's row and an attempt are made as the engine makes them; rounds are
+repeated (the models put back in the first state) until as many triggers have fired as one
+stage of the engine's run. 10,000 models, not 100,000, because ``add_model`` is quadratic (see
+bench_enrol.py); the trigger rate does not depend on the number of models.
+
+Target (issue "One engine core"): the durable run at least 0.2 of that baseline's rate.
+The events per second are printed beside it.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ from _programme import (
     verdict,
 )
 
-TARGET = 20_000  # events per second
+TARGET = 0.2  # the durable run's rate over bare transitions with the same checks
 TRANSITIONS_PER_POINT = 10
 FORWARD = [
     "screen-in",
@@ -69,40 +76,69 @@ FORWARD = [
 BASELINE_MODELS = 10_000
 
 
+#: The forward path as the baseline fires it: (trigger, decision outcome or None).
+OUTCOMES = {
+    "screen-in": "accept",
+    "approve": "accept",
+    "return-plan": "return",
+    "conclude": "accept",
+}
+
+
 def bare_transitions_rate(definition, triggers: int) -> tuple[float, int]:
-    """Triggers per second of a plain transitions machine on the same forward path."""
+    """Triggers per second of a plain transitions machine on the same forward path, with the
+    engine's own conditions and callbacks (``MoveRules.transitions()``) and no store."""
     from transitions import Machine
+
+    from engine.runtime.machine import Attempt
+    from engine.runtime.moves import MoveRules
+    from engine.runtime.store import PointRow
 
     index = definition.index
     machine = Machine(
         model=None,
         states=[s.id for s in definition.programme.points.states],
-        transitions=[
-            {"trigger": t.trigger, "source": index.sources_of(t), "dest": t.dest}
-            for t in definition.programme.points.transitions
-        ],
+        transitions=MoveRules(definition).transitions(),
         initial=index.initial_state,
         auto_transitions=False,
     )
 
     class Point:
-        pass
+        def __init__(self, number: int, unit: str) -> None:
+            self.point_id = f"{unit}-{number}"
+            self.unit = unit
+            self.lead = index.inspector_of[unit]
 
-    models = [Point() for _ in range(BASELINE_MODELS)]
+    units = index.proposers
+    size = max(1, min(BASELINE_MODELS, triggers // len(FORWARD)))
+    models = [Point(i, units[i % len(units)]) for i in range(size)]
     machine.add_model(models)  # not timed: see bench_enrol.py
+    pid = definition.id
+    document = "ab" * 32
     initial = index.initial_state
-    rounds = max(1, triggers // (BASELINE_MODELS * len(FORWARD)))
+    rounds = max(1, triggers // (size * len(FORWARD)))
     fired = 0
+    drafted = 0
     t0 = time.perf_counter()
     for _ in range(rounds):
         for trigger in FORWARD:
+            outcome = OUTCOMES.get(trigger)
             for model in models:
-                model.trigger(trigger)
+                # As the engine does per point: the row read, an attempt, the trigger.
+                point = PointRow(pid, model.point_id, model.unit, "突破点", model.state, 1)
+                if outcome is not None:
+                    attempt = Attempt(point, None, None, outcome, "经审核")
+                else:
+                    actor = model.lead if trigger == "inspect" else model.unit
+                    attempt = Attempt(point, actor, document)
+                if not model.trigger(trigger, attempt):
+                    raise SystemExit(f"bench: the baseline refused {trigger}: {attempt.refusal}")
+                drafted += attempt.draft is not None
         fired += len(models) * len(FORWARD)
         for model in models:  # back to the start for the next round
             model.state = initial
     seconds = time.perf_counter() - t0
-    if models[0].state != initial:
+    if models[0].state != initial or drafted != fired:
         raise SystemExit("bench: the baseline models did not go round")
     return fired / seconds, fired
 
@@ -226,10 +262,21 @@ def main(argv: list[str] | None = None) -> int:
         definition = load_definition(synthetic_programme(root / "programme"))
         expected = count * TRANSITIONS_PER_POINT
 
-        base_before, fired = baseline(expected)
+        # The baseline is sampled after each stage of the engine's run (one stage's worth
+        # of triggers, in a fresh interpreter), so that both see the same load on the
+        # machine; the engine's time is the stages' time only.
+        sample = max(count, 10_000)
+        samples: list[tuple[int, float]] = []
+
+        def sample_baseline() -> float:
+            found_rate, found_fired = baseline(sample)
+            samples.append((found_fired, found_fired / found_rate))
+            return found_rate
+
         print(
-            f"baseline  transitions, in memory, {BASELINE_MODELS:,} models: "
-            f"{fired:,} triggers at {base_before:,.0f} triggers/s"
+            f"baseline  transitions, in memory, same conditions and callbacks, "
+            f"{min(BASELINE_MODELS, sample // len(FORWARD)):,} models, "
+            f"{sample:,} triggers after each stage"
         )
         sys.stdout.flush()
 
@@ -247,22 +294,25 @@ def main(argv: list[str] | None = None) -> int:
                 import cProfile
 
                 profiler = cProfile.Profile()
-                profiler.enable()
             events = 0
-            t_start = time.perf_counter()
+            elapsed = 0.0
             for label, stage in run.stages():
+                if profiler is not None:
+                    profiler.enable()
                 t0 = time.perf_counter()
                 moved = stage()
                 seconds = time.perf_counter() - t0
+                if profiler is not None:
+                    profiler.disable()
+                elapsed += seconds
                 events += moved
+                bare = sample_baseline()
                 print(
                     f"  {label}  {moved:>9,} events  {seconds:7.2f} s  "
-                    f"{moved / seconds:>9,.0f} events/s"
+                    f"{moved / seconds:>9,.0f} events/s   bare {bare:>9,.0f} triggers/s"
                 )
                 sys.stdout.flush()
-            elapsed = time.perf_counter() - t_start
             if profiler is not None:
-                profiler.disable()
                 profiler.dump_stats(args.profile)
             run.check(events)
             size = (root / "run" / "bench.db").stat().st_size
@@ -281,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             run.store.close()
 
-        base_after, _ = baseline(expected)
-    baseline = max(base_before, base_after)
+    fired = sum(n for n, _ in samples)
+    baseline_rate = fired / sum(t for _, t in samples)
     rate = events / elapsed
     if events != expected:
         raise SystemExit(f"bench: {events} events, expected {expected}")
@@ -294,12 +344,21 @@ def main(argv: list[str] | None = None) -> int:
         f"stored, database {size / 1e6:.0f} MB; WAL, synchronous=NORMAL"
     )
     print(
-        f"baseline  transitions in memory: {baseline:,.0f} triggers/s "
-        f"(before {base_before:,.0f}, after {base_after:,.0f}; the better one)"
+        f"baseline  transitions in memory, same conditions and callbacks: "
+        f"{fired:,} triggers at {baseline_rate:,.0f} triggers/s "
+        f"(slowest sample {min(n / t for n, t in samples):,.0f}, "
+        f"fastest {max(n / t for n, t in samples):,.0f})"
     )
-    print(f"ratio     docflow / bare transitions = {rate / baseline:.2f}")
-    ok = rate >= TARGET
-    print(verdict(ok, f"{rate:,.0f} events/s >= {TARGET:,} events/s (durable, trail chained)"))
+    ratio = rate / baseline_rate
+    print(f"ratio     docflow / bare transitions = {ratio:.2f}")
+    ok = ratio >= TARGET
+    print(
+        verdict(
+            ok,
+            f"ratio {ratio:.2f} >= {TARGET} (durable, trail chained, over bare transitions "
+            "with the same conditions and callbacks)",
+        )
+    )
     return 0 if ok else 1
 
 

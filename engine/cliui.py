@@ -292,7 +292,9 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except DocflowError as exc:
-            click.echo(exc.message, err=True)
+            from engine.hints import explain  # only when there is an error to show
+
+            click.echo(explain(exc), err=True)
             ctx.exit(exc.exit_code)
 
     def main(

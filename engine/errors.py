@@ -1,26 +1,59 @@
-"""Every error docflow raises, in one tree.
+"""Every error docflow raises, in one tree, with the exit status the CLI gives each.
 
 ::
 
-    DocflowError                      root; ``exit_code`` 1, ``message`` is shown to the user
-    ├── DefinitionError               a programme definition that fails loading or checking
-    │   │                             (carries every ``Diagnostic`` found, not just the first)
-    │   └── ScenarioError             a rehearsal scenario that fails loading or checking
-    ├── PhraseError                   a deadline phrase that is not one of the accepted forms
-    ├── CalendarError                 working-day arithmetic that cannot be done
-    ├── StoreError                    the store cannot be opened, migrated or written
-    │   ├── DefinitionChanged         the programme's YAML changed while points run in it
-    │   └── ConcurrentWrite           another process holds the store for too long
-    ├── Refused                       a command the store must not carry out (bad unit, wrong
-    │                                 state, actor not allowed, duplicate submission ...)
-    ├── InputFileError                a file named on the command line is missing or unreadable
-    ├── TrailBroken                   ``audit verify`` found a changed event or document
-    ├── TemplateProblem               a notice template is missing, broken or needs more data
-    └── MailError                     a message cannot be built or handed to a transport
-        └── HeaderInjection           a header value carries a line break
+    DocflowError                 1  root; ``message`` is shown to the user
+    ├── DefinitionError          3  a programme definition that fails loading or checking
+    │   │                           (carries every ``Diagnostic`` found, not just the first)
+    │   └── ScenarioError        3  a rehearsal scenario that fails loading or checking
+    ├── PhraseError              1  a deadline phrase that is not one of the accepted forms
+    ├── CalendarError            1  working-day arithmetic that cannot be done
+    ├── StoreError               4  the store cannot be opened, migrated or written
+    │   ├── DefinitionChanged    4  the programme's YAML changed while points run in it
+    │   └── ConcurrentWrite      5  another process holds the store for too long
+    ├── Refused                  1  a command docflow will not carry out; nothing written
+    │   ├── UnknownUnit             a unit that is not among the bodies (``known`` for hints)
+    │   ├── UnknownPoint            a point that is not enrolled
+    │   ├── UnknownTask             a task that is neither a step nor a programme task
+    │   ├── UnknownState            states of running points missing from a new definition
+    │   ├── NotRegistered           the store has never seen the programme
+    │   ├── MissingInput            a reason, points, a file, a title, a due date not given
+    │   ├── InputNotAllowed         points or a due date given where none is taken
+    │   ├── InTheFuture             an effective time later than now
+    │   ├── WrongCommand            a task that is decided, submitted or enrolled otherwise
+    │   ├── NoSuchOutcome           a decision outcome the task does not have
+    │   ├── WrongState              the point's state is not one the step leaves from
+    │   ├── NothingWaiting          none of the unit's points waits for the step
+    │   ├── AlreadySubmitted        the same document already recorded for the step
+    │   ├── TaskAlreadyDone         a programme task recorded a second time
+    │   ├── WaitingFor              a programme task before what it waits for is done
+    │   ├── ActorNotAllowed         a unit that may not take the step
+    │   │   ├── NotAnInspector      ... an inspection report from a body leading no group
+    │   │   └── NotTheOwner         ... a point the unit does not act for
+    │   ├── ActorNotGiven           several bodies may decide: which one is not said
+    │   ├── NotAProposer            a point from a unit that does not propose points
+    │   ├── TooManyPoints           more points than ``max_per_unit``
+    │   ├── PointIdTaken            a point id repeated or already enrolled
+    │   ├── ExtensionProblem        extension rules: NothingToExtend, ExtensionTooLate,
+    │   │                           NoExtensionRequest, ExtendedStepDone, BadNewDeadline
+    │   ├── UnknownFormat           an export format docflow does not write
+    │   └── CannotRewrite           ``roll`` cannot rewrite a value in place
+    ├── OutputFileError          1  a file docflow writes cannot be written
+    ├── BadMoment                2  DOCFLOW_NOW, --now or --at that is not a time (a usage error)
+    ├── InputFileError           1  a file named on the command line is missing or unreadable
+    ├── TrailBroken              6  ``audit verify`` found a changed event or document
+    ├── TemplateProblem          1  a notice template is missing, broken or needs more data
+    └── MailError                1  a message cannot be built or handed to a transport
+        └── HeaderInjection      1  a header value carries a line break
+
+Usage errors (an unknown option, a missing argument) are click's and exit with 2. The
+subclasses of ``Refused`` are defined in ``engine.refusals`` (this module stays the low one
+every layer imports); ``exit_code`` is a class attribute, read by the CLI only.
 
 Messages are in Simplified Chinese: administrators and auditors read them. Each error keeps
-its inputs as attributes so that callers and tests need not parse the text.
+its inputs as attributes, so that callers and tests need not parse the text; units, steps
+and states travel as ``Named`` (equal to the id, carrying the Chinese label). Domain
+messages name no command-line flags: ``engine.hints`` adds which flag or command to use.
 """
 
 from __future__ import annotations
@@ -41,6 +74,8 @@ __all__ = [
     "HeaderInjection",
     "InputFileError",
     "MailError",
+    "Named",
+    "OutputFileError",
     "PhraseError",
     "Refused",
     "ScenarioError",
@@ -103,6 +138,8 @@ class Diagnostic:
 class DefinitionError(DocflowError):
     """A programme definition with one or more errors; all of them are reported together."""
 
+    exit_code = 3
+
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics: list[Diagnostic] = sorted(diagnostics)
         errors = [d for d in self.diagnostics if d.severity == "error"]
@@ -134,6 +171,8 @@ class CalendarError(DocflowError):
 class StoreError(DocflowError):
     """The store cannot be opened, migrated or written."""
 
+    exit_code = 4
+
 
 class DefinitionChanged(StoreError):
     """The programme definition differs from the one its points were enrolled under."""
@@ -152,9 +191,62 @@ class DefinitionChanged(StoreError):
 class ConcurrentWrite(StoreError):
     """Another process held the store's write lock for longer than the wait allows."""
 
+    exit_code = 5
+
 
 class Refused(DocflowError):
     """A command docflow will not carry out; nothing was written."""
+
+
+class Named(str):
+    """An id that carries its Chinese label: equal to the id, shown by the label.
+
+    ``Named("guangzhou", "广州市") == "guangzhou"``, so attributes compare with plain ids,
+    while messages can name the thing the way its readers do.
+    """
+
+    label: str
+
+    def __new__(cls, ident: str, label: str | None = None) -> Named:
+        self = super().__new__(cls, ident)
+        self.label = label if label else ident
+        return self
+
+    @property
+    def id(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def shown(self) -> str:
+        """The label with the id in parentheses (what a command needs), or the id alone."""
+        return self.id if self.label == self.id else f"{self.label}（{self.id}）"
+
+    def __repr__(self) -> str:
+        return f"Named({self.id!r}, {self.label!r})"
+
+
+# --- files docflow writes, times -------------------------------------------------------------
+
+
+class OutputFileError(DocflowError):
+    """A file or folder docflow writes cannot be written."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"无法写入 {path}：{reason}")
+
+
+class BadMoment(DocflowError):
+    """A time given on the command line or in the environment is not ISO 8601."""
+
+    exit_code = 2  # a usage error, wherever the value came from
+
+    def __init__(self, origin: str, value: str) -> None:
+        self.origin = origin
+        self.value = value
+        self.detail = f"{value!r} 不是 ISO 8601 时间（如 2011-05-09 或 2011-05-09T16:30）"
+        super().__init__(f"{origin} 的值无效：{self.detail}")
 
 
 class InputFileError(DocflowError):
@@ -168,6 +260,8 @@ class InputFileError(DocflowError):
 
 class TrailBroken(DocflowError):
     """The audit found an event or stored document that no longer matches its hash."""
+
+    exit_code = 6
 
 
 class TemplateProblem(DocflowError):
@@ -185,18 +279,6 @@ class HeaderInjection(MailError):
         self.header = header
         self.value = value
         super().__init__(f"邮件头 {header} 的值含有换行符，已拒绝发送：{value!r}")
-
-
-class BadMoment(DocflowError):
-    """A time given on the command line or in the environment is not ISO 8601."""
-
-    exit_code = 2  # a usage error, wherever the value came from
-
-    def __init__(self, origin: str, value: str) -> None:
-        self.origin = origin
-        self.value = value
-        self.detail = f"{value!r} 不是 ISO 8601 时间（如 2011-05-09 或 2011-05-09T16:30）"
-        super().__init__(f"{origin} 的值无效：{self.detail}")
 
 
 class ScenarioError(DefinitionError):

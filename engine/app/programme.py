@@ -163,15 +163,16 @@ class Programme:
         with store.transaction(readonly=True) as tx:
             return read_snapshot(tx, self.id, store.location, tasks, with_events=with_events)
 
-    def require_unit(self, unit: str) -> None:
-        self.runtime._require_unit(unit)
+    def resolve_unit(self, unit: str) -> str:
+        """The id of the body a user named by its id, short name or full name."""
+        return self.runtime.resolve_unit(unit)
 
     def status(self, unit: str | None = None, now: datetime | None = None) -> dict[str, Any]:
         """States, next steps, due days, colours and 上报率 at ``now`` (default: the clock)."""
         from engine.views.status import build_status
 
         if unit is not None:
-            self.require_unit(unit)
+            unit = self.resolve_unit(unit)
         # Deadlines, labels and steps come from the definition: a changed one must be
         # migrated (and so recorded) before it may colour the points.
         self.runtime.check_pinned()
@@ -236,8 +237,6 @@ class Programme:
         """Every deadline of the year as iCalendar text (also written to ``out``)."""
         from engine.views.exports import build_ical, write_text
 
-        if unit is not None and unit not in self.definition.index.bodies:
-            self._unknown_unit(unit)
         text = build_ical(self.definition, self.now(), unit)
         if out is not None:
             write_text(out, text.encode("utf-8"))
@@ -262,10 +261,6 @@ class Programme:
                 status = build_status(self.definition, snapshot, moment)
             run = RunInput(snapshot, status, problem, self.verify(), moment, note)
         return write_report(self.definition, out, run, warn=warn)
-
-    def _unknown_unit(self, unit: str) -> None:
-        sample = "、".join(list(self.definition.index.bodies)[:5])
-        raise Refused(f"未定义的单位 {unit}：请使用工作方案 bodies 中的 id（如 {sample}）")
 
 
 def verify_store(db: str | None = None, documents: PathLike | None = None) -> VerifyReport:

@@ -14,6 +14,8 @@ from functools import cached_property
 
 from engine.definition.schema import (
     ANY_STATE,
+    INSPECTOR,
+    OWNER,
     Body,
     Deadline,
     Group,
@@ -24,6 +26,7 @@ from engine.definition.schema import (
     Task,
     Transition,
 )
+from engine.errors import Named
 
 __all__ = ["ProgrammeIndex", "Step"]
 
@@ -47,6 +50,7 @@ class Step:
 class ProgrammeIndex:
     def __init__(self, programme: Programme) -> None:
         self.programme = programme
+        self._expanded: dict[str, list[str]] = {}
 
     # --- bodies and groups -------------------------------------------------------------
 
@@ -98,6 +102,62 @@ class ProgrammeIndex:
         body = self.bodies.get(body_id)
         return body.short if body else body_id
 
+    def named_body(self, body_id: str) -> Named:
+        """The body's id carrying its short name, for messages."""
+        return Named(body_id, self.body_label(body_id))
+
+    @cached_property
+    def body_names(self) -> dict[str, tuple[str, str]]:
+        """Body id -> (short name, full name)."""
+        return {b.id: (b.short, b.name) for b in self.programme.bodies}
+
+    @cached_property
+    def _body_by_name(self) -> dict[str, str]:
+        """Every id, short and full name -> body id; a name two bodies share is left out."""
+        found: dict[str, set[str]] = {}
+        for body in self.programme.bodies:
+            for name in (body.short, body.name):
+                found.setdefault(name.strip(), set()).add(body.id)
+        names = {name: next(iter(ids)) for name, ids in found.items() if len(ids) == 1}
+        names.update({b.id: b.id for b in self.programme.bodies})  # an id wins over a name
+        return names
+
+    def resolve_body(self, name: str) -> str | None:
+        """The id of the body named by its id, short name or full name; ``None`` if none.
+
+        ``resolve_body("广州市")`` and ``resolve_body("广州市人民政府")`` are ``"guangzhou"``.
+        Only exact names resolve: a near miss is for ``engine.hints`` to suggest, not to guess.
+        """
+        return self._body_by_name.get(name.strip())
+
+    def actors_for(self, transition: Transition, point_unit: str) -> list[str]:
+        """The bodies that may fire ``transition`` for a point of ``point_unit``."""
+        if transition.actor == OWNER:
+            return [point_unit]
+        if transition.actor == INSPECTOR:
+            lead = self.inspector_of.get(point_unit)
+            return [lead] if lead else []
+        return self._bodies_of(transition.actor)
+
+    def _bodies_of(self, actor: str) -> list[str]:
+        """``expand([actor])``, remembered: it is asked once per point moved."""
+        found = self._expanded.get(actor)
+        if found is None:
+            found = self._expanded[actor] = self.expand([actor])
+        return list(found)
+
+    def units_acted_for(self, transition: Transition, actor: str) -> set[str] | None:
+        """The units whose points ``actor`` may fire ``transition`` for; ``None``: all units.
+
+        The inverse of ``actors_for``: ``point_unit in units_acted_for(t, a)`` exactly when
+        ``a in actors_for(t, point_unit)`` (an empty set when ``actor`` may fire it for none).
+        """
+        if transition.actor == OWNER:
+            return {actor}
+        if transition.actor == INSPECTOR:
+            return {u for u, lead in self.inspector_of.items() if lead == actor}
+        return None if actor in self.expand([transition.actor]) else set()
+
     # --- life cycle -------------------------------------------------------------------
 
     @cached_property
@@ -117,6 +177,10 @@ class ProgrammeIndex:
         if ANY_STATE in transition.source:
             return [s.id for s in self.programme.points.states if not s.final]
         return list(transition.source)
+
+    def named_state(self, state_id: str) -> Named:
+        state = self.states.get(state_id)
+        return Named(state_id, state.label if state else state_id)
 
     @cached_property
     def transitions(self) -> dict[str, Transition]:

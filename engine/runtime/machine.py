@@ -1,31 +1,74 @@
 """The point life cycle compiled into one ``transitions`` machine per programme.
 
+Every move of a point is fired through this machine. Its transitions carry the engine's
+checks as ``conditions`` (the input the step takes is given, the actor may take it, the
+extension rules hold; see ``engine.runtime.moves``) and draft the trail event in an
+``after`` callback; a point in a state the step does not leave from - a final state leaves
+to none - is refused by transitions itself (``MachineError``), turned into ``WrongState``.
+
 transitions is used as one shared machine, not a machine per point: ``Machine.add_model``
 costs time that grows with the number of models already added (pytransitions issue #434),
-so enrolling 100,000 points that way is quadratic. Here the machine has a single model, a
-``Cursor``: to fire a trigger for a point the cursor is put in the point's state, the
-trigger is fired through ``cursor.trigger(name)`` (``model_override=True``, so transitions
-adds nothing but ``trigger`` to the model), and the state it lands in is read back. The cost
-per point is constant, and the point's state lives in the store, not in a Python object.
-
-The machine has no conditions and no callbacks, so where a trigger leads from a state never
-changes: each ``(trigger, state)`` is fired through transitions once, and the move it made
-is remembered. A bulk run of a million transitions then pays transitions' dispatch (about
-15 µs a trigger) a few dozen times, not a million times. A refused trigger is not
-remembered: it is checked and fired again, and raises ``MachineError`` each time.
+so enrolling 100,000 points that way is quadratic. The machine has a single model, a
+``Cursor``: to move a point, the cursor is put in the point's state and the trigger is
+fired through ``cursor.trigger(name, attempt)`` (``model_override=True``, so transitions
+adds nothing but ``trigger`` to the model). The ``Attempt`` - the point, who acts, the
+document or decision - is the argument every condition and callback receives; the refusal
+a failed condition leaves on it, or the event drafted, is what ``fire`` returns or raises.
+The cost per point is constant, and the point's state lives in the store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from transitions import Machine, MachineError
 
+from engine.errors import Refused
+from engine.refusals import WrongState
+from engine.runtime.moves import MoveRules
+
 if TYPE_CHECKING:
     from engine.definition.loader import Definition
+    from engine.runtime.store import EventDraft, EventRow, PointRow
 
-__all__ = ["Cursor", "LifecycleMachine", "Move"]
+__all__ = ["Attempt", "Cursor", "Deadlines", "LifecycleMachine", "MachineError"]
+
+
+class Deadlines(Protocol):
+    """What the extension rules read from the store for one command."""
+
+    def due(self, point_id: str, step: str) -> date | None:
+        """The step's due date for the point, a granted extension included."""
+        ...
+
+    def today(self) -> date:
+        """The programme's local date of the moment the move takes effect."""
+        ...
+
+    def last_extension(self, point_id: str) -> EventRow | None:
+        """The point's latest extension event (request, grant or refusal), if any."""
+        ...
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One move asked of the machine; the conditions and callbacks fill in the rest."""
+
+    point: PointRow
+    actor: str | None = None  # the acting unit as given (``None``: the one who may)
+    document: str | None = None  # sha256 of the document a submission carries
+    decision: str | None = None  # the outcome of a decision
+    reason: str | None = None
+    until: date | None = None  # the new due date of an extension grant
+    effective: datetime | None = None
+    deadlines: Deadlines | None = None  # needed by extension requests and decisions
+    # Filled in by the machine:
+    who: str = ""
+    data: dict[str, Any] | None = None
+    refusal: Refused | None = None
+    draft: EventDraft | None = None
 
 
 class Cursor:
@@ -36,40 +79,28 @@ class Cursor:
     def __init__(self, state: str) -> None:
         self.state = state
 
-    def trigger(self, name: str) -> bool:  # replaced by transitions (model_override=True)
+    def trigger(self, name: str, *args: Any) -> bool:  # replaced by transitions
         raise RuntimeError("the lifecycle machine binds this method")
 
 
-@dataclass(frozen=True, slots=True)
-class Move:
-    trigger: str
-    source: str
-    dest: str
-
-
 class LifecycleMachine:
-    """Fires the programme's triggers for points, one state at a time."""
+    """Fires the programme's triggers for points through one transitions machine."""
 
     def __init__(self, definition: Definition) -> None:
         index = definition.index
-        lifecycle = definition.programme.points
-        self.states = [s.id for s in lifecycle.states]
+        self.index = index
+        self.rules = MoveRules(definition)
+        self.states = [s.id for s in definition.programme.points.states]
         self.initial = index.initial_state
         self.cursor = Cursor(self.initial)
-        transitions = [
-            {
-                "trigger": t.trigger,
-                "source": index.sources_of(t),
-                # An extension leaves the state as it is: an internal transition.
-                "dest": t.dest,
-            }
-            for t in lifecycle.transitions
-        ]
-        self._moves: dict[tuple[str, str], Move] = {}  # moves already made, see above
+        self._sources = {
+            t.trigger: frozenset(index.sources_of(t))
+            for t in definition.programme.points.transitions
+        }
         self.machine = Machine(
             model=self.cursor,
             states=self.states,
-            transitions=transitions,
+            transitions=self.rules.transitions(),
             initial=self.initial,
             auto_transitions=False,
             model_override=True,
@@ -77,24 +108,32 @@ class LifecycleMachine:
         )
 
     def can_fire(self, trigger: str, state: str) -> bool:
-        return bool(self.machine.get_transitions(trigger=trigger, source=state))
+        """Whether ``trigger`` leaves from ``state`` (the conditions aside)."""
+        sources = self._sources.get(trigger)
+        return sources is not None and state in sources
 
-    def fire(self, trigger: str, state: str) -> Move:
-        """The state a point in ``state`` reaches by ``trigger``; ``MachineError`` if none."""
-        move = self._moves.get((trigger, state))
-        if move is not None:  # fired before, so trigger and state are known and allowed
-            return move
-        # transitions itself raises AttributeError / ValueError for these two.
-        if trigger not in self.machine.events:
+    def fire(self, trigger: str, attempt: Attempt) -> EventDraft:
+        """Move ``attempt.point`` by ``trigger``: the event drafted, or the refusal raised."""
+        transition = self.index.transitions.get(trigger)
+        if transition is None:
             raise MachineError(f"未定义的事项 {trigger}")
-        if state not in self.machine.states:
-            raise MachineError(f"未定义的状态 {state}")
+        point = attempt.point
         cursor = self.cursor
-        cursor.state = state
-        cursor.trigger(trigger)
-        move = Move(trigger, state, cursor.state)
-        self._moves[(trigger, state)] = move
-        return move
-
-
-__all__ += ["MachineError"]
+        cursor.state = point.state
+        try:
+            if point.state not in self.machine.states:
+                raise MachineError(f"未定义的状态 {point.state}")
+            moved = cursor.trigger(trigger, attempt)
+        except MachineError:
+            index = self.index
+            raise WrongState(
+                self.rules.named_point(point),
+                index.named_state(point.state),
+                self.rules.named_step(transition),
+                [index.named_state(s) for s in self.states if s in self._sources[trigger]],
+            ) from None
+        if not moved:
+            assert attempt.refusal is not None, "a condition failed without saying why"
+            raise attempt.refusal
+        assert attempt.draft is not None
+        return attempt.draft

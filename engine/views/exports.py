@@ -27,7 +27,8 @@ from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
 from engine.definition.schema import INSPECTOR, OWNER
-from engine.errors import DocflowError, Refused, os_reason
+from engine.errors import OutputFileError, os_reason
+from engine.refusals import MissingInput, UnitHasNoSteps, UnknownFormat, UnknownUnit
 from engine.runtime.progress import ProgressView
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
@@ -62,7 +63,7 @@ def write_text(out: str | os.PathLike[str], data: str | bytes, encoding: str = "
             with path.open("w", encoding=encoding, newline="") as handle:
                 handle.write(data)
     except OSError as exc:
-        raise DocflowError(f"无法写入 {path}：{os_reason(exc)}") from None
+        raise OutputFileError(str(path), os_reason(exc)) from None
 
 
 # --- the summary table ---------------------------------------------------------------------
@@ -311,7 +312,7 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     try:
         workbook.save(os.fspath(out))
     except OSError as exc:
-        raise DocflowError(f"无法写入 {out}：{os_reason(exc)}") from None
+        raise OutputFileError(str(out), os_reason(exc)) from None
 
 
 def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
@@ -358,10 +359,10 @@ def write_summary(
     """Write a summary built by ``build_summary`` as csv or xlsx to ``out``; with csv and no
     ``out``, return the text instead."""
     if fmt not in ("csv", "xlsx"):
-        raise DocflowError(f"不支持的导出格式 {fmt}：可用 csv、xlsx")
+        raise UnknownFormat(fmt, ["csv", "xlsx"])
     if fmt == "xlsx":
         if out is None:
-            raise DocflowError("xlsx 格式须指定输出文件")
+            raise MissingInput("out", "xlsx")
         write_summary_xlsx(summary, out)
         return None
     text = summary_csv(summary)
@@ -443,9 +444,13 @@ def build_ical(definition: Definition, now: datetime, unit: str | None = None) -
     rows, _notes = calendar_rows(definition)
     steps = {s.id: s for s in index.steps()}
     if unit is not None:
+        found = index.resolve_body(unit)
+        if found is None:
+            raise UnknownUnit(unit, index.body_names)
+        unit = found
         rows = [r for r in rows if _unit_steps(index, steps[r["step"]], unit)]
         if not rows:
-            raise Refused(f"单位 {unit}（{index.body_label(unit)}）不承担本方案中任何有期限的事项")
+            raise UnitHasNoSteps(index.named_body(unit))
     calendar = DeadlineResolver(header.calendar, header.year).calendar
     stamp = now.astimezone(UTC).replace(microsecond=0)
 

@@ -37,6 +37,7 @@ from engine.definition.schema import Programme
 from engine.definition.workcal import WorkCalendar
 from engine.definition.yamlio import Marks, read_yaml
 from engine.errors import DefinitionError, DocflowError, Refused, os_reason
+from engine.refusals import CannotRewrite
 from engine.views.calendar import calendar_rows
 from engine.views.texttable import text_table
 from engine.views.wording import weekday
@@ -142,8 +143,12 @@ def _changes(data: dict[str, Any], old_year: int, new_year: int) -> list[_Change
 # --- editing the text ----------------------------------------------------------------------
 
 
-class _CannotEdit(DocflowError):
-    pass
+class _CannotEdit(Exception):
+    """A value the text edits cannot rewrite in place; ``path`` is where (dotted)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
 
 
 def _offsets(text: str) -> list[int]:
@@ -335,10 +340,7 @@ def roll_programme(programme: str | Path, year: int, out: str | os.PathLike[str]
     try:
         edited, to_mark = _edit_text(text, marks, changes)
     except _CannotEdit as exc:
-        raise DocflowError(
-            f"{definition.file} 中 {exc.message} 的写法无法在保留注释和排版的情况下改写"
-            "（如跨行书写）：请把它写在一行内后重试"
-        ) from None
+        raise CannotRewrite(str(definition.file), exc.path) from None
     edited = _mark_lines(edited, to_mark)
     previous = [str(p) for p in data.get("unconfirmed") or [] if isinstance(p, str)]
     edited = _drop_block(edited, marks, "unconfirmed")
@@ -357,7 +359,7 @@ def roll_programme(programme: str | Path, year: int, out: str | os.PathLike[str]
     out_file = out_dir / PROGRAMME_FILE
     new_data, new_marks = read_yaml(edited, str(out_file))
     if new_data != expected:  # pragma: no cover - a bug in the text edits, never user input
-        raise DocflowError("改写后的方案与预期不符，已停止（未写入任何文件）：请报告此问题")
+        raise CannotRewrite(str(definition.file), None)
 
     copied, not_copied = _write_folder(definition, out_dir, edited)
 

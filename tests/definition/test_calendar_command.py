@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from engine.cli import cli
 from engine.definition.loader import load_definition
+from engine.errors import DefinitionError
 
 REPO = Path(__file__).resolve().parents[2]
 GD2011 = REPO / "workflows" / "gd-2011"
@@ -150,7 +151,7 @@ def test_year_without_holiday_data_but_no_holiday_phrase_warns_and_works() -> No
 def test_calendar_of_an_invalid_programme_fails_with_its_diagnostics() -> None:
     path = Path(__file__).parent / "invalid" / "state-undefined-source.yaml"
     result = run(str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == DefinitionError.exit_code
     assert "Traceback" not in result.output
     assert f"{path}:" in result.output
 

@@ -84,7 +84,7 @@ def test_loading_reports_exactly_the_expected_errors(path: Path) -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_validate_command_reports_file_line_column(path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(path)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == DefinitionError.exit_code, result.output
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     for e in expectations(path):
@@ -104,7 +104,7 @@ def test_validate_in_a_real_process(name: str) -> None:
         check=False,
     )
     err = done.stderr.decode("utf-8")
-    assert done.returncode == 1, err
+    assert done.returncode == DefinitionError.exit_code, err
     assert "Traceback" not in err
     assert done.stdout == b""
     first = expectations(path)[0]

@@ -199,7 +199,7 @@ def test_a_folder_without_programme_yaml_is_a_clear_error(tmp_path: Path) -> Non
         load_definition(tmp_path)
     assert f"目录 {tmp_path} 中没有 programme.yaml" in info.value.message
     result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == DefinitionError.exit_code
     assert "中没有 programme.yaml" in result.output
     assert "Traceback" not in result.output
 
@@ -231,7 +231,7 @@ def test_several_problems_in_one_file_are_reported_together(tmp_path: Path) -> N
     assert errors == sorted(errors)  # in file order
     assert info.value.message.startswith("工作方案定义有 4 处错误")
     result = CliRunner().invoke(cli, ["validate", str(file)])
-    assert result.exit_code == 1
+    assert result.exit_code == DefinitionError.exit_code
     assert result.output.count(f"{file}:") == 4
 
 

@@ -17,6 +17,7 @@ import pytest
 from engine.app import MailSettings, open_queue
 from engine.clock import FixedClock
 from engine.delivery.mail import MailQueue
+from engine.errors import DefinitionError
 from tests.runtime.gd2011 import snapshot
 
 from .year2011 import (
@@ -108,7 +109,7 @@ def test_a_unit_name_with_a_newline_is_refused_before_any_message_is_made(
     # Validation names the place; the mail builder's own header check stays as a second line
     # of defence (tests/delivery/test_mail.py).
     checked = run_cli(["validate", str(tampered)], {})
-    assert checked.exit_code == 1
+    assert checked.exit_code == DefinitionError.exit_code
     assert "programme.yaml:" in checked.stderr
     assert "name 只能写成一行：第 8 个字符是换行或控制字符（U+000A）" in checked.stderr
     with Desk(tmp_path / "desk") as desk:
@@ -117,7 +118,7 @@ def test_a_unit_name_with_a_newline_is_refused_before_any_message_is_made(
         result = run_cli(
             ["remind", str(tampered), "--db", str(desk.db), "--outbox", str(desk.outbox)], NOW
         )
-        assert result.exit_code == 1
+        assert result.exit_code == DefinitionError.exit_code
         assert "只能写成一行" in result.stderr
         assert snapshot(desk.db) == before
     assert not desk.outbox.exists() or list(desk.outbox.rglob("*.eml")) == []

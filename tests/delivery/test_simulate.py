@@ -599,7 +599,7 @@ def test_cli_json_and_quiet(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["unknown-unit", "yaml-syntax", "missing-field"])
-def test_cli_bad_scenario_exits_1_without_traceback(name: str, tmp_path: Path) -> None:
+def test_cli_bad_scenario_exits_with_its_code_without_traceback(name: str, tmp_path: Path) -> None:
     text, line, message = BAD_SCENARIOS[name]
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
@@ -607,7 +607,7 @@ def test_cli_bad_scenario_exits_1_without_traceback(name: str, tmp_path: Path) -
         cli,
         ["simulate", str(PROGRAMME), "--scenario", str(path), "--outbox", str(tmp_path / "o")],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == ScenarioError.exit_code == 3
     assert f"{path}:{line}:" in result.output
     assert message in result.output
     assert "Traceback" not in result.output

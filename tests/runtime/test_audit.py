@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import TrailBroken
 from engine.runtime.trail import verify
 from tests.runtime.gd2011 import EIC, Year, raw_sql, run_cli
 
@@ -56,7 +57,7 @@ def test_one_changed_byte_in_a_reason_is_found_and_its_event_named(year: Year) -
 
     code, out, err = audit(year)
 
-    assert (code, out) == (1, "")
+    assert (code, out) == (TrailBroken.exit_code, "")
     assert err.startswith(f"留痕校验未通过：事件 #{seq} 的内容与其哈希不符")
     assert len(err.strip().splitlines()) == 1
 
@@ -97,7 +98,7 @@ def test_one_changed_byte_in_a_stored_document_is_found_and_the_document_named(
 
     code, out, err = audit(year)
 
-    assert (code, out) == (1, "")
+    assert (code, out) == (TrailBroken.exit_code, "")
     assert err.startswith(f"留痕校验未通过：文件 {sha} 的内容已改变")
     assert verify(year.store).failing_document == sha
 
@@ -109,5 +110,5 @@ def test_a_deleted_stored_document_is_found(year: Year) -> None:
 
     code, _, err = audit(year)
 
-    assert code == 1
+    assert code == TrailBroken.exit_code
     assert f"文件 {event.document_sha256} 已不存在" in err

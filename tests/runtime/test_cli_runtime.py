@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import StoreError
 from engine.runtime.pointsfile import read_points_file
 from tests.runtime.gd2011 import EXAMPLE_POINTS, PROGRAMME_DIR, Year, example_ids, run_cli
 
@@ -126,7 +127,7 @@ def test_the_log_of_an_unknown_point_is_refused(year: Year) -> None:
 def test_the_audit_of_a_store_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     result = run_cli(["audit", "verify"], {"DOCFLOW_DB": str(tmp_path / "none.db")})
 
-    assert result.exit_code == 1
+    assert result.exit_code == StoreError.exit_code
     assert "不存在" in result.stderr
     assert not (tmp_path / "none.db").exists()
 
@@ -140,3 +141,19 @@ def test_the_time_of_a_command_is_docflow_now(year: Year) -> None:
     )
 
     assert year.events("eic-1")[-1].recorded_at == "2011-06-01T08:30:00+08:00"
+
+
+def test_a_unit_may_be_named_by_its_chinese_short_name(year: Year) -> None:
+    result = run_cli(
+        ["enrol", PROGRAMME, "--unit", "珠海市", "--title", "航空产业园建设", "--json"], env(year)
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert [(p["id"], p["unit"]) for p in json.loads(result.stdout)] == [("zhuhai-1", "zhuhai")]
+
+
+def test_a_unit_named_by_part_of_its_name_is_refused_with_a_suggestion(year: Year) -> None:
+    result = run_cli(["enrol", PROGRAMME, "--unit", "珠海", "--title", "游艇产业"], env(year))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.strip() == "未定义的单位 珠海。是否要找：珠海市（zhuhai）"

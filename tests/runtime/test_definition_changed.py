@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.definition.loader import load_definition
-from engine.errors import DefinitionChanged, Refused
+from engine.errors import DefinitionChanged
+from engine.refusals import NotRegistered, UnknownState
 from engine.runtime.trail import verify
 from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, PROGRAMME_ID, Year, moment, raw_sql, run_cli
 
@@ -76,7 +77,7 @@ def test_a_changed_definition_is_refused_and_the_store_is_left_alone(
     ],
     ids=["decide", "submit", "enrol", "status"],
 )
-def test_every_command_on_a_changed_definition_exits_1_with_the_definition_changed_message(
+def test_every_command_on_a_changed_definition_exits_with_the_definition_changed_message(
     year: Year, programme: Path, args: list[str]
 ) -> None:
     old = year.definition.sha256
@@ -89,7 +90,7 @@ def test_every_command_on_a_changed_definition_exits_1_with_the_definition_chang
         [command, str(programme), *(a.format(file=year.file()) for a in rest)], env(year)
     )
 
-    assert (result.exit_code, result.stdout) == (1, "")
+    assert (result.exit_code, result.stdout) == (DefinitionChanged.exit_code, "")
     assert result.stderr.strip() == DefinitionChanged(PROGRAMME_ID, old, new).message
     assert "docflow migrate gd-2011" in result.stderr
     assert year.snapshot() == before
@@ -163,7 +164,7 @@ def test_a_migration_needs_a_reason(year: Year, programme: Path) -> None:
 
     assert (result.exit_code, result.stderr.strip()) == (
         1,
-        "迁移工作方案定义须说明理由（--reason）",
+        "迁移工作方案定义须说明理由。请用 --reason 说明理由",
     )
     assert year.snapshot() == before
 
@@ -176,8 +177,9 @@ def test_a_migration_that_drops_a_state_in_use_is_refused(year: Year, programme:
     year.reopen()
     before = year.snapshot()
 
-    with pytest.raises(Refused, match="新定义中没有状态 screened"):
+    with pytest.raises(UnknownState) as refused:
         year.runtime.migrate("改名")
+    assert refused.value.states == ("screened",)
 
     assert year.snapshot() == before
 
@@ -185,7 +187,8 @@ def test_a_migration_that_drops_a_state_in_use_is_refused(year: Year, programme:
 def test_a_programme_never_enrolled_needs_no_migration(tmp_path: Path) -> None:
     year = Year(tmp_path)
     try:
-        with pytest.raises(Refused, match="尚未在存储库中登记"):
+        with pytest.raises(NotRegistered) as refused:
             year.runtime.migrate("试一下")
+        assert refused.value.programme == PROGRAMME_ID
     finally:
         year.close()

@@ -16,7 +16,7 @@ import pytest
 from engine.app import MailSettings, open_queue
 from engine.clock import FixedClock
 from engine.delivery.dispatch import ReminderRunner
-from engine.errors import DocflowError
+from engine.errors import DocflowError, TrailBroken
 from engine.runtime.trail import verify
 from tests.runtime.gd2011 import (
     EIC,
@@ -103,7 +103,7 @@ def test_a_changed_reason_is_found_by_audit_verify_at_its_event(pg: Year) -> Non
 
     result = run_cli(["audit", "verify"], pg.env())
 
-    assert result.exit_code == 1
+    assert result.exit_code == TrailBroken.exit_code
     assert result.stderr.startswith(f"留痕校验未通过：事件 #{seq} 的内容与其哈希不符")
 
 

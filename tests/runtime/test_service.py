@@ -9,7 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import Refused
+from engine.refusals import (
+    ActorNotAllowed,
+    AlreadySubmitted,
+    BadNewDeadline,
+    ExtendedStepDone,
+    ExtensionTooLate,
+    InputNotAllowed,
+    InTheFuture,
+    NoExtensionRequest,
+    NotAnInspector,
+    TaskAlreadyDone,
+    TooManyPoints,
+    WaitingFor,
+    WrongCommand,
+)
 from engine.runtime.pointsfile import read_points_file
 from engine.runtime.service import NewPoint
 from tests.runtime.gd2011 import (
@@ -136,8 +150,9 @@ def test_an_enrolment_document_is_kept_with_the_enrol_event(year: Year) -> None:
 def test_enrolment_gives_each_unit_at_most_two_points(year: Year) -> None:
     year.runtime.enrol([NewPoint("guangzhou", "一"), NewPoint("guangzhou", "二")])
 
-    with pytest.raises(Refused, match="至多可提出 2 个突破点"):
+    with pytest.raises(TooManyPoints) as refused:
         year.runtime.enrol([NewPoint("guangzhou", "三")])
+    assert (refused.value.unit, refused.value.limit, refused.value.count) == ("guangzhou", 2, 3)
 
 
 def test_an_explicit_point_id_is_kept(year: Year) -> None:
@@ -264,8 +279,9 @@ def test_the_same_document_again_after_a_return_is_refused_as_a_duplicate(
     approved.at("2011-05-05T10:00").submit("zhuhai", "work-plan", file=plan)
     approved.decide("work-plan", ["zhuhai-1"], "return", reason="缺少时间节点")
 
-    with pytest.raises(Refused, match="重复报送"):
+    with pytest.raises(AlreadySubmitted) as refused:
         approved.submit("zhuhai", "work-plan", file=plan)
+    assert (refused.value.point, refused.value.step) == ("zhuhai-1", "submit-plan")
 
 
 def test_a_returned_point_returns_the_unit_to_the_missing_list(approved: Year) -> None:
@@ -293,16 +309,18 @@ def test_an_extension_request_records_the_step_and_its_due_date(approved: Year) 
 
 
 def test_an_extension_is_requested_only_before_the_due_date(approved: Year) -> None:
-    with pytest.raises(Refused, match="延期申请须在到期前提出"):
+    with pytest.raises(ExtensionTooLate) as refused:
         approved.at("2011-05-11T09:00").submit("zhuhai", "extension")
+    assert (refused.value.point, refused.value.step) == ("zhuhai-1", "submit-plan")
 
 
 def test_the_due_date_is_a_beijing_day_whatever_offset_the_clock_has(approved: Year) -> None:
     # 2011-05-10 17:00 UTC is already 2011-05-11 01:00 in Beijing: past the due day.
     approved.clock.moment = moment("2011-05-10T17:00:00+00:00")
 
-    with pytest.raises(Refused, match="已于 2011-05-10 到期"):
+    with pytest.raises(ExtensionTooLate) as refused:
         approved.submit("zhuhai", "extension")
+    assert refused.value.due == date(2011, 5, 10)
 
 
 def test_a_granted_extension_sets_a_new_due_date_for_that_point_only(approved: Year) -> None:
@@ -339,31 +357,36 @@ def test_a_refused_extension_keeps_the_due_date(approved: Year) -> None:
 
 
 def test_a_grant_needs_a_pending_request(approved: Year) -> None:
-    with pytest.raises(Refused, match="没有待审批的延期申请"):
+    with pytest.raises(NoExtensionRequest) as refused:
         approved.decide("extension", ["zhuhai-1"], until=date(2011, 5, 20))
+    assert refused.value.point == "zhuhai-1"
 
 
 def test_one_request_is_granted_once(approved: Year) -> None:
     approved.at("2011-05-06T10:00").submit("zhuhai", "extension")
     approved.decide("extension", ["zhuhai-1"], until=date(2011, 5, 20))
 
-    with pytest.raises(Refused, match="没有待审批的延期申请"):
+    with pytest.raises(NoExtensionRequest) as refused:
         approved.decide("extension", ["zhuhai-1"], until=date(2011, 5, 30))
+    assert refused.value.point == "zhuhai-1"
 
 
 def test_an_extension_is_not_granted_for_a_step_the_point_has_since_done(approved: Year) -> None:
     approved.at("2011-05-06T10:00").submit("zhuhai", "extension")
     approved.submit("zhuhai", "work-plan")
 
-    with pytest.raises(Refused, match="针对「报送突破点工作方案」，该事项已经办理"):
+    with pytest.raises(ExtendedStepDone) as refused:
         approved.decide("extension", ["zhuhai-1"], until=date(2011, 5, 20))
+    assert (refused.value.point, refused.value.step) == ("zhuhai-1", "submit-plan")
+    assert refused.value.step.label == "报送突破点工作方案"
 
 
 def test_a_new_due_date_must_be_later_than_the_current_one(approved: Year) -> None:
     approved.at("2011-05-06T10:00").submit("zhuhai", "extension")
 
-    with pytest.raises(Refused, match="应晚于原期限 2011-05-10"):
+    with pytest.raises(BadNewDeadline) as refused:
         approved.decide("extension", ["zhuhai-1"], until=date(2011, 5, 9))
+    assert (refused.value.until, refused.value.current) == (date(2011, 5, 9), date(2011, 5, 10))
 
 
 def test_withdrawal_takes_a_point_out_of_the_programme(approved: Year) -> None:
@@ -397,8 +420,9 @@ def test_an_inspection_lead_covers_the_points_of_the_units_it_inspects(approved:
 def test_a_body_that_leads_no_inspection_group_cannot_report_an_inspection(
     approved: Year,
 ) -> None:
-    with pytest.raises(Refused, match="不是检查组组长单位"):
+    with pytest.raises(NotAnInspector) as refused:
         approved.submit("guangzhou", "inspection")
+    assert (refused.value.actor, refused.value.step) == ("guangzhou", "inspect")
 
 
 # -- programme-level tasks ---------------------------------------------------------------
@@ -408,18 +432,22 @@ def test_a_programme_task_is_recorded_once_for_the_whole_programme(year: Year) -
     (event,) = year.at("2011-03-02T09:00").submit("dost", "call-for-points")
 
     assert (event.trigger, event.point_id, event.actor) == ("call-for-points", None, "dost")
-    with pytest.raises(Refused, match="已经报送过"):
+    with pytest.raises(TaskAlreadyDone) as refused:
         year.submit(EIC, "call-for-points")
+    assert refused.value.task == "call-for-points"
 
 
 def test_a_programme_task_is_submitted_by_its_responsible_body_only(approved: Year) -> None:
-    with pytest.raises(Refused, match="由 省经济和信息化委 负责，单位 dost 无权报送"):
+    with pytest.raises(ActorNotAllowed) as refused:
         approved.submit("dost", "aggregate-progress")
+    assert refused.value.actor == "dost"
+    assert (refused.value.step, refused.value.allowed) == ("aggregate-progress", (EIC,))
 
 
 def test_a_programme_task_takes_no_point(approved: Year) -> None:
-    with pytest.raises(Refused, match="不针对单个突破点"):
+    with pytest.raises(InputNotAllowed) as refused:
         approved.submit(EIC, "aggregate-progress", ["eic-1"])
+    assert (refused.value.what, refused.value.step) == ("points", "aggregate-progress")
 
 
 def test_aggregate_progress_waits_for_every_progress_report_before_the_deadline(
@@ -429,8 +457,10 @@ def test_aggregate_progress_waits_for_every_progress_report_before_the_deadline(
     carry(approved, "measures", "2011-06-20T10:00")
     carry(approved, "progress", "2011-09-15T10:00", approved.units_in("measures-filed")[:-1])
 
-    with pytest.raises(Refused, match="尚有 1 个单位未报送（顺德区）"):
+    with pytest.raises(WaitingFor) as refused:
         approved.submit(EIC, "aggregate-progress")
+    assert (refused.value.waits_for, refused.value.missing) == ("report-progress", ("shunde",))
+    assert refused.value.missing[0].label == "顺德区"
 
 
 def test_aggregate_progress_goes_ahead_once_every_unit_reported(approved: Year) -> None:
@@ -459,25 +489,29 @@ def test_aggregate_progress_after_the_deadline_records_the_missing_units(approve
 def test_the_inspection_notice_waits_for_the_aggregated_progress(approved: Year) -> None:
     approved.at("2011-10-08T10:00")
 
-    with pytest.raises(Refused, match="须等「汇总工作进展情况并报告省委、省政府」完成后"):
+    with pytest.raises(WaitingFor) as refused:
         approved.submit(GENERAL_OFFICE, "inspection-notice")
+    assert (refused.value.waits_for, refused.value.missing) == ("aggregate-progress", ())
 
 
 def test_the_meeting_waits_for_the_province_report(approved: Year) -> None:
     approved.at("2011-12-20T10:00")
 
-    with pytest.raises(Refused, match="须等「撰写全省转型升级突破点情况报告」完成后"):
+    with pytest.raises(WaitingFor) as refused:
         approved.submit(GENERAL_OFFICE, "meeting")
+    assert refused.value.waits_for.label == "撰写全省转型升级突破点情况报告"
 
 
 def test_deciding_a_programme_task_points_to_submit(approved: Year) -> None:
-    with pytest.raises(Refused, match="事项 meeting（召开全省推进产业转型升级工作现场会）不作决定"):
+    with pytest.raises(WrongCommand) as refused:
         approved.decide("meeting", ["eic-1"])
+    assert (refused.value.task, refused.value.needs) == ("meeting", "submit")
 
 
 def test_proposals_are_made_by_enrolment_not_by_submission(approved: Year) -> None:
-    with pytest.raises(Refused, match="请使用 docflow enrol"):
+    with pytest.raises(WrongCommand) as refused:
         approved.submit("guangzhou", "proposals")
+    assert (refused.value.task, refused.value.needs) == ("proposals", "enrol")
 
 
 # -- times -------------------------------------------------------------------------------
@@ -497,7 +531,7 @@ def test_an_effective_time_is_recorded_beside_the_recording_time(approved: Year)
 def test_an_effective_time_in_the_future_is_refused(approved: Year) -> None:
     approved.at("2011-05-05T10:00")
 
-    with pytest.raises(Refused, match="晚于当前时间"):
+    with pytest.raises(InTheFuture):
         approved.runtime.submit(
             "zhuhai", "work-plan", approved.file(), (), moment("2011-05-06T10:00")
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.errors import Refused
+from engine.refusals import UnknownUnit
 from engine.runtime.service import NewPoint
 from engine.views.status import render_status
 from tests.runtime.gd2011 import (
@@ -225,8 +225,9 @@ def test_the_status_of_one_unit_shows_only_its_points(year: Year) -> None:
 
 
 def test_the_status_of_an_unknown_unit_is_refused(year: Year) -> None:
-    with pytest.raises(Refused, match="未定义的单位 atlantis"):
+    with pytest.raises(UnknownUnit) as refused:
         status(year, "2011-05-06", "atlantis")
+    assert refused.value.unit == "atlantis"
 
 
 def test_the_table_shows_colours_and_the_units_missing_a_step(year: Year) -> None:
