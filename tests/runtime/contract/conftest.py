@@ -1,10 +1,10 @@
 """The store contract: every test here runs unchanged against each store implementation.
 
 The ``store`` fixture (which the shared ``enrolled`` and ``append`` fixtures of
-``tests/runtime/conftest.py`` build on) is a fresh SQLite file, and a fresh PostgreSQL
-database when ``DOCFLOW_TEST_POSTGRES`` is set (``scripts/test.sh`` sets it); skipped
-otherwise (one database for the session, emptied before each test). ``open_again`` opens another handle on the same store, with its own connections,
-as another process would.
+``tests/runtime/conftest.py`` build on) is a fresh SQLite file, the in-memory store, and a
+fresh PostgreSQL store when ``DOCFLOW_TEST_POSTGRES`` is set (``scripts/test.sh`` sets it;
+skipped otherwise; one database for the session, emptied before each test). ``open_again``
+opens another handle on the same store, with its own connections, as another process would.
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine.runtime.store import Store, open_store
+from engine.runtime.memory_store import MemoryDatabase, MemoryStore
+from engine.runtime.ports import StorePort
+from engine.runtime.store import open_store
 from tests.runtime.gd2011 import BACKENDS, postgres_database
+
+MEMORY = "memory"
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +41,12 @@ def _empty_database(url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[*BACKENDS, MEMORY])
 def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the store under test lives: a new SQLite file or an emptied PostgreSQL database."""
+    """Where the store under test lives: a new SQLite file, an emptied PostgreSQL database,
+    or (``memory``) a new in-memory database."""
+    if request.param == MEMORY:
+        return MEMORY
     if request.param == "postgresql":
         url: str = request.getfixturevalue("postgres_url")
         _empty_database(url)
@@ -55,12 +62,17 @@ def documents_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def open_again(location: str, documents_dir: Path) -> Iterator[Callable[[], Store]]:
+def open_again(location: str, documents_dir: Path) -> Iterator[Callable[[], StorePort]]:
     """Open more handles on the store under test; all closed at the end."""
-    opened: list[Store] = []
+    opened: list[StorePort] = []
+    shared = MemoryDatabase()
 
-    def open_one() -> Store:
-        store = open_store(location, documents_dir)
+    def open_one() -> StorePort:
+        store: StorePort
+        if location == MEMORY:
+            store = MemoryStore(documents_dir, shared)
+        else:
+            store = open_store(location, documents_dir)
         opened.append(store)
         return store
 
@@ -72,5 +84,5 @@ def open_again(location: str, documents_dir: Path) -> Iterator[Callable[[], Stor
 
 
 @pytest.fixture
-def store(open_again: Callable[[], Store]) -> Store:
+def store(open_again: Callable[[], StorePort]) -> StorePort:
     return open_again()

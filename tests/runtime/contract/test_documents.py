@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.runtime.store import DocumentRow, Store
+from engine.runtime.ports import StorePort
+from engine.runtime.store import DocumentRow
 from tests.runtime.conftest import AT
 
 
-def test_a_registered_document_is_read_back(store: Store) -> None:
+def test_a_registered_document_is_read_back(store: StorePort) -> None:
     stored = store.documents.store_bytes("报送材料".encode(), "材料.pdf")
     with store.transaction() as tx:
         assert tx.put_document(stored, AT) is True
@@ -19,7 +20,7 @@ def test_a_registered_document_is_read_back(store: Store) -> None:
         assert tx.get_document("f" * 64) is None
 
 
-def test_registering_a_document_twice_keeps_the_first_record(store: Store) -> None:
+def test_registering_a_document_twice_keeps_the_first_record(store: StorePort) -> None:
     stored = store.documents.store_bytes(b"x", "first.txt")
     again = store.documents.store_bytes(b"x", "second.txt")
     with store.transaction() as tx:
@@ -31,7 +32,7 @@ def test_registering_a_document_twice_keeps_the_first_record(store: Store) -> No
     assert (row.original_name, row.first_seen_at) == ("first.txt", "2025-03-03T09:30:00+08:00")
 
 
-def test_documents_are_listed_in_the_order_first_seen(store: Store) -> None:
+def test_documents_are_listed_in_the_order_first_seen(store: StorePort) -> None:
     later = store.documents.store_bytes(b"later", "b.txt")
     first = store.documents.store_bytes(b"first", "a.txt")
     with store.transaction() as tx:

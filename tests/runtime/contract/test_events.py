@@ -11,7 +11,8 @@ from itertools import pairwise
 import pytest
 
 from engine.runtime.chain import GENESIS_HASH, HASHED_COLUMNS, event_hash
-from engine.runtime.store import EventRow, Store
+from engine.runtime.ports import StorePort
+from engine.runtime.store import EventRow
 from engine.runtime.trail import verify
 from tests.runtime.conftest import AT, PROGRAMME, draft
 
@@ -22,7 +23,7 @@ def _values(row: EventRow) -> list[object]:
     return [getattr(row, name) for name in HASHED_COLUMNS]
 
 
-def test_the_same_events_get_the_same_hashes_on_every_store(enrolled: Store) -> None:
+def test_the_same_events_get_the_same_hashes_on_every_store(enrolled: StorePort) -> None:
     """Hashes recorded before the store was split into modules, for the same input."""
     with enrolled.transaction() as tx:
         rows = tx.append_events(
@@ -58,27 +59,27 @@ def test_events_chain_across_transactions_without_gaps(append: Append) -> None:
     assert all(event_hash(_values(r)) == r.hash for r in rows)
 
 
-def test_stored_events_match_what_append_returned(enrolled: Store, append: Append) -> None:
+def test_stored_events_match_what_append_returned(enrolled: StorePort, append: Append) -> None:
     rows = append(4, data={"old": "a" * 64, "new": "b" * 64})
     with enrolled.transaction(readonly=True) as tx:
         assert tx.events() == rows
         assert tx.chain_head() == (4, rows[-1].hash)
 
 
-def test_an_empty_trail_has_the_genesis_head(store: Store) -> None:
+def test_an_empty_trail_has_the_genesis_head(store: StorePort) -> None:
     with store.transaction(readonly=True) as tx:
         assert tx.chain_head() == (0, GENESIS_HASH)
         assert tx.last_event() is None
         assert tx.events() == []
 
 
-def test_appending_nothing_writes_nothing(enrolled: Store) -> None:
+def test_appending_nothing_writes_nothing(enrolled: StorePort) -> None:
     with enrolled.transaction() as tx:
         assert tx.append_events([], AT) == []
         assert tx.chain_head() == (0, GENESIS_HASH)
 
 
-def test_events_are_filtered_by_programme_and_point(enrolled: Store, append: Append) -> None:
+def test_events_are_filtered_by_programme_and_point(enrolled: StorePort, append: Append) -> None:
     append(6)
     with enrolled.transaction() as tx:
         assert [e.seq for e in tx.events(PROGRAMME, "1")] == [1, 4]
@@ -90,7 +91,9 @@ def test_events_are_filtered_by_programme_and_point(enrolled: Store, append: App
     assert last.seq == 6
 
 
-def test_events_are_read_by_trigger_and_tasks_found_done(enrolled: Store, append: Append) -> None:
+def test_events_are_read_by_trigger_and_tasks_found_done(
+    enrolled: StorePort, append: Append
+) -> None:
     append(2)
     append(1, trigger="call-for-points", point_id=None)
     append(1)
@@ -101,7 +104,7 @@ def test_events_are_read_by_trigger_and_tasks_found_done(enrolled: Store, append
         assert not tx.task_done(PROGRAMME, "inspection-notice")
 
 
-def test_events_are_read_by_the_document_they_carry(enrolled: Store, append: Append) -> None:
+def test_events_are_read_by_the_document_they_carry(enrolled: StorePort, append: Append) -> None:
     stored = enrolled.documents.store_bytes("实施方案".encode(), "方案.docx")
     with enrolled.transaction() as tx:
         tx.put_document(stored, AT)
@@ -113,7 +116,7 @@ def test_events_are_read_by_the_document_they_carry(enrolled: Store, append: App
 
 
 def test_every_event_is_iterated_as_column_values_in_batches(
-    enrolled: Store, append: Append
+    enrolled: StorePort, append: Append
 ) -> None:
     rows = append(7)
     with enrolled.transaction(readonly=True) as tx:
@@ -134,12 +137,12 @@ def test_event_effective_time_defaults_to_the_recording_time(append: Append) -> 
     assert backdated.effective_at == "2025-02-28T17:00:00+08:00"
 
 
-def test_naive_timestamps_are_rejected(enrolled: Store) -> None:
+def test_naive_timestamps_are_rejected(enrolled: StorePort) -> None:
     with pytest.raises(ValueError, match="time zone"), enrolled.transaction() as tx:
         tx.append_events([draft(1)], datetime(2025, 3, 3, 9, 30))
 
 
-def test_an_untouched_trail_with_documents_verifies(enrolled: Store, append: Append) -> None:
+def test_an_untouched_trail_with_documents_verifies(enrolled: StorePort, append: Append) -> None:
     stored = enrolled.documents.store_bytes("正文".encode(), "正文.docx")
     with enrolled.transaction() as tx:
         tx.put_document(stored, AT)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from engine.runtime.store import DeadlineOverride, EventRow, Store
+from engine.runtime.ports import StorePort
+from engine.runtime.store import DeadlineOverride, EventRow
 from tests.runtime.conftest import PROGRAMME
 
 
 def test_deadline_overrides_round_trip(
-    enrolled: Store, append: Callable[..., list[EventRow]]
+    enrolled: StorePort, append: Callable[..., list[EventRow]]
 ) -> None:
     (grant,) = append(1, trigger="extend", decision="grant")
     with enrolled.transaction() as tx:
@@ -22,7 +23,7 @@ def test_deadline_overrides_round_trip(
 
 
 def test_deadline_overrides_come_in_the_order_granted(
-    enrolled: Store, append: Callable[..., list[EventRow]]
+    enrolled: StorePort, append: Callable[..., list[EventRow]]
 ) -> None:
     first, second = append(2, trigger="extend", decision="grant")
     with enrolled.transaction() as tx:

@@ -9,11 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from engine.runtime.store import SentRow, Store
+from engine.runtime.ports import StorePort
+from engine.runtime.store import SentRow
 from tests.runtime.conftest import AT, PROGRAMME
 
 
-def test_record_sent_is_idempotent(enrolled: Store) -> None:
+def test_record_sent_is_idempotent(enrolled: StorePort) -> None:
     key = (PROGRAMME, "逾期提醒", "发改委", "2025-03-10")
     with enrolled.transaction() as tx:
         assert tx.record_sent(*key, "sent", "<a@docflow>", AT) is True
@@ -24,7 +25,7 @@ def test_record_sent_is_idempotent(enrolled: Store) -> None:
         assert tx.get_sent(*key) == sent[0]
 
 
-def test_the_same_key_twice_in_one_transaction_is_recorded_once(enrolled: Store) -> None:
+def test_the_same_key_twice_in_one_transaction_is_recorded_once(enrolled: StorePort) -> None:
     key = (PROGRAMME, "催报", "*", "2025-03-10")
     with enrolled.transaction() as tx:
         assert tx.record_sent(*key, "skipped", None, AT) is True
@@ -33,13 +34,13 @@ def test_the_same_key_twice_in_one_transaction_is_recorded_once(enrolled: Store)
         assert tx.get_sent(*key) == SentRow(*key, "skipped", None, "2025-03-03T09:30:00+08:00")
 
 
-def test_an_unlogged_key_is_not_found(enrolled: Store) -> None:
+def test_an_unlogged_key_is_not_found(enrolled: StorePort) -> None:
     with enrolled.transaction(readonly=True) as tx:
         assert tx.get_sent(PROGRAMME, "催报", "发改委", "2025-03-10") is None
         assert tx.sent(PROGRAMME) == []
 
 
-def test_the_log_is_listed_in_the_order_recorded(enrolled: Store) -> None:
+def test_the_log_is_listed_in_the_order_recorded(enrolled: StorePort) -> None:
     with enrolled.transaction() as tx:
         tx.record_sent(PROGRAMME, "b", "发改委", "1", "sent", None, AT + timedelta(hours=1))
         tx.record_sent(PROGRAMME, "a", "市场监管局", "1", "queued", None, AT)
@@ -52,13 +53,13 @@ def test_the_log_is_listed_in_the_order_recorded(enrolled: Store) -> None:
         ]
 
 
-def test_record_sent_rejects_an_unknown_status(enrolled: Store) -> None:
+def test_record_sent_rejects_an_unknown_status(enrolled: StorePort) -> None:
     with pytest.raises(ValueError, match="status"), enrolled.transaction() as tx:
         tx.record_sent(PROGRAMME, "r", "发改委", "x", "delivered", None, AT)
 
 
 def test_of_four_runs_recording_the_same_keys_at_once_exactly_one_wins_each(
-    enrolled: Store, open_again: Callable[[], Store]
+    enrolled: StorePort, open_again: Callable[[], StorePort]
 ) -> None:
     """Four writers, each with its own store handle and connections, as four processes."""
     keys = [
@@ -72,7 +73,7 @@ def test_of_four_runs_recording_the_same_keys_at_once_exactly_one_wins_each(
     failures: list[BaseException] = []
     lock = threading.Lock()
 
-    def run(store: Store, name: str) -> None:
+    def run(store: StorePort, name: str) -> None:
         try:
             start.wait(timeout=30)
             for rule, unit, occurrence in keys:

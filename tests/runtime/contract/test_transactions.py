@@ -10,11 +10,12 @@ import pytest
 
 from engine.errors import StoreError
 from engine.runtime.documents import StoredDocument
-from engine.runtime.store import EventRow, PointRow, Store, Transaction
+from engine.runtime.ports import StorePort, StoreTransaction
+from engine.runtime.store import EventRow, PointRow
 from tests.runtime.conftest import AT, PROGRAMME, draft
 
 
-def _everything(store: Store) -> tuple[Any, ...]:
+def _everything(store: StorePort) -> tuple[Any, ...]:
     with store.transaction(readonly=True) as tx:
         return (
             tx.programmes(),
@@ -29,7 +30,7 @@ def _everything(store: Store) -> tuple[Any, ...]:
 
 
 def test_transaction_that_raises_leaves_every_table_unchanged(
-    enrolled: Store, append: Callable[..., list[EventRow]]
+    enrolled: StorePort, append: Callable[..., list[EventRow]]
 ) -> None:
     (grant,) = append(1)
     append(4)
@@ -54,7 +55,7 @@ def test_transaction_that_raises_leaves_every_table_unchanged(
     assert _everything(enrolled) == before
 
 
-def test_failed_database_write_rolls_back_and_becomes_store_error(enrolled: Store) -> None:
+def test_failed_database_write_rolls_back_and_becomes_store_error(enrolled: StorePort) -> None:
     def append_then_violate_a_constraint() -> None:
         with enrolled.transaction() as tx:
             tx.append_events([draft(1)], AT)
@@ -69,7 +70,7 @@ def test_failed_database_write_rolls_back_and_becomes_store_error(enrolled: Stor
 
 A_DOCUMENT = StoredDocument("a" * 64, 1, "a.txt", f"aa/{'a' * 64}")
 
-WRITES: dict[str, Callable[[Transaction], object]] = {
+WRITES: dict[str, Callable[[StoreTransaction], object]] = {
     "put_programme": lambda tx: tx.put_programme("x", "x", 2025, "f" * 64, AT),
     "set_definition_hash": lambda tx: tx.set_definition_hash(PROGRAMME, "f" * 64),
     "ensure_units": lambda tx: tx.ensure_units(PROGRAMME, ["财政局"]),
@@ -85,33 +86,33 @@ WRITES: dict[str, Callable[[Transaction], object]] = {
 
 
 @pytest.mark.parametrize("write", sorted(WRITES))
-def test_readonly_transaction_refuses_every_write(enrolled: Store, write: str) -> None:
+def test_readonly_transaction_refuses_every_write(enrolled: StorePort, write: str) -> None:
     before = _everything(enrolled)
     with pytest.raises(RuntimeError, match="read-only"), enrolled.transaction(readonly=True) as tx:
         WRITES[write](tx)
     assert _everything(enrolled) == before
 
 
-def test_transactions_do_not_nest(store: Store) -> None:
+def test_transactions_do_not_nest(store: StorePort) -> None:
     with store.transaction(), pytest.raises(RuntimeError, match="nest"), store.transaction():
         pass
 
 
-def test_transaction_object_is_unusable_after_the_block(store: Store) -> None:
+def test_transaction_object_is_unusable_after_the_block(store: StorePort) -> None:
     with store.transaction() as tx:
         pass
     with pytest.raises(RuntimeError, match="ended"):
         tx.programmes()
 
 
-def test_closed_store_refuses_transactions(store: Store) -> None:
+def test_closed_store_refuses_transactions(store: StorePort) -> None:
     store.close()
     with pytest.raises(StoreError, match="已关闭"), store.transaction():
         pass
 
 
 def test_a_commit_is_seen_by_another_handle_on_the_store(
-    enrolled: Store, open_again: Callable[[], Store]
+    enrolled: StorePort, open_again: Callable[[], StorePort]
 ) -> None:
     other = open_again()
     with enrolled.transaction() as tx:
