@@ -12,13 +12,12 @@ construction, cache key and parameter processing on every call (about 60 µs for
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import ClauseElement
-
-from engine.errors import StoreError
 
 __all__ = ["IN_CHUNK", "DriverStatement", "TableAccess", "bind_names", "in_list", "shaped"]
 
@@ -37,13 +36,14 @@ class DriverStatement:
     def __init__(self, statement: ClauseElement, params: Sequence[str]) -> None:
         self.statement = statement
         self.params = tuple(params)
-        self._compiled: dict[str, str] = {}  # dialect name -> driver SQL
+        self._compiled: dict[tuple[str, str], str] = {}  # (dialect, driver) -> driver SQL
 
     def sql(self, dialect: Dialect) -> str:
         """The driver's SQL for ``dialect``, compiled on first use."""
-        found = self._compiled.get(dialect.name)
+        key = (dialect.name, dialect.driver)
+        found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[dialect.name] = self._compile(dialect)
+            found = self._compiled[key] = self._compile(dialect)
         return found
 
     def _compile(self, dialect: Dialect) -> str:
@@ -55,7 +55,7 @@ class DriverStatement:
         compiled: Any = self.statement.compile(dialect=dialect)
         order = tuple(compiled.positiontup or ())
         if order != self.params:
-            raise StoreError(f"内部错误：语句参数顺序 {order} 与声明的 {self.params} 不一致")
+            raise RuntimeError(f"bind parameters compile as {order}, declared as {self.params}")
         return compiled.string
 
 
@@ -148,17 +148,25 @@ class TableAccess:
         is safe because every write transaction holds the store's write lock.
         """
         conn = self._usable(write=True)
-        dialect = conn.dialect.name
+        stmt = _insert_if_absent_statement(table, conn.dialect.name)
+        if stmt is not None:
+            return conn.execute(stmt, dict(values)).first() is not None
         key = [table.c[c.name] for c in table.primary_key.columns]
-        if dialect in ("sqlite", "postgresql"):
-            if dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-            stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*key)
-            return conn.execute(stmt).first() is not None
         where = [column == values[column.name] for column in key]
         if conn.execute(sa.select(sa.literal(1)).where(*where)).first() is not None:
             return False
-        conn.execute(table.insert().values(**values))
+        conn.execute(table.insert(), dict(values))
         return True
+
+
+@cache
+def _insert_if_absent_statement(table: sa.Table, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING <key>`` where the dialect has it."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    else:
+        return None
+    key = [table.c[c.name] for c in table.primary_key.columns]
+    return insert(table).on_conflict_do_nothing().returning(*key)
