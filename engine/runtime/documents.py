@@ -9,7 +9,7 @@ Files are written to a temporary name in the same directory and moved into place
 ``.tmp-*`` file. Storing the same bytes again writes nothing.
 
 This module only handles files; the ``documents`` table (who submitted what, when) is kept
-by :mod:`engine.runtime.store`, and re-hashing for the audit is done by
+by :mod:`engine.runtime.store.documents`, and re-hashing for the audit is done by
 :mod:`engine.runtime.trail`.
 """
 

@@ -1,33 +1,33 @@
-"""The tamper-evident trail: how events are hashed and chained, and how the chain is audited.
+"""The tamper-evident trail: how the chain of events is audited.
 
-Every event row carries ``prev_hash`` (the ``hash`` of the event before it; 64 zeros for the
-first event) and ``hash``: the SHA-256 of the canonical JSON of every other column of the
-row, ``seq`` and ``prev_hash`` included::
-
-    canonical JSON = json.dumps(fields, sort_keys=True, ensure_ascii=False,
-                                separators=(",", ":"))  encoded as UTF-8
-
-The whole store has one chain. ``seq`` starts at 1 and has no gaps; a single-row
-``trail_head`` table remembers the last ``seq`` and ``hash``, so that deleting the newest
-events is detected too.
+How events are hashed and chained is in :mod:`engine.runtime.chain` (re-exported here):
+every event row carries ``prev_hash`` and ``hash``, the SHA-256 of the canonical JSON of
+every other column of the row. The whole store has one chain. ``seq`` starts at 1 and has no
+gaps; a single-row ``trail_head`` table remembers the last ``seq`` and ``hash``, so that
+deleting the newest events is detected too.
 
 :func:`verify` recomputes every hash in ``seq`` order, checks every link, compares the end
-of the chain with ``trail_head``, and re-hashes every stored document file.
+of the chain with ``trail_head``, and re-hashes every stored document file. It reads the
+store through its ports only (:class:`~engine.runtime.ports.StorePort`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from hashlib import sha256
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.errors import TrailBroken, os_reason
-
-if TYPE_CHECKING:
-    from engine.runtime.store import Store
+from engine.runtime.chain import (
+    CONTENT_COLUMNS,
+    GENESIS_HASH,
+    HASHED_COLUMNS,
+    canonical_json,
+    chain_rows,
+    event_hash,
+)
+from engine.runtime.documents import hash_file
+from engine.runtime.ports import StorePort
 
 __all__ = [
     "CONTENT_COLUMNS",
@@ -40,78 +40,8 @@ __all__ = [
     "verify",
 ]
 
-GENESIS_HASH = "0" * 64
-
-#: Columns a caller supplies for an event, in table order.
-CONTENT_COLUMNS: tuple[str, ...] = (
-    "programme_id",
-    "point_id",
-    "unit_id",
-    "trigger",
-    "source_state",
-    "dest_state",
-    "actor",
-    "document_sha256",
-    "decision",
-    "reason",
-    "data",
-    "recorded_at",
-    "effective_at",
-)
-
-#: Columns covered by an event's hash, in table order: everything except ``hash`` itself.
-HASHED_COLUMNS: tuple[str, ...] = ("seq", *CONTENT_COLUMNS, "prev_hash")
-
 #: Failures kept in a report beyond the first (the audit goes on to count them all).
 _MAX_LISTED_FAILURES = 100
-
-
-def _json_default(value: object) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable in event data")
-
-
-_ENCODE = json.JSONEncoder(
-    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
-).encode
-
-
-def canonical_json(value: Any) -> str:
-    """Canonical JSON text: sorted keys, UTF-8 characters kept, no spaces.
-
-    Dates and datetimes are written in ISO 8601.
-    """
-    return _ENCODE(value)
-
-
-def event_hash(values: Sequence[object]) -> str:
-    """Hash of one event given its :data:`HASHED_COLUMNS` values, in that order."""
-    return sha256(_ENCODE(dict(zip(HASHED_COLUMNS, values, strict=True))).encode()).hexdigest()
-
-
-def chain_rows(
-    contents: Iterable[Sequence[object]], last_seq: int, last_hash: str
-) -> list[tuple[Any, ...]]:
-    """Number and seal events after the chain head ``(last_seq, last_hash)``.
-
-    Each item of ``contents`` holds the :data:`CONTENT_COLUMNS` values of one event. Returns
-    full rows ``(seq, *content, prev_hash, hash)`` ready for ``executemany``. This is the hot
-    loop of a bulk append, hence the local names.
-    """
-    encode = _ENCODE
-    digest = sha256
-    columns = HASHED_COLUMNS
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
-    seq = last_seq
-    prev = last_hash
-    for content in contents:
-        seq += 1
-        values = (seq, *content, prev)
-        prev = digest(encode(dict(zip(columns, values, strict=True))).encode()).hexdigest()
-        append((*values, prev))
-    return rows
 
 
 # -- audit ------------------------------------------------------------------------------
@@ -209,9 +139,7 @@ def _check_events(
     return checked
 
 
-def _check_documents(store: Store, documents: Sequence[Any], found: _Findings) -> int:
-    from engine.runtime.documents import hash_file
-
+def _check_documents(store: StorePort, documents: Sequence[Any], found: _Findings) -> int:
     checked = 0
     for doc in documents:
         checked += 1
@@ -241,7 +169,7 @@ def _check_documents(store: Store, documents: Sequence[Any], found: _Findings) -
     return checked
 
 
-def verify(store: Store) -> VerifyReport:
+def verify(store: StorePort) -> VerifyReport:
     """Audit the whole store: the event chain first, then every stored document.
 
     Runs inside one read transaction, so it sees a consistent snapshot while other processes

@@ -182,3 +182,33 @@ def test_serve_keeps_its_jobs_in_the_same_postgresql_database(pg: Year, tmp_path
     assert f"已登记 {jobs[0]} 个提醒任务" in line
     # At the start it caught up once: the work plan's last reminder before 5月10日 so far.
     assert "启动时补发：2011-05-08 10:00 提醒：发出" in err
+
+
+def test_four_remind_processes_at_once_send_exactly_what_one_sends(
+    pg: Year, tmp_path: Path
+) -> None:
+    now = {"DOCFLOW_NOW": "2011-05-16T10:00"}
+    with Year(tmp_path / "sqlite") as lite:
+        spring(lite)
+        one = run_cli(
+            ["remind", str(PROGRAMME_DIR), "--outbox", str(tmp_path / "one")], lite.env(**now)
+        )
+        assert one.exit_code == 0, one.stderr
+        reference = sorted(p.name for p in (tmp_path / "one").glob("*.eml"))
+        logged = sorted(run_sql(str(lite.db), "SELECT rule, unit_id, occurrence FROM sent_log"))
+    assert reference
+
+    spring(pg)
+    outboxes = [tmp_path / f"outbox-{n}" for n in range(4)]
+    procs = [
+        docflow_process(["remind", str(PROGRAMME_DIR), "--outbox", str(box)], pg.env(**now))
+        for box in outboxes
+    ]
+    for proc in procs:
+        with proc:
+            _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+
+    sent = sorted(p.name for box in outboxes for p in box.glob("*.eml"))
+    assert sent == reference
+    assert sorted(run_sql(pg.url, "SELECT rule, unit_id, occurrence FROM sent_log")) == logged

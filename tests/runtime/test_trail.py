@@ -1,11 +1,11 @@
-"""The chained trail: hashing, linking, and the audit of events and documents."""
+"""The audit of the chained trail on SQLite: tampering found, by event and by document.
+
+How events are hashed and linked, on every store, is in ``tests/runtime/contract/test_events.py``.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from hashlib import sha256
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ import pytest
 from engine.errors import TrailBroken
 from engine.runtime.store import EventRow, Store
 from engine.runtime.trail import (
-    GENESIS_HASH,
     HASHED_COLUMNS,
     canonical_json,
     event_hash,
@@ -43,40 +42,6 @@ def test_canonical_json_sorts_keys_keeps_chinese_and_has_no_spaces() -> None:
     assert canonical_json({"b": 1, "a": "审核"}) == '{"a":"审核","b":1}'
 
 
-def test_event_hash_is_sha256_of_the_canonical_json_of_every_other_column(
-    append: Callable[..., list[EventRow]],
-) -> None:
-    (row,) = append(1)
-    fields = {name: getattr(row, name) for name in HASHED_COLUMNS}
-    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    assert row.hash == sha256(text.encode("utf-8")).hexdigest()
-    assert set(HASHED_COLUMNS) == set(EventRow.__slots__) - {"hash"}
-
-
-def test_first_event_links_to_the_genesis_hash(append: Callable[..., list[EventRow]]) -> None:
-    (first,) = append(1)
-    assert first.seq == 1
-    assert first.prev_hash == GENESIS_HASH == "0" * 64
-
-
-def test_events_chain_across_transactions_without_gaps(
-    append: Callable[..., list[EventRow]],
-) -> None:
-    rows = append(3) + append(2)
-    assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
-    assert all(b.prev_hash == a.hash for a, b in pairwise(rows))
-    assert all(event_hash(_values(r)) == r.hash for r in rows)
-
-
-def test_stored_events_match_what_append_returned(
-    enrolled: Store, append: Callable[..., list[EventRow]]
-) -> None:
-    rows = append(4, data={"old": "a" * 64, "new": "b" * 64})
-    with enrolled.transaction(readonly=True) as tx:
-        assert tx.events() == rows
-        assert tx.chain_head() == (4, rows[-1].hash)
-
-
 # -- verification: passing ------------------------------------------------------------------
 
 
@@ -85,18 +50,6 @@ def test_empty_store_verifies(store: Store) -> None:
     assert report.ok
     assert (report.events_checked, report.documents_checked) == (0, 0)
     assert report.first_failure is None
-
-
-def test_untouched_trail_and_documents_verify(
-    enrolled: Store, append: Callable[..., list[EventRow]]
-) -> None:
-    sha = _store_document(enrolled, "实施方案正文".encode(), "方案.docx")
-    append(20)
-    append(1, document_sha256=sha, trigger="submit_document")
-    report = verify(enrolled)
-    assert report.ok, report.first_failure
-    assert (report.events_checked, report.documents_checked) == (21, 1)
-    report.raise_if_broken()  # does nothing
 
 
 # -- verification: tampering ----------------------------------------------------------------

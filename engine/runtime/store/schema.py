@@ -1,0 +1,215 @@
+"""The store's tables, built by numbered migrations and recorded in ``schema_version``.
+
+``MIGRATIONS[n - 1]`` brings the schema from version n-1 to n; each is applied in its own
+transaction by :func:`apply_migrations`. A migration's function is frozen once released:
+later versions add to the schema, never edit an earlier step. The module-level tables
+(``PROGRAMMES``, ``POINTS``, ...) are the schema as the code queries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from engine.errors import StoreError
+from engine.runtime.chain import CONTENT_COLUMNS, GENESIS_HASH
+
+__all__ = [
+    "DOCUMENTS",
+    "EVENTS",
+    "EVENT_COLUMNS",
+    "HEAD",
+    "MIGRATIONS",
+    "OVERRIDES",
+    "POINTS",
+    "POINT_COLUMNS",
+    "PROGRAMMES",
+    "SCHEMA_VERSION",
+    "SENT",
+    "UNITS",
+    "apply_migrations",
+]
+
+_NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# 64-bit on PostgreSQL; plain INTEGER on SQLite so that ``seq`` is the rowid.
+_BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_TEXT = sa.Text()
+# Taken by a process migrating a PostgreSQL store, so that two never migrate at once.
+_MIGRATION_LOCK = 7263040
+
+
+def _schema_version_table(md: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "schema_version",
+        md,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    )
+
+
+def _define_v1(md: sa.MetaData) -> None:
+    """Schema version 1. Frozen: later migrations add to it, never edit this function."""
+
+    def col(name: str, type_: Any = _TEXT, *args: Any, nullable: bool = False, **kw: Any) -> Any:
+        return sa.Column(name, type_, *args, nullable=nullable, **kw)
+
+    sa.Table(
+        "programmes",
+        md,
+        col("id", primary_key=True),
+        col("title"),
+        col("year", sa.Integer),
+        col("definition_hash"),
+        col("enrolled_at"),
+    )
+    sa.Table(
+        "units",
+        md,
+        col("programme_id", _TEXT, sa.ForeignKey("programmes.id"), primary_key=True),
+        col("unit_id", primary_key=True),
+    )
+    sa.Table(
+        "points",
+        md,
+        col("programme_id", _TEXT, sa.ForeignKey("programmes.id"), primary_key=True),
+        col("point_id", primary_key=True),
+        col("unit_id"),
+        col("title"),
+        col("state"),
+        col("created_seq", _BIGINT, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["programme_id", "unit_id"], ["units.programme_id", "units.unit_id"]
+        ),
+        sa.Index(None, "programme_id", "unit_id"),
+        sa.Index(None, "programme_id", "state"),
+    )
+    sa.Table(
+        "documents",
+        md,
+        col("sha256", primary_key=True),
+        col("size", sa.BigInteger),
+        col("original_name"),
+        col("stored_at"),
+        col("first_seen_at"),
+    )
+    sa.Table(
+        "events",
+        md,
+        col("seq", _BIGINT, primary_key=True, autoincrement=False),
+        col("programme_id", _TEXT, sa.ForeignKey("programmes.id")),
+        col("point_id", nullable=True),
+        col("unit_id", nullable=True),
+        col("trigger"),
+        col("source_state", nullable=True),
+        col("dest_state", nullable=True),
+        col("actor"),
+        col("document_sha256", _TEXT, sa.ForeignKey("documents.sha256"), nullable=True),
+        col("decision", nullable=True),
+        col("reason", nullable=True),
+        col("data", nullable=True),
+        col("recorded_at"),
+        col("effective_at"),
+        col("prev_hash"),
+        col("hash"),
+        sa.Index(None, "programme_id", "point_id"),
+        sa.Index(None, "document_sha256"),
+        sa.Index(None, "programme_id", "trigger"),
+    )
+    sa.Table(
+        "trail_head",  # one row: the end of the chain, and the lock row for writers
+        md,
+        col("id", sa.Integer, primary_key=True, autoincrement=False),
+        col("seq", _BIGINT),
+        col("hash"),
+        sa.CheckConstraint("id = 1", name="single_row"),
+    )
+    sa.Table(
+        "deadline_overrides",
+        md,
+        col("programme_id", primary_key=True),
+        col("point_id", primary_key=True),
+        col("step", primary_key=True),
+        col("event_seq", _BIGINT, sa.ForeignKey("events.seq"), primary_key=True),
+        col("due"),  # ISO date
+        sa.ForeignKeyConstraint(
+            ["programme_id", "point_id"], ["points.programme_id", "points.point_id"]
+        ),
+    )
+    sa.Table(
+        "sent_log",  # the primary key is the idempotency key of a notice
+        md,
+        col("programme_id", _TEXT, sa.ForeignKey("programmes.id"), primary_key=True),
+        col("rule", primary_key=True),
+        col("unit_id", primary_key=True),
+        col("occurrence", primary_key=True),
+        col("status"),
+        col("message_id", nullable=True),
+        col("recorded_at"),
+        sa.CheckConstraint("status IN ('sent', 'skipped', 'queued')", name="status"),
+    )
+
+
+def _migration_1(conn: Connection) -> None:
+    md = sa.MetaData(naming_convention=_NAMING)
+    _define_v1(md)
+    md.create_all(conn)
+    conn.execute(md.tables["trail_head"].insert().values(id=1, seq=0, hash=GENESIS_HASH))
+
+
+#: Numbered migrations: ``MIGRATIONS[n - 1]`` brings the schema from version n-1 to n.
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# The tables as the code queries them: version 1 (plus whatever later migrations add here).
+_META = sa.MetaData(naming_convention=_NAMING)
+_VERSIONS = _schema_version_table(_META)
+_define_v1(_META)
+PROGRAMMES = _META.tables["programmes"]
+UNITS = _META.tables["units"]
+POINTS = _META.tables["points"]
+DOCUMENTS = _META.tables["documents"]
+EVENTS = _META.tables["events"]
+HEAD = _META.tables["trail_head"]
+OVERRIDES = _META.tables["deadline_overrides"]
+SENT = _META.tables["sent_log"]
+EVENT_COLUMNS = ("seq", *CONTENT_COLUMNS, "prev_hash", "hash")
+POINT_COLUMNS = ("programme_id", "point_id", "unit_id", "title", "state", "created_seq")
+
+
+def apply_migrations(
+    connect: Callable[[bool], AbstractContextManager[Connection]], dialect: str, location: str
+) -> None:
+    """Bring the schema up to :data:`SCHEMA_VERSION`, one migration per transaction.
+
+    ``connect(readonly)`` opens a connection to the store. Raises :class:`StoreError` for a
+    store made by a newer docflow; database errors are left to the caller to translate.
+    """
+    with connect(True) as conn, conn.begin():
+        if sa.inspect(conn).has_table("schema_version"):
+            version = int(conn.scalar(sa.select(sa.func.max(_VERSIONS.c.version))) or 0)
+        else:
+            version = 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"存储库 {location} 的结构版本为 {version}，高于本程序支持的版本 "
+            f"{SCHEMA_VERSION}：它由更新版本的 docflow 创建，请升级 docflow 后再使用"
+        )
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        with connect(False) as conn, conn.begin():
+            if dialect == "postgresql":
+                conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+            _VERSIONS.create(conn, checkfirst=True)
+            current = conn.scalar(sa.select(sa.func.max(_VERSIONS.c.version)))
+            if (current or 0) >= number:
+                continue  # another process got there first
+            MIGRATIONS[number - 1](conn)
+            conn.execute(_VERSIONS.insert().values(version=number))
