@@ -19,56 +19,19 @@ The cost per point is constant, and the point's state lives in the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from transitions import Machine, MachineError
 
-from engine.errors import Refused
 from engine.refusals import WrongState
+from engine.runtime.attempt import Attempt, Deadlines
 from engine.runtime.moves import MoveRules
 
 if TYPE_CHECKING:
     from engine.definition.loader import Definition
-    from engine.runtime.store import EventDraft, EventRow, PointRow
+    from engine.runtime.store import EventDraft
 
 __all__ = ["Attempt", "Cursor", "Deadlines", "LifecycleMachine", "MachineError"]
-
-
-class Deadlines(Protocol):
-    """What the extension rules read from the store for one command."""
-
-    def due(self, point_id: str, step: str) -> date | None:
-        """The step's due date for the point, a granted extension included."""
-        ...
-
-    def today(self) -> date:
-        """The programme's local date of the moment the move takes effect."""
-        ...
-
-    def last_extension(self, point_id: str) -> EventRow | None:
-        """The point's latest extension event (request, grant or refusal), if any."""
-        ...
-
-
-@dataclass(slots=True)
-class Attempt:
-    """One move asked of the machine; the conditions and callbacks fill in the rest."""
-
-    point: PointRow
-    actor: str | None = None  # the acting unit as given (``None``: the one who may)
-    document: str | None = None  # sha256 of the document a submission carries
-    decision: str | None = None  # the outcome of a decision
-    reason: str | None = None
-    until: date | None = None  # the new due date of an extension grant
-    effective: datetime | None = None
-    deadlines: Deadlines | None = None  # needed by extension requests and decisions
-    # Filled in by the machine:
-    who: str = ""
-    data: dict[str, Any] | None = None
-    refusal: Refused | None = None
-    draft: EventDraft | None = None
 
 
 class Cursor:

@@ -38,7 +38,7 @@ from engine.runtime.store import EventDraft
 if TYPE_CHECKING:
     from engine.definition.loader import Definition
     from engine.definition.schema import Transition
-    from engine.runtime.machine import Attempt, Deadlines
+    from engine.runtime.attempt import Attempt, Deadlines
     from engine.runtime.store import PointRow
 
 __all__ = ["MoveRules"]
