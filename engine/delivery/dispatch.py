@@ -113,7 +113,7 @@ class ReminderRunner:
         self.store = store
         self.clock = clock
         self.queue = queue
-        self.renderer = renderer or NoticeRenderer()
+        self.renderer = renderer or NoticeRenderer.for_programme(definition.folder)
         self.view = ProgressView(definition)
         self.rules = rules(definition)
         self.pid = definition.id

@@ -1,7 +1,10 @@
 """Rendering the notices docflow sends: reminders, 催报, inspection and meeting notices.
 
 Templates live in the project's top-level ``notices/`` folder so that administrators can edit
-them. A notice *kind* (``reminder``, ``urge`` ...) is three files::
+them (an installed wheel carries that folder as package data); a programme folder may hold a
+``notices/`` folder whose templates replace the defaults of the same name
+(``NoticeRenderer.for_programme``, see ``engine.definition.noticefiles``). A notice *kind*
+(``reminder``, ``urge`` ...) is three files::
 
     notices/{kind}.subject.j2   one line: the e-mail subject, which is also the notice's title
     notices/{kind}.txt.j2       the plain-text body (no autoescaping)
@@ -75,7 +78,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -96,6 +99,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from engine.definition.noticefiles import default_notice_folder, kind_files, notice_folders
 from engine.delivery.gongwen import chinese_number, format_date, format_month_day
 from engine.errors import TemplateProblem
 
@@ -107,8 +111,8 @@ __all__ = [
     "sample_context",
 ]
 
-#: The project's ``notices/`` folder (``<project>/notices``).
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "notices"
+#: The default templates: the project's ``notices/`` folder (``engine/notices`` in a wheel).
+DEFAULT_DIRECTORY = default_notice_folder()
 
 #: The notice kinds docflow ships.
 KINDS: tuple[str, ...] = ("reminder", "urge", "inspection", "meeting", "progress_summary")
@@ -116,7 +120,6 @@ KINDS: tuple[str, ...] = ("reminder", "urge", "inspection", "meeting", "progress
 #: Variables the renderer provides itself; never required from the caller.
 RENDERER_VARIABLES = frozenset({"subject"})
 
-_PARTS = ("subject", "txt", "html")
 _KIND_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _UNDEFINED_NAME = re.compile(r"^'(?P<name>[^']+)' is undefined$")
 _MISSING_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' has no attribute '(?P<name>[^']+)'$")
@@ -190,12 +193,23 @@ def _percent_filter(part: Any, whole: Any, digits: int = 1) -> str:
 
 
 class NoticeRenderer:
-    """Renders notice kinds from a template folder (the project's ``notices/`` by default)."""
+    """Renders notice kinds from template folders (the project's ``notices/`` by default).
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = Path(directory) if directory is not None else DEFAULT_DIRECTORY
+    With several folders the first holding a template provides it: ``for_programme`` puts
+    the programme's own ``notices/`` before the defaults.
+    """
+
+    def __init__(self, directory: Path | Sequence[Path] | None = None) -> None:
+        if directory is None:
+            folders: tuple[Path, ...] = (DEFAULT_DIRECTORY,)
+        elif isinstance(directory, Path | str):
+            folders = (Path(directory),)
+        else:
+            folders = tuple(Path(d) for d in directory)
+        self.folders = folders
+        self.directory = folders[-1]  # the defaults, where a missing template belongs
         self.env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(str(self.directory), encoding="utf-8"),
+            loader=FileSystemLoader([str(f) for f in folders], encoding="utf-8"),
             undefined=StrictUndefined,
             autoescape=select_autoescape(
                 enabled_extensions=("html.j2", "htm.j2", "html", "htm"),
@@ -211,6 +225,11 @@ class NoticeRenderer:
         self.env.filters["month_day"] = _month_day_filter
         self.env.filters["cn_number"] = _cn_number_filter
         self.env.filters["percent"] = _percent_filter
+
+    @classmethod
+    def for_programme(cls, folder: Path) -> NoticeRenderer:
+        """The renderer for the programme in ``folder``: its ``notices/`` over the defaults."""
+        return cls(notice_folders(folder))
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -288,9 +307,13 @@ class NoticeRenderer:
 
     def _files(self, name: str) -> list[str]:
         self._check_name(name)
-        return [f"{name}.{part}.j2" for part in _PARTS]
+        return list(kind_files(name))
 
     def _display(self, template_name: str) -> str:
+        """The file that provides a template; a missing one is shown among the defaults."""
+        for folder in self.folders:
+            if (folder / template_name).is_file():
+                return str(folder / template_name)
         return str(self.directory / template_name)
 
     def _render_file(self, template_name: str, values: Mapping[str, Any]) -> str:

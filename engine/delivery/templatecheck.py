@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.definition.noticefiles import notice_kinds
 from engine.definition.schema import Programme
 from engine.definition.yamlio import Marks
 from engine.delivery.notices import NoticeRenderer, sample_context
@@ -19,13 +20,8 @@ __all__ = ["check_programme_templates"]
 
 
 def check_programme_templates(programme: Programme, marks: Marks, folder: Path) -> list[Diagnostic]:
-    named: dict[str, tuple[str | int, ...]] = {}
-    for i, name in enumerate(programme.notices):
-        named.setdefault(name, ("notices", i))
-    for i, policy in enumerate(programme.reminder_policies):
-        named.setdefault(policy.notice_before, ("reminder_policies", i, "notice_before"))
-        named.setdefault(policy.notice_overdue, ("reminder_policies", i, "notice_overdue"))
-    renderer = NoticeRenderer()
+    named = notice_kinds(programme)
+    renderer = NoticeRenderer.for_programme(folder)
     provided = set(sample_context())
     found: list[Diagnostic] = []
     for name, path in named.items():

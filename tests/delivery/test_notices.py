@@ -455,3 +455,43 @@ def test_a_filter_given_a_non_date_names_the_file(tmp_path: Path) -> None:
         TemplateProblem, match=r"probe\.txt\.j2 第 1 行：过滤器 gongwen_date 需要日期"
     ):
         probe.render("probe", {"due": "5月10日"})
+
+
+# --- a programme's own notices/ folder ---------------------------------------------------------
+
+
+def test_a_programme_notices_folder_overrides_a_default_template_by_name(tmp_path: Path) -> None:
+    (tmp_path / "notices").mkdir()
+    (tmp_path / "notices" / "urge.subject.j2").write_text("本方案自己的催报标题\n", "utf-8")
+    own = NoticeRenderer.for_programme(tmp_path)
+
+    notice = own.render("urge", sample_context("urge"))
+
+    assert notice.subject == "本方案自己的催报标题"
+    assert notice.text == NoticeRenderer().render("urge", sample_context("urge")).text.replace(
+        "关于催报突破点工作方案的通知（第二次催报）", "本方案自己的催报标题"
+    )
+
+
+def test_a_programme_can_override_a_shared_piece(tmp_path: Path) -> None:
+    (tmp_path / "notices").mkdir()
+    (tmp_path / "notices" / "_contacts.txt.j2").write_text("（联系人：方案自定）\n", "utf-8")
+
+    text = NoticeRenderer.for_programme(tmp_path).render("reminder", sample_context()).text
+
+    assert "（联系人：方案自定）" in text
+    assert "蓝艾青" not in text
+
+
+def test_a_programme_without_notices_folder_uses_the_defaults(tmp_path: Path) -> None:
+    assert NoticeRenderer.for_programme(tmp_path).folders == (DEFAULT_DIRECTORY,)
+
+
+def test_a_template_in_the_programme_folder_is_named_by_its_own_path(tmp_path: Path) -> None:
+    (tmp_path / "notices").mkdir()
+    own = tmp_path / "notices" / "urge.txt.j2"
+    own.write_text("{{ no_such_thing }}\n", "utf-8")
+
+    problems = NoticeRenderer.for_programme(tmp_path).check_template("urge", {"step", "stage"})
+
+    assert any(str(own) in p and "no_such_thing" in p for p in problems)
