@@ -3,7 +3,7 @@
     python bench/bench_reminders.py            # 100,000 points
     python bench/bench_reminders.py --quick    # 10,000 points, limits scaled
 
-1. Scheduler jobs. ``docflow serve`` is started for real (``engine.delivery.scheduler.serve``
+1. Scheduler jobs. ``docflow serve`` is started for real (``engine.serve.scheduler.serve``
    in this process, on a clock running at normal speed from just before the programme's
    first reminder, so that every job lies ahead) against a store holding the 2011 programme
    with its 52 example points, then against one holding the same programme with N points
@@ -86,7 +86,7 @@ def virtual_start(runner: Any) -> datetime:
 def serve_and_count(folder: Path, db: Path, start: datetime, work: Path) -> dict[str, Any]:
     """Start the real ``serve``, stop it once its jobs are registered, count the job rows."""
     from engine.clock import SHANGHAI
-    from engine.delivery.scheduler import JOB_TABLE, ServeConfig, job_prefix, serve
+    from engine.serve.scheduler import JOB_TABLE, ServeConfig, job_prefix, serve
 
     config = ServeConfig(
         programme=str(folder),
@@ -135,8 +135,8 @@ def add_rate(work: Path, sample: int) -> float:
     from apscheduler.triggers.date import DateTrigger
 
     from engine.clock import SHANGHAI
-    from engine.delivery.scheduler import JOB_FUNC, JOB_TABLE, ServeConfig
     from engine.runtime.store import open_store
+    from engine.serve.scheduler import JOB_FUNC, JOB_TABLE, ServeConfig
 
     store = open_store(work / "job-rate.db")  # a docflow store: WAL, as serve's database
     config = ServeConfig(programme=str(GD_2011), db=str(work / "job-rate.db"))
@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from engine.delivery.dispatch import ReminderRunner
     from engine.delivery.reminders import PointInfo, reminders_for
-    from engine.delivery.scheduler import ServeConfig, desired_jobs
     from engine.runtime.pointsfile import read_points_file
+    from engine.serve.scheduler import ServeConfig, desired_jobs
 
     points = args.points or (10_000 if args.quick else 100_000)
     sample = args.sample or (500 if args.quick else 2_000)
@@ -261,9 +261,9 @@ def main(argv: list[str] | None = None) -> int:
             small_runner = ReminderRunner(small_def, small_store, fixed_clock())
             big_runner = ReminderRunner(big_def, big_store, fixed_clock())
             start = virtual_start(small_runner)
-            from engine.delivery.scheduler import make_clock
+            from engine.clock import ScaledClock
 
-            clock = make_clock(
+            clock = ScaledClock.from_spec(
                 {"real_epoch": datetime.now().astimezone().isoformat(),
                  "virtual_epoch": start.isoformat(), "speed": 1.0}
             )  # fmt: skip

@@ -16,8 +16,8 @@ programme, opening the store, copying the document in, one transaction, the outp
 baseline, measured in the same run and alternating with it, is ``python -c pass`` on the
 same interpreter.
 
-Target (issue "Run breakthrough points through the programme"): under 0.5 s. PASS when
-the median is under it; the maximum is printed too. When over the target, or with
+Targets: under 0.5 s, and no more than 12 times ``python -c pass`` in the same run. PASS
+when the median meets both; the maximum is printed too. When over the target, or with
 ``--importtime``, the modules the command spends most of its import time on are listed
 (``python -X importtime``, cumulative, top level and their largest children).
 """
@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _programme import GD_2011, ROOT, fixed_clock, machine_line, median, verdict
 
 TARGET = 0.5  # seconds
+RATIO = 12.0  # at most this many times ``python -c pass`` in the same run
 PROGRAMME = "workflows/gd-2011"
 DOCUMENT_TEXT = (
     "关于两化融合示范企业培育的突破点工作方案\n" + "一、工作目标。二、主要措施。\n" * 400
@@ -106,7 +107,7 @@ def run_submit(command: list[str], prepared: Path, scratch: Path, document: Path
     t0 = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, env=environment(), capture_output=True, text=True)
     seconds = time.perf_counter() - t0
-    if done.returncode != 0 or done.stdout.count("submit-plan") != 2:
+    if done.returncode != 0 or done.stdout.count("已报送「报送突破点工作方案」") != 2:
         raise SystemExit(
             f"bench: docflow submit failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
         )
@@ -204,10 +205,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'':<22} median over the bare interpreter: {over * 1e3:.0f} ms")
         under = sum(t < TARGET for t in submit_times)
         print(f"{'':<22} {under} of {runs} runs under {TARGET:g} s")
-        ok = median(submit_times) < TARGET
+        ratio = median(submit_times) / median(pass_times)
+        print(f"{'':<22} ratio to the bare interpreter: {ratio:.1f}x (target <= {RATIO:g}x)")
+        ok = median(submit_times) < TARGET and ratio <= RATIO
         if not ok or args.importtime:
             import_report(command, prepared, scratch, document)
-    print(verdict(ok, f"docflow submit median {median(submit_times):.3f} s < {TARGET:g} s"))
+    print(
+        verdict(
+            ok,
+            f"docflow submit median {median(submit_times):.3f} s < {TARGET:g} s "
+            f"and {ratio:.1f}x <= {RATIO:g}x python -c pass",
+        )
+    )
     return 0 if ok else 1
 
 

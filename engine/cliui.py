@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import click
 
 from engine.errors import DocflowError, os_reason
+from engine.views.texttable import display_width
 
-__all__ = ["Group", "usage_message"]
+__all__ = ["Group", "command", "group", "usage_message"]
 
 _HEADINGS = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -53,6 +54,21 @@ def _hint(exc: click.UsageError) -> str:
     return ""
 
 
+def _range_words(kind: click.IntRange | click.FloatRange) -> str:
+    """``须大于 0``, ``须在 2000 至 2100 之间``: a number option's range in words."""
+    low = None if kind.min is None else f"{kind.min:g}"
+    high = None if kind.max is None else f"{kind.max:g}"
+    above = f"大于 {low}" if kind.min_open else f"不小于 {low}"
+    below = f"小于 {high}" if kind.max_open else f"不大于 {high}"
+    if low is not None and high is not None:
+        return (
+            f"须{above}且{below}"
+            if kind.min_open or kind.max_open
+            else f"须在 {low} 至 {high} 之间"
+        )
+    return f"须{above}" if low is not None else f"须{below}"
+
+
 def _bad_value(exc: click.BadParameter) -> str:
     message = exc.message
     if _CJK.search(message):  # docflow's own BadParameter messages are already Chinese
@@ -66,17 +82,7 @@ def _bad_value(exc: click.BadParameter) -> str:
     if isinstance(kind, click.Choice):
         return "可选值为：" + "、".join(str(c) for c in kind.choices)
     if isinstance(kind, click.IntRange | click.FloatRange):
-        low = None if kind.min is None else f"{kind.min:g}"
-        high = None if kind.max is None else f"{kind.max:g}"
-        above = f"大于 {low}" if kind.min_open else f"不小于 {low}"
-        below = f"小于 {high}" if kind.max_open else f"不大于 {high}"
-        if low is not None and high is not None:
-            return (
-                f"须{above}且{below}"
-                if kind.min_open or kind.max_open
-                else f"须在 {low} 至 {high} 之间"
-            )
-        return f"须{above}" if low is not None else f"须{below}"
+        return _range_words(kind)
     if isinstance(kind, click.Path):
         for pattern, text in _PATH:
             found = pattern.search(message)
@@ -107,7 +113,54 @@ def usage_message(exc: click.UsageError) -> str:
     return message
 
 
+_TOKENS = re.compile(r"[!-~]+|\s+|.", re.S)  # ASCII words stay whole; CJK breaks anywhere
+_NO_LINE_START = set("，。、；：？！）》」』”’")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` display columns: Chinese may break between any
+    two characters, ASCII words are kept whole, and no line starts with closing punctuation."""
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _TOKENS.findall(text):
+        w = display_width(token)
+        if used + w > width and line.strip() and token not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            if token.isspace():
+                continue
+        line += token
+        used += w
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
 class _Formatter(click.HelpFormatter):
+    def write_dl(
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        """click's definition list, with columns measured in display width (wide characters
+        count 2), so that Chinese metavars and help line up."""
+        rows = list(rows)
+        first_col = min(max((display_width(a) for a, _b in rows), default=0), col_max)
+        first_col += col_spacing
+        indent = " " * self.current_indent
+        for term, text in rows:
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            used = display_width(term)
+            if used <= first_col - col_spacing:
+                self.write(" " * (first_col - used))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, max(self.width - first_col - self.current_indent, 20)) or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, "用法：" if prefix is None else prefix)
 
@@ -125,8 +178,90 @@ def _chinese_help_option(option: click.Option | None) -> click.Option | None:
     return option
 
 
+# What a value is, in the help's metavars: click's own type names are English.
+_TYPE_METAVARS = {
+    "text": "文本",
+    "integer": "整数",
+    "float": "数字",
+    "integer range": "整数",
+    "float range": "数字",
+    "path": "路径",
+    "file": "文件",
+    "directory": "目录",
+    "boolean": "是否",
+}
+# Arguments by their parameter names, so that help says 工作方案 instead of PROGRAMME.
+_ARGUMENT_METAVARS = {
+    "programme": "工作方案",
+    "path": "方案或文件",
+    "old": "原方案",
+    "new": "新方案",
+}
+
+
+class _Option(click.Option):
+    """An option whose help line says 默认、必填、环境变量 and names its value in Chinese."""
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        if self.metavar is not None:
+            return self.metavar
+        if isinstance(self.type, click.Path):
+            kind = (
+                "目录" if not self.type.file_okay else "文件" if not self.type.dir_okay else "路径"
+            )
+        elif isinstance(self.type, click.Choice):
+            return "[" + "|".join(str(c) for c in self.type.choices) + "]"
+        else:
+            kind = _TYPE_METAVARS.get(self.type.name, self.type.name)
+        return kind + ("..." if self.nargs != 1 else "")
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        spec, _english = record
+        extra = self.get_help_extra(ctx)
+        items = []
+        if "envvars" in extra:
+            items.append("环境变量 " + "、".join(extra["envvars"]))
+        if "default" in extra:
+            items.append(f"默认 {extra['default']}")
+        if isinstance(self.type, click.IntRange | click.FloatRange):
+            items.append(_range_words(self.type))
+        if "required" in extra:
+            items.append("必填")
+        text = self.help or ""
+        if items:
+            text = f"{text}（{'；'.join(items)}）" if text else f"（{'；'.join(items)}）"
+        return spec, text
+
+
+class _Argument(click.Argument):
+    def make_metavar(self, ctx: click.Context) -> str:
+        if self.metavar is not None:
+            return self.metavar
+        name = _ARGUMENT_METAVARS.get(self.name or "", (self.name or "").upper())
+        if not self.required:
+            name = f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+def _chinese_params(command: click.Command) -> None:
+    """Give a command's parameters their Chinese help; the options keep every behaviour."""
+    for param in command.params:
+        if type(param) is click.Option:
+            param.__class__ = _Option
+        elif type(param) is click.Argument:
+            param.__class__ = _Argument
+
+
 class _Command(click.Command):
     context_class = _Context
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+        _chinese_params(self)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _chinese_help_option(super().get_help_option(ctx))
@@ -143,6 +278,12 @@ class Group(click.Group):
     context_class = _Context
     command_class = _Command
     group_class = type  # subgroups are Groups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+        _chinese_params(self)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _chinese_help_option(super().get_help_option(ctx))
@@ -183,3 +324,13 @@ class Group(click.Group):
             click.echo("已中断。", err=True)
             sys.exit(130)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def command(name: str | None = None, **attrs: Any) -> Any:
+    """``@click.command`` for a docflow command: Chinese help and usage."""
+    return click.command(name, cls=_Command, **attrs)
+
+
+def group(name: str | None = None, **attrs: Any) -> Any:
+    """``@click.group`` for a docflow command group: Chinese help, usage and errors."""
+    return click.group(name, cls=Group, **attrs)

@@ -7,9 +7,12 @@ the simulated year. Every datetime is timezone-aware.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from engine.errors import BadMoment
 
 __all__ = [
     "SHANGHAI",
@@ -19,10 +22,12 @@ __all__ = [
     "SystemClock",
     "VirtualClock",
     "aware",
+    "choose_clock",
     "local_minute",
+    "parse_moment",
 ]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the default zone; a programme names its own
 
 
 class Clock(Protocol):
@@ -50,10 +55,12 @@ class SystemClock:
 
 
 class FixedClock:
-    """A clock that always says the same moment."""
+    """A clock that always says the same moment; ``origin`` says who fixed it (``--now``,
+    ``DOCFLOW_NOW``), for the reports that state how their moment was chosen."""
 
-    def __init__(self, moment: datetime) -> None:
-        self.moment = aware(moment)
+    def __init__(self, moment: datetime, origin: str = "--now", zone: tzinfo = SHANGHAI) -> None:
+        self.moment = aware(moment, zone)
+        self.origin = origin
 
     def now(self) -> datetime:
         return self.moment
@@ -104,6 +111,15 @@ class ScaledClock:
     def to_real(self, moment: datetime) -> datetime:
         return self.real_epoch + (aware(moment) - self.virtual_epoch) / self.speed
 
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, object]) -> ScaledClock:
+        """The clock ``spec()`` describes."""
+        return cls(
+            datetime.fromisoformat(str(spec["real_epoch"])),
+            datetime.fromisoformat(str(spec["virtual_epoch"])),
+            float(str(spec["speed"])),
+        )
+
     def spec(self) -> dict[str, object]:
         """Plain data to rebuild this clock in a scheduled job."""
         return {
@@ -111,3 +127,23 @@ class ScaledClock:
             "virtual_epoch": self.virtual_epoch.isoformat(),
             "speed": self.speed,
         }
+
+
+def parse_moment(text: str, origin: str, zone: tzinfo = SHANGHAI) -> datetime:
+    """An ISO 8601 time given by a user (``--now``, ``DOCFLOW_NOW`` ...); naive times are in
+    ``zone``. A bad value raises ``BadMoment`` naming where it came from."""
+    try:
+        return aware(datetime.fromisoformat(text.strip()), zone)
+    except ValueError:
+        raise BadMoment(origin, text) from None
+
+
+def choose_clock(
+    now: str | None, environment: str | None, zone: tzinfo = SHANGHAI
+) -> SystemClock | FixedClock:
+    """The clock of one command: fixed by ``--now``, else by ``DOCFLOW_NOW``, else real."""
+    if now is not None:
+        return FixedClock(parse_moment(now, "--now", zone), "--now", zone)
+    if environment:
+        return FixedClock(parse_moment(environment, "DOCFLOW_NOW", zone), "DOCFLOW_NOW", zone)
+    return SystemClock(zone)

@@ -4,7 +4,8 @@
 
     DocflowError                      root; ``exit_code`` 1, ``message`` is shown to the user
     ├── DefinitionError               a programme definition that fails loading or checking
-    │                                 (carries every ``Diagnostic`` found, not just the first)
+    │   │                             (carries every ``Diagnostic`` found, not just the first)
+    │   └── ScenarioError             a rehearsal scenario that fails loading or checking
     ├── PhraseError                   a deadline phrase that is not one of the accepted forms
     ├── CalendarError                 working-day arithmetic that cannot be done
     ├── StoreError                    the store cannot be opened, migrated or written
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "BadMoment",
     "CalendarError",
     "ConcurrentWrite",
     "DefinitionChanged",
@@ -41,6 +43,7 @@ __all__ = [
     "MailError",
     "PhraseError",
     "Refused",
+    "ScenarioError",
     "StoreError",
     "TemplateProblem",
     "TrailBroken",
@@ -194,3 +197,37 @@ class HeaderInjection(MailError):
         self.header = header
         self.value = value
         super().__init__(f"邮件头 {header} 的值含有换行符，已拒绝发送：{value!r}")
+
+
+class BadMoment(DocflowError):
+    """A time given on the command line or in the environment is not ISO 8601."""
+
+    exit_code = 2  # a usage error, wherever the value came from
+
+    def __init__(self, origin: str, value: str) -> None:
+        self.origin = origin
+        self.value = value
+        self.detail = f"{value!r} 不是 ISO 8601 时间（如 2011-05-09 或 2011-05-09T16:30）"
+        super().__init__(f"{origin} 的值无效：{self.detail}")
+
+
+class ScenarioError(DefinitionError):
+    """A scenario file of ``docflow simulate`` with problems (every one at
+    ``file:line:column``), or an entry of it the engine refused while the simulated year ran.
+
+    ``diagnostics`` holds every problem; ``path`` is where the first one is and ``reason``
+    what it says (or, with several, the list of them all).
+    """
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        super().__init__(diagnostics)
+        lines = [f"{d.file}:{d.line}:{d.column}: {d.message}" for d in self.diagnostics]
+        first = self.diagnostics[0]
+        self.path = f"{first.file}:{first.line}:{first.column}"
+        if len(lines) == 1:
+            self.reason = first.message
+            self.message = lines[0]
+        else:
+            self.reason = f"情景文件有 {len(lines)} 处错误：\n" + "\n".join(lines)
+            self.message = self.reason
+        self.args = (self.message,)

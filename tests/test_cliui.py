@@ -21,7 +21,7 @@ def run(*args: str) -> tuple[int, str, str]:
     ("args", "message"),
     [
         (["submit", PROGRAMME, "--task", "work-plan"], "错误：缺少选项 '--unit'"),
-        (["submit"], "错误：缺少参数 'PROGRAMME'"),
+        (["submit"], "错误：缺少参数 '工作方案'"),
         (["nosuch"], "错误：没有命令 nosuch"),
         (["status", PROGRAMME, "--bogus"], "错误：没有选项 --bogus"),
         (["status", PROGRAMME, "--unitt", "x"], "（是否要用 --unit？）"),
@@ -53,14 +53,37 @@ def test_a_usage_error_is_one_chinese_line_with_the_usage_and_exit_2(
 def test_help_pages_have_chinese_headings() -> None:
     code, stdout, _ = run("--help")
     assert code == 0
-    assert stdout.startswith("用法：docflow [OPTIONS] COMMAND [ARGS]...")
+    assert stdout.startswith("用法：docflow [选项] 命令 [参数]...")
     assert "\n选项：\n" in stdout
     assert "\n命令：\n" in stdout
     assert "显示本帮助并退出。" in stdout
     code, stdout, _ = run("export", "summary", "-h")
     assert code == 0
-    assert stdout.startswith("用法：docflow export summary [OPTIONS] PROGRAMME")
+    assert stdout.startswith("用法：docflow export summary [选项] 工作方案")
     assert "显示本帮助并退出。" in stdout
+
+
+def every_command() -> list[list[str]]:
+    from engine.cli import cli
+
+    found = []
+    for name, command in cli.commands.items():
+        sub = getattr(command, "commands", None)
+        if sub:
+            found += [[name, s] for s in sub]
+        else:
+            found.append([name])
+    return found
+
+
+@pytest.mark.parametrize("command", every_command(), ids=" ".join)
+def test_every_help_page_is_in_chinese(command: list[str]) -> None:
+    """No click English left: metavars, [required], [default: ...], usage pieces."""
+    code, stdout, _ = run(*command, "-h")
+    assert code == 0
+    for english in ("[required]", "default:", "[OPTIONS]", "COMMAND", "TEXT", "PATH", "INTEGER",
+                    "FLOAT", "DIRECTORY", "FILE", "PROGRAMME", "range", "env var"):  # fmt: skip
+        assert english not in stdout, english
 
 
 def test_a_file_that_cannot_be_written_is_named_without_a_traceback(tmp_path: Path) -> None:

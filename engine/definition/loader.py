@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -55,6 +56,11 @@ class Definition:
     @cached_property
     def index(self) -> ProgrammeIndex:
         return ProgrammeIndex(self.programme)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The programme's time zone: every local day and hour of it is read in this zone."""
+        return ZoneInfo(self.programme.programme.timezone)
 
     @cached_property
     def content_sha256(self) -> str:

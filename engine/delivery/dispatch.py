@@ -101,7 +101,7 @@ class ReminderRunner:
         self.clock = clock
         self.queue = queue
         self.renderer = renderer or NoticeRenderer.for_programme(definition.folder)
-        self.view = ProgressView(definition)
+        self.view = ProgressView.of(definition)
         self.rules = rules(definition)
         self.pid = definition.id
         header = definition.programme.programme

@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
-from engine.clock import SHANGHAI
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
 from engine.definition.schema import INSPECTOR, OWNER, ReminderPolicy
@@ -123,8 +122,8 @@ def rules(definition: Definition) -> list[Rule]:
     return found
 
 
-def _at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
+def _at(day: date, hour: int, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=zone)
 
 
 def occurrences(
@@ -133,7 +132,10 @@ def occurrences(
     """The occurrences of a rule: for the step's deadline and for any extended due days."""
     base = view.due_of(rule.step)
     dues = sorted({d for d in [base, *extra_dues] if d is not None})
-    return [Occurrence(rule, due, _at(rule.send_day(due, view), rule.policy.hour)) for due in dues]
+    return [
+        Occurrence(rule, due, _at(rule.send_day(due, view), rule.policy.hour, view.zone))
+        for due in dues
+    ]
 
 
 def _recipient(index: ProgrammeIndex, actor: str, unit: str) -> str | None:

@@ -12,7 +12,7 @@ the next write; when the file differs the older pin cannot say more than that it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from engine.definition.loader import Definition
@@ -42,16 +42,15 @@ class Pin:
 
 
 @dataclass(frozen=True, slots=True)
-class Migration:
-    """A recorded migration: its trail event and what changed."""
+class Migration(EventRow):
+    """The trail event a migration recorded, with what changed (``str()`` of each: Chinese)."""
 
-    event: EventRow
-    changes: tuple[Change, ...]
+    changes: tuple[Change, ...] = ()
 
-    @property
-    def seq(self) -> int:
-        """The trail position of the migration event."""
-        return self.event.seq
+    @classmethod
+    def of(cls, event: EventRow, changes: tuple[Change, ...]) -> Migration:
+        values = {f.name: getattr(event, f.name) for f in fields(EventRow)}
+        return cls(**values, changes=changes)
 
 
 def _pinned_manifest(store: Store, tx: Transaction, sha256: str) -> Manifest | None:

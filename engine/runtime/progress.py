@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from zoneinfo import ZoneInfo
 
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline
 from engine.definition.loader import Definition
@@ -31,13 +30,6 @@ from engine.definition.schema import ANY_STATE, Transition
 __all__ = ["Colour", "PointStatus", "ProgressView", "StepRate"]
 
 Colour = str  # "green" | "blue" | "yellow" | "red"
-
-COLOUR_LABELS = {
-    "green": "绿灯（已办结）",
-    "blue": "蓝灯（未到期）",
-    "yellow": "黄灯（临近到期）",
-    "red": "红灯（已逾期）",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +63,9 @@ class StepRate:
         return len(self.reported) / self.total if self.total else 0.0
 
 
+_CACHE_KEY = "_progress_view"  # in the (frozen) definition's __dict__, as cached_property does
+
+
 class ProgressView:
     """Due dates, colours and reporting rates of one programme for its year."""
 
@@ -80,7 +75,16 @@ class ProgressView:
         p = definition.programme
         self.resolver = DeadlineResolver(p.programme.calendar, year or p.programme.year)
         self.calendar = self.resolver.calendar
-        self.zone = ZoneInfo(p.programme.timezone)
+        self.zone = definition.zone
+
+    @classmethod
+    def of(cls, definition: Definition) -> ProgressView:
+        """The programme's view for its own year, built once per loaded definition: its
+        deadlines, calendar and reachable states are worked out the first time only."""
+        cached = definition.__dict__.get(_CACHE_KEY)
+        if cached is None:
+            cached = definition.__dict__[_CACHE_KEY] = cls(definition)
+        return cached
 
     def local_date(self, moment: datetime) -> date:
         """The day ``moment`` falls on in the programme's time zone (deadlines are local days)."""

@@ -118,7 +118,7 @@ class Runtime:
             )
             pinning.keep(self.store, tx, pin, now)
             tx.set_definition_hash(self.pid, pin.sha256)
-            return pinning.Migration(event, changes)
+            return pinning.Migration.of(event, changes)
 
     # --- enrolment ---------------------------------------------------------------------
 

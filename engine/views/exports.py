@@ -17,19 +17,20 @@ import csv
 import io
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from engine.clock import FixedClock, SystemClock, aware
 from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
-from engine.definition.loader import Definition, load_definition
+from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
+from engine.definition.loader import Definition
 from engine.definition.schema import INSPECTOR, OWNER
 from engine.errors import DocflowError, Refused, os_reason
 from engine.runtime.progress import ProgressView
-from engine.runtime.service import Runtime
-from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
+from engine.runtime.snapshot import Snapshot
+from engine.runtime.store import EventRow, PointRow
 from engine.views.calendar import calendar_rows
 from engine.views.texttable import display_width as _display_width
 from engine.views.wording import actor_label, ids_label, source_document_label, weekday
@@ -37,47 +38,22 @@ from engine.views.wording import actor_label, ids_label, source_document_label, 
 __all__ = [
     "KIND_LABELS",
     "SUMMARY_TITLE",
+    "build_ical",
     "build_summary",
-    "export_ical",
-    "export_summary",
     "summary_csv",
     "summary_table",
+    "write_summary",
     "write_summary_xlsx",
+    "write_text",
 ]
 
 SUMMARY_TITLE = "全省产业转型升级突破点汇总表"
 
-KIND_LABELS = {
-    "leadership": "省领导机构",
-    "department": "省直部门",
-    "city": "地级以上市",
-    "district": "区",
-    "inspection_group": "检查组",
-    "office": "办事机构",
-}
 
 _YES, _NO = "是", "否"
 
 
-# --- time ----------------------------------------------------------------------------------
-
-
-def _moment(now: datetime | None) -> datetime:
-    """``now``, else DOCFLOW_NOW (rehearsals, as the other store commands), else real time."""
-    if now is not None:
-        return aware(now)
-    fixed = os.environ.get("DOCFLOW_NOW")
-    if fixed:
-        try:
-            return aware(datetime.fromisoformat(fixed))
-        except ValueError:
-            raise DocflowError(
-                f"环境变量 DOCFLOW_NOW 的值 {fixed!r} 不是 ISO 8601 时间（如 2011-05-09T16:30）"
-            ) from None
-    return SystemClock().now()
-
-
-def _write_text(out: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
+def write_text(out: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
     path = Path(out)
     try:
         if isinstance(data, bytes):
@@ -92,7 +68,7 @@ def _write_text(out: str | os.PathLike[str], data: str | bytes, encoding: str = 
 # --- the summary table ---------------------------------------------------------------------
 
 
-def build_summary(definition: Definition, store: Store, now: datetime) -> dict[str, Any]:
+def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> dict[str, Any]:
     """Every enrolled point with its state and, per document step, submission and lateness.
 
     The submission date of a step is the effective date of the latest submission event of
@@ -101,13 +77,12 @@ def build_summary(definition: Definition, store: Store, now: datetime) -> dict[s
     day - the point's own due day when an extension was granted - or when it has not been
     submitted, the point still owes it and the due day has passed by ``now``.
     """
-    view = ProgressView(definition)
+    view = ProgressView.of(definition)
     today = view.local_date(now)
-    with store.transaction(readonly=True) as tx:
-        points = tx.points(definition.id)
-        events = tx.events(definition.id)
-        overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(definition.id)}
-        head_seq, head_hash = tx.chain_head()
+    points = snapshot.points
+    events = snapshot.trail
+    overrides = snapshot.overrides
+    head_seq, head_hash = snapshot.head
     by_point: dict[str, list[EventRow]] = defaultdict(list)
     for event in events:
         if event.point_id is not None:
@@ -136,7 +111,7 @@ def build_summary(definition: Definition, store: Store, now: datetime) -> dict[s
         "year": header.year,
         "now": now.isoformat(),
         "today": today.isoformat(),
-        "store": store.location,
+        "store": snapshot.location,
         "trail_head": {"seq": head_seq, "hash": head_hash},
         "steps": [
             {
@@ -162,7 +137,7 @@ def _summary_row(
     number: int,
     point: PointRow,
     events: list[EventRow],
-    overrides: dict[tuple[str, str], date],
+    overrides: Mapping[tuple[str, str], date],
     view: ProgressView,
     today: date,
     done_somewhere: set[str],
@@ -377,39 +352,22 @@ def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
     return lines
 
 
-def export_summary(
-    programme: str | Path,
-    fmt: str = "csv",
-    out: str | os.PathLike[str] | None = None,
-    *,
-    db: str | None = None,
-    documents: str | os.PathLike[str] | None = None,
-    now: datetime | None = None,
+def write_summary(
+    summary: dict[str, Any], fmt: str = "csv", out: str | os.PathLike[str] | None = None
 ) -> str | None:
-    """Export the summary table; returns the CSV text when ``fmt`` is csv and ``out`` is None.
-
-    The store is only read (it must exist and hold the programme); ``now`` (default: the
-    DOCFLOW_NOW variable, else the real time) decides which unsent steps are overdue.
-    """
+    """Write a summary built by ``build_summary`` as csv or xlsx to ``out``; with csv and no
+    ``out``, return the text instead."""
     if fmt not in ("csv", "xlsx"):
         raise DocflowError(f"不支持的导出格式 {fmt}：可用 csv、xlsx")
-    if fmt == "xlsx" and out is None:
-        raise DocflowError("xlsx 格式须指定输出文件（--out）")
-    definition = load_definition(programme)
-    moment = _moment(now)
-    with open_store(resolve_location(db), documents, create=False) as store:
-        runtime = Runtime(definition, store, FixedClock(moment))
-        runtime.require_registered()
-        runtime.check_pinned()
-        summary = build_summary(definition, store, moment)
     if fmt == "xlsx":
-        assert out is not None
+        if out is None:
+            raise DocflowError("xlsx 格式须指定输出文件")
         write_summary_xlsx(summary, out)
         return None
     text = summary_csv(summary)
     if out is None:
         return text
-    _write_text(out, text)
+    write_text(out, text)
     return None
 
 
@@ -470,13 +428,7 @@ def _event_description(
     return "\n".join(lines)
 
 
-def export_ical(
-    programme: str | Path,
-    unit: str | None = None,
-    out: str | os.PathLike[str] | None = None,
-    *,
-    now: datetime | None = None,
-) -> str:
+def build_ical(definition: Definition, now: datetime, unit: str | None = None) -> str:
     """Every deadline of the programme for its year as an iCalendar (RFC 5545) text.
 
     One all-day VEVENT per step on its due day, UID ``<programme>-<step>@docflow`` (stable, so
@@ -486,20 +438,16 @@ def export_ical(
     """
     from icalendar import Alarm, Calendar, Event
 
-    definition = load_definition(programme)
     index = definition.index
     header = definition.programme.programme
     rows, _notes = calendar_rows(definition)
     steps = {s.id: s for s in index.steps()}
     if unit is not None:
-        if unit not in index.bodies:
-            sample = "、".join(list(index.bodies)[:5])
-            raise Refused(f"未定义的单位 {unit}：请使用工作方案 bodies 中的 id（如 {sample}）")
         rows = [r for r in rows if _unit_steps(index, steps[r["step"]], unit)]
         if not rows:
             raise Refused(f"单位 {unit}（{index.body_label(unit)}）不承担本方案中任何有期限的事项")
     calendar = DeadlineResolver(header.calendar, header.year).calendar
-    stamp = _moment(now).astimezone(UTC).replace(microsecond=0)
+    stamp = now.astimezone(UTC).replace(microsecond=0)
 
     cal = Calendar()
     cal.add("prodid", "-//docflow//docflow//ZH")
@@ -540,7 +488,4 @@ def export_ical(
             alarm.add("description", f"{step.label}：{row['phrase']}，{row['due']} 到期{ahead}")
             event.add_component(alarm)
         cal.add_component(event)
-    data = cal.to_ical()
-    if out is not None:
-        _write_text(out, data)
-    return data.decode("utf-8")
+    return cal.to_ical().decode("utf-8")

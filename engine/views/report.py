@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -42,407 +42,59 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from engine.clock import FixedClock, aware
-from engine.definition.deadlines import DeadlineResolver
-from engine.definition.index import Step
-from engine.definition.loader import Definition, load_definition
-from engine.definition.schema import ANY_STATE, Deadline, SourceRef
+from engine.clock import Clock, FixedClock, SystemClock
+from engine.definition.labels import COLOUR_LAMPS as COLOUR_LABELS
+from engine.definition.labels import COLOUR_MEANINGS
+from engine.definition.labels import ENGINE_TRIGGER_LABELS as _ENGINE_TRIGGERS
+from engine.definition.loader import Definition
 from engine.delivery.gongwen import format_date
-from engine.errors import DefinitionChanged
+from engine.errors import DocflowError, os_reason
+from engine.runtime.snapshot import Snapshot
 from engine.views.calendar import calendar_rows
 from engine.views.diagram import Diagram, render_lifecycle
+from engine.views.report_parts import (
+    _amendments,
+    _header,
+    _organisation,
+    _phases,
+    _reminder_days,
+    _state_label,
+    _step_view,
+)
 from engine.views.svg_timeline import render_timeline
 from engine.views.wording import (
-    actor_label,
-    ids_label,
     month_day,
     policy_in_words,
-    source_document_label,
-    transition_how,
     weekday,
 )
 
-__all__ = ["build_report", "render_html", "render_report", "report_moment"]
+__all__ = ["RunInput", "build_report", "render_html", "report_moment", "write_report"]
 
 TEMPLATE = "report.html.j2"
-
-KIND_LABELS = {
-    "leadership": "省领导机构",
-    "office": "办事机构",
-    "department": "省直部门",
-    "city": "地级以上市",
-    "district": "区",
-    "inspection_group": "检查组",
-}
-COLOUR_LABELS = {"green": "绿灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
-COLOUR_MEANINGS = {
-    "green": "已办结",
-    "blue": "未到期",
-    "yellow": "临近到期",
-    "red": "已逾期",
-}
-_ENGINE_TRIGGERS = {"enrol": "登记突破点", "migrate-definition": "迁移工作方案定义"}
 
 
 # --- the moment ----------------------------------------------------------------------------
 
 
-def report_moment(definition: Definition, now: datetime | None = None) -> tuple[datetime, str]:
+def report_moment(definition: Definition, clock: Clock) -> tuple[datetime, str]:
     """The moment the colours are judged at, and a sentence saying how it was chosen."""
     header = definition.programme.programme
     zone = ZoneInfo(header.timezone)
-    if now is not None:
-        return aware(now, zone), "按指定的时间计算"
-    fixed = os.environ.get("DOCFLOW_NOW")
-    if fixed:
-        try:
-            moment = aware(datetime.fromisoformat(fixed), zone)
-        except ValueError:
-            pass  # the other commands reject it; a report falls back to the real time
-        else:
+    moment = clock.now().astimezone(zone)
+    if isinstance(clock, FixedClock):
+        if clock.origin == "DOCFLOW_NOW":
             return moment, "按环境变量 DOCFLOW_NOW 给出的时间计算"
-    real = datetime.now(zone)
+        return moment, "按指定的时间计算"
+    if not isinstance(clock, SystemClock):
+        return moment, "按演练时钟的时间计算"
     year_end = datetime.combine(date(header.year, 12, 31), time(23, 59, 59), tzinfo=zone)
-    if real > year_end:
+    if moment > year_end:
         return (
             year_end,
             f"方案年度已结束，按年度最后一刻（{format_date(year_end.date(), header.date_style)}"
             f"24时）计算，而不是按生成报告的时间",
         )
-    return real, "按生成报告的时间计算"
-
-
-# --- building the page's data ---------------------------------------------------------------
-
-
-@dataclass
-class Source:
-    document: str
-    clause: str
-    quote: str | None
-
-
-@dataclass
-class DeadlineView:
-    phrase: str  # governing phrase
-    starts: str | None
-    first: date
-    due: date
-    first_weekday: str
-    due_weekday: str
-    is_working_day: bool
-    holiday: str | None
-    last_working_day: date
-    shift: bool
-    amended: bool
-    original_phrase: str | None
-    original_due: date | None
-    source: Source
-    original_source: Source | None
-
-
-@dataclass
-class StepView:
-    id: str
-    anchor: str
-    label: str
-    kind: str  # 突破点事项 / 单位事项 / 全省层面事项
-    how: str
-    move: str
-    actor: str
-    recipients: str
-    document: str
-    phase: str | None
-    phase_exception: str | None
-    deadline: DeadlineView | None
-    reminders: str | None
-    reminder_days: list[str] = field(default_factory=list)
-    source: Source | None = None
-    waits_for: str | None = None
-
-
-def _source(definition: Definition, ref: SourceRef | None) -> Source | None:
-    if ref is None:
-        return None
-    return Source(source_document_label(definition.index, ref), ref.clause, ref.quote)
-
-
-def _deadline_view(definition: Definition, deadline: Deadline, row: dict[str, Any]) -> DeadlineView:
-    calendar = DeadlineResolver(
-        definition.programme.programme.calendar, definition.programme.programme.year
-    ).calendar
-    first = date.fromisoformat(row["first"])
-    due = date.fromisoformat(row["due"])
-    original_source = None
-    if deadline.amendments:
-        original_source = _source(definition, deadline.source)
-    source = _source(definition, deadline.governing_source)
-    assert source is not None
-    return DeadlineView(
-        phrase=row["phrase"],
-        starts=deadline.starts,
-        first=first,
-        due=due,
-        first_weekday=weekday(first),
-        due_weekday=row["weekday"],
-        is_working_day=row["is_working_day"],
-        holiday=None if row["is_working_day"] else calendar.holiday_name(due),
-        last_working_day=date.fromisoformat(row["last_working_day"]),
-        shift=definition.programme.programme.calendar.shift_to_working_day,
-        amended=bool(deadline.amendments),
-        original_phrase=row["original_phrase"],
-        original_due=date.fromisoformat(row["original_due"]) if row["original_due"] else None,
-        source=source,
-        original_source=original_source,
-    )
-
-
-def _reminder_days(definition: Definition) -> dict[str, list[str]]:
-    """Step -> when its reminders and 催报 go out, as the reminder runner computes the days."""
-    from engine.delivery.reminders import occurrences, rules
-    from engine.runtime.progress import ProgressView
-
-    view = ProgressView(definition)
-    found: dict[str, dict[str, list[str]]] = {}
-    hours: dict[str, set[int]] = {}
-    for rule in rules(definition):
-        for occ in occurrences(rule, view):
-            day = occ.send_at.date()
-            kinds = found.setdefault(rule.step, {"before": [], "overdue": []})
-            kinds[rule.kind].append(f"{month_day(day)}（{weekday(day)[-1]}）")
-            hours.setdefault(rule.step, set()).add(occ.send_at.hour)
-    result: dict[str, list[str]] = {}
-    for step, kinds in found.items():
-        lines = []
-        if kinds["before"]:
-            lines.append("临近提醒：" + "、".join(kinds["before"]))
-        if kinds["overdue"]:
-            lines.append("逾期催报：" + "、".join(kinds["overdue"]))
-        lines.append("均于" + "、".join(f"{h}时" for h in sorted(hours[step])) + "发出")
-        result[step] = lines
-    return result
-
-
-def _state_label(definition: Definition, state: str | None) -> str:
-    if state is None:
-        return "—"
-    found = definition.index.states.get(state)
-    return found.label if found else state
-
-
-def _step_view(
-    definition: Definition,
-    step: Step,
-    rows: dict[str, dict[str, Any]],
-    reminder_days: dict[str, list[str]],
-) -> StepView:
-    index = definition.index
-    phases = {ph.id: ph for ph in definition.programme.phases}
-    deadline = None
-    if step.deadline is not None and step.id in rows:
-        deadline = _deadline_view(definition, step.deadline, rows[step.id])
-    policy = index.policies.get(step.reminders) if step.reminders else None
-    phase = phases.get(step.phase) if step.phase else None
-    common: dict[str, Any] = {
-        "id": step.id,
-        "anchor": f"step-{step.id}",
-        "label": step.label,
-        "phase": f"{phase.label}（{phase.window}）" if phase else None,
-        "phase_exception": step.phase_exception,
-        "deadline": deadline,
-        "reminders": policy_in_words(index, policy) if policy else None,
-        "reminder_days": reminder_days.get(step.id, []),
-    }
-    if step.transition is not None:
-        t = step.transition
-        if ANY_STATE in t.source:
-            sources = "任一未终止状态"
-        else:
-            sources = "、".join(_state_label(definition, s) for s in t.source)
-        move = (
-            f"{sources} → {_state_label(definition, t.dest)}"
-            if t.dest
-            else f"{sources}（状态不变）"
-        )
-        source = deadline.source if deadline else _source(definition, t.source_clause)
-        return StepView(
-            kind="突破点事项",
-            how=transition_how(t),
-            move=move,
-            actor=actor_label(index, t.actor),
-            recipients=ids_label(index, t.recipients),
-            document=t.document or "—",
-            source=source,
-            **common,
-        )
-    task = step.task
-    assert task is not None
-    waits = []
-    for name in task.waits_for:
-        if name in index.tasks:
-            waits.append(index.tasks[name].label)
-        elif name in index.point_tasks:
-            waits.append(index.point_tasks[name][0].label)
-        else:
-            waits.append(name)
-    source = deadline.source if deadline else _source(definition, task.source_clause)
-    return StepView(
-        kind="单位事项（各单位分别完成）" if task.level == "unit" else "全省层面事项",
-        how="报送文件" if task.document else "完成",
-        move="—",
-        actor=ids_label(index, task.responsible),
-        recipients=ids_label(index, task.recipients),
-        document=task.document or "—",
-        source=source,
-        waits_for="、".join(waits) if waits else None,
-        **common,
-    )
-
-
-def _header(definition: Definition) -> dict[str, Any]:
-    p = definition.programme
-    header = p.programme
-    index = definition.index
-    style = header.date_style
-    cover = next((d for d in header.documents if d.doc_number == header.doc_number), None)
-    issuer = index.bodies.get(header.issuer)
-    return {
-        "notice_title": cover.title if cover else header.title,
-        "programme_title": header.title,
-        "year": header.year,
-        "doc_number": header.doc_number,
-        "issuer": issuer.name if issuer else header.issuer,
-        "issued": format_date(header.issued, style),
-        "addressees": "，".join(header.addressees) + "：",
-        "attachments": list(header.attachments),
-        "documents": [
-            {
-                "title": d.title,
-                "doc_number": d.doc_number,
-                "issuer": index.bodies[d.issuer].name if d.issuer in index.bodies else d.issuer,
-                "issued": format_date(d.issued, style) if d.issued else None,
-                "text_file": d.text_file,
-            }
-            for d in header.documents
-        ],
-        "calendar": header.calendar,
-    }
-
-
-def _organisation(definition: Definition) -> dict[str, Any]:
-    p = definition.programme
-    index = definition.index
-    wg = p.working_group
-    kinds: dict[str, list[Any]] = {}
-    for body in p.bodies:
-        kinds.setdefault(body.kind, []).append(body)
-    order = [k for k in KIND_LABELS if k in kinds] + [k for k in kinds if k not in KIND_LABELS]
-    return {
-        "working_group": None
-        if wg is None
-        else {
-            "label": wg.label,
-            "leader": wg.leader,
-            "deputies": "、".join(wg.deputies) or "—",
-            "members": ids_label(index, wg.members),
-            "daily_work": index.bodies[wg.daily_work].name
-            if wg.daily_work in index.bodies
-            else wg.daily_work,
-            "source": _source(definition, wg.source),
-        },
-        "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k), "bodies": kinds[k]} for k in order],
-        "groups": [
-            {
-                "id": g.id,
-                "label": g.label,
-                "members": ids_label(index, g.members),
-                "count": len(index.expand([g.id])),
-                "source": _source(definition, g.source),
-            }
-            for g in p.groups
-        ],
-        "inspection_groups": [
-            {
-                "label": g.label,
-                "lead": index.body_label(g.lead),
-                "inspects": [index.body_label(b) for b in index.expand(g.inspects)],
-                "members": ids_label(index, g.members) if g.members else None,
-            }
-            for g in p.inspection_groups
-        ],
-        "contacts": [
-            {
-                "name": c.name,
-                "body": index.body_label(c.body),
-                "phone": c.phone,
-                "fax": c.fax,
-                "email": c.email,
-            }
-            for c in p.programme.contacts
-        ],
-    }
-
-
-def _phases(definition: Definition) -> list[dict[str, Any]]:
-    resolver = DeadlineResolver(
-        definition.programme.programme.calendar, definition.programme.programme.year
-    )
-    result = []
-    for ph in definition.programme.phases:
-        window = resolver.window(ph.window)
-        result.append(
-            {
-                "label": ph.label,
-                "window": ph.window,
-                "first": window.first,
-                "last": window.due,
-                "source": _source(definition, ph.source),
-            }
-        )
-    return result
-
-
-def _amendments(definition: Definition, steps: list[StepView]) -> list[dict[str, Any]]:
-    resolver = DeadlineResolver(
-        definition.programme.programme.calendar, definition.programme.programme.year
-    )
-    by_id = {s.id: s for s in steps}
-    found = []
-    for step in definition.index.steps():
-        deadline = step.deadline
-        if deadline is None or not deadline.amendments:
-            continue
-        versions = [
-            {
-                "phrase": deadline.phrase,
-                "due": resolver.window(deadline.phrase).due,
-                "source": _source(definition, deadline.source),
-                "note": None,
-                "governs": False,
-            }
-        ]
-        for a in deadline.amendments:
-            versions.append(
-                {
-                    "phrase": a.phrase,
-                    "due": resolver.window(a.phrase).due,
-                    "source": _source(definition, a.source),
-                    "note": a.note,
-                    "governs": False,
-                }
-            )
-        versions[-1]["governs"] = True
-        view = by_id.get(step.id)
-        found.append(
-            {
-                "step": step.id,
-                "anchor": view.anchor if view else f"step-{step.id}",
-                "label": step.label,
-                "versions": versions,
-                "governing": versions[-1],
-            }
-        )
-    return found
+    return moment, "按生成报告的时间计算"
 
 
 @dataclass
@@ -458,27 +110,26 @@ class RunView:
     verify: Any
 
 
-def _run(definition: Definition, db: str, documents: str | None, now: datetime | None) -> RunView:
-    from engine.runtime.service import Runtime
-    from engine.runtime.store import open_store
-    from engine.runtime.trail import verify
-    from engine.views.status import build_status
+@dataclass(frozen=True)
+class RunInput:
+    """What the application layer read from the store for the report's run section."""
 
-    moment, note = report_moment(definition, now)
+    snapshot: Snapshot  # read with the trail
+    status: dict[str, Any] | None  # build_status at ``moment``; None when it cannot be built
+    status_problem: str | None  # why not (the definition changed since the points enrolled)
+    verify: Any  # the trail's VerifyReport
+    moment: datetime
+    note: str  # how the moment was chosen (report_moment)
+
+
+def _run(definition: Definition, given: RunInput) -> RunView:
+    moment, note = given.moment, given.note
     index = definition.index
-    with open_store(db, documents, create=False) as store:
-        runtime = Runtime(definition, store, FixedClock(moment))
-        runtime.require_registered()
-        status: dict[str, Any] | None = None
-        problem = None
-        try:
-            status = build_status(runtime, moment)
-        except DefinitionChanged as exc:
-            problem = exc.message
-        with store.transaction(readonly=True) as tx:
-            events = tx.events(definition.id)
-        report = verify(store)
-        location = store.location
+    status = given.status
+    problem = given.status_problem
+    events = given.snapshot.trail
+    report = given.verify
+    location = given.snapshot.location
     today = moment.astimezone(ZoneInfo(definition.programme.programme.timezone)).date()
     late: dict[str, list[str]] = {}
     if status is not None:
@@ -545,9 +196,7 @@ def _run(definition: Definition, db: str, documents: str | None, now: datetime |
 def build_report(
     definition: Definition,
     *,
-    db: str | None = None,
-    documents: str | None = None,
-    now: datetime | None = None,
+    run: RunInput | None = None,
     diagram: Diagram | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data (the SVGs as ``Markup``)."""
@@ -555,8 +204,8 @@ def build_report(
     by_step = {r["step"]: r for r in rows}
     reminder_days = _reminder_days(definition)
     steps = [_step_view(definition, s, by_step, reminder_days) for s in definition.index.steps()]
-    run = _run(definition, db, documents, now) if db is not None else None
-    today = run.today if run is not None else None
+    shown = _run(definition, run) if run is not None else None
+    today = shown.today if shown is not None else None
     if diagram is None:
         diagram = render_lifecycle(definition)
     return {
@@ -585,7 +234,7 @@ def build_report(
             {"label": p.label, "words": policy_in_words(definition.index, p)}
             for p in definition.programme.reminder_policies
         ],
-        "run": run,
+        "run": shown,
         "colour_labels": COLOUR_LABELS,
         "colour_meanings": COLOUR_MEANINGS,
         "definition_file": str(definition.file),
@@ -619,34 +268,31 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def render_report(
-    programme: str | os.PathLike[str] | Definition,
+def write_report(
+    definition: Definition,
     out: str | os.PathLike[str],
-    db: str | None = None,
-    documents: str | None = None,
+    run: RunInput | None = None,
     *,
-    now: datetime | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write the report of a programme (a folder, a YAML file or a loaded definition) to
-    ``out/index.html``; with ``db``, include the run recorded in that store. Returns the path
-    of ``index.html``. Problems that do not stop the report (no Graphviz) go to ``warn``
-    (standard error by default) and are shown on the page.
+    """Write the report of a programme to ``out/index.html``, with the run section when
+    ``run`` is given. Returns the path of ``index.html``. Problems that do not stop the report
+    (no Graphviz) go to ``warn`` (standard error by default) and are shown on the page.
     """
-    definition = (
-        programme if isinstance(programme, Definition) else load_definition(os.fspath(programme))
-    )
     warn = warn or _stderr
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     diagram = render_lifecycle(definition)
     if diagram.problem:
         warn(f"警告：{diagram.problem}")
-    context = build_report(definition, db=db, documents=documents, now=now, diagram=diagram)
-    (folder / "lifecycle.dot").write_text(diagram.dot, encoding="utf-8")
-    if diagram.svg is not None:
-        (folder / "lifecycle.svg").write_text(str(diagram.svg) + "\n", encoding="utf-8")
-    (folder / "timeline.svg").write_text(str(context["timeline"]) + "\n", encoding="utf-8")
-    index = folder / "index.html"
-    index.write_text(render_html(context), encoding="utf-8")
+    context = build_report(definition, run=run, diagram=diagram)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "lifecycle.dot").write_text(diagram.dot, encoding="utf-8")
+        if diagram.svg is not None:
+            (folder / "lifecycle.svg").write_text(str(diagram.svg) + "\n", encoding="utf-8")
+        (folder / "timeline.svg").write_text(str(context["timeline"]) + "\n", encoding="utf-8")
+        index = folder / "index.html"
+        index.write_text(render_html(context), encoding="utf-8")
+    except OSError as exc:
+        raise DocflowError(f"无法写入报告目录 {folder}：{os_reason(exc)}") from None
     return index

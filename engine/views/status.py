@@ -9,36 +9,28 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from engine.definition.labels import COLOUR_NAMES, ENGINE_TRIGGER_LABELS
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
-from engine.runtime.service import Runtime
+from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 
-__all__ = ["build_status", "render_log", "render_status"]
-
-COLOUR_NAMES = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
+__all__ = ["build_status", "event_line", "render_log", "render_status", "state_label", "step_label"]
 
 
-def build_status(runtime: Runtime, now: datetime, unit: str | None = None) -> dict[str, Any]:
-    definition = runtime.definition
+def build_status(
+    definition: Definition, snapshot: Snapshot, now: datetime, unit: str | None = None
+) -> dict[str, Any]:
+    """The status table's data: points (all, or ``unit``'s), colours, 上报率, tasks."""
     index = definition.index
-    if unit is not None:
-        runtime._require_unit(unit)
-    # Deadlines, labels and steps come from the definition: a changed one must be migrated
-    # (and so recorded) before it may colour the points.
-    runtime.check_pinned()
-    view = ProgressView(definition)
-    with runtime.store.transaction(readonly=True) as tx:
-        points = tx.points(definition.id)
-        overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(definition.id)}
-        tasks_done = {
-            t.id: [e.recorded_at for e in tx.events_for(definition.id, t.id)]
-            for t in definition.programme.tasks
-            if t.level == "programme"
-        }
+    view = ProgressView.of(definition)
+    points = snapshot.points
+    overrides = snapshot.overrides
+    tasks_done = snapshot.task_done_at
     shown = [p for p in points if unit is None or p.unit_id == unit]
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
@@ -155,15 +147,48 @@ def render_status(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_log(definition: Definition, events: list[EventRow]) -> str:
+def step_label(definition: Definition, trigger: str) -> str:
+    """What an event did, in words: the step's label, or what the engine itself recorded."""
+    index = definition.index
+    t = index.transitions.get(trigger)
+    if t is not None:
+        return t.label
+    task = index.tasks.get(trigger)
+    if task is not None:
+        return task.label
+    return ENGINE_TRIGGER_LABELS.get(trigger, trigger)
+
+
+def state_label(definition: Definition, state: str | None) -> str:
+    if state is None:
+        return "—"
+    known = definition.index.states.get(state)
+    return known.label if known else state
+
+
+def event_line(definition: Definition, e: EventRow, verb: str) -> str:
+    """``#53 已决定「初步筛选（入选）」：突破点 eic-1（省经济和信息化委），已推荐 → 已入选``."""
+    index = definition.index
+    if e.point_id:
+        target = f"突破点 {e.point_id}（{index.body_label(e.unit_id or e.actor)}）"
+    else:
+        target = index.body_label(e.unit_id or e.actor)
+    if e.dest_state and e.source_state != e.dest_state:
+        move = (
+            f"{state_label(definition, e.source_state)} → {state_label(definition, e.dest_state)}"
+        )
+    else:
+        move = "状态不变"
+    return f"#{e.seq} {verb}「{step_label(definition, e.trigger)}」：{target}，{move}"
+
+
+def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
     index = definition.index
     if not events:
         return "留痕为空。"
     lines = []
     for e in events:
-        t = index.transitions.get(e.trigger)
-        task = index.tasks.get(e.trigger)
-        what = t.label if t else task.label if task else e.trigger
+        what = step_label(definition, e.trigger)
         target = f"{e.point_id}" if e.point_id else "全省"
         move = ""
         if e.source_state != e.dest_state and e.dest_state:

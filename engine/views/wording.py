@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from engine.definition.index import ProgrammeIndex
+from engine.definition.labels import OUTCOME_LABELS
 from engine.definition.schema import INSPECTOR, OWNER, ReminderPolicy, SourceRef, Transition
 from engine.definition.workcal import weekday_name
 from engine.delivery.gongwen import format_month_day
@@ -25,8 +26,6 @@ __all__ = [
     "transition_how",
     "weekday",
 ]
-
-OUTCOME_LABELS = {"accept": "同意", "reject": "不同意", "return": "退回"}
 
 
 weekday = weekday_name  # 星期一 .. 星期日

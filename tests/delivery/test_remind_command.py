@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from engine.app import MailSettings, open_queue
 from engine.clock import FixedClock
-from engine.delivery.jobs import make_queue
 from engine.delivery.mail import MailQueue
 from tests.runtime.gd2011 import snapshot
 
@@ -155,7 +155,7 @@ def die_after_first_write(queue: MailQueue, monkeypatch: pytest.MonkeyPatch) -> 
 
 def run_killed_after_first_write(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """The 10:00 run into the outbox, killed once it has written its first message."""
-    queue = make_queue(desk.outbox, None, desk.clock)
+    queue = open_queue(MailSettings(str(desk.outbox)), desk.clock)
     die_after_first_write(queue, monkeypatch)
     with pytest.raises(Killed):
         desk.at("2011-05-03T10:00").runner(queue).run()
@@ -166,7 +166,7 @@ def test_a_run_killed_before_committing_does_not_write_the_message_twice(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_killed_after_first_write(desk, monkeypatch)
-    desk.at("2011-05-03T10:05").runner(make_queue(desk.outbox, None, desk.clock)).run()
+    desk.at("2011-05-03T10:05").runner(open_queue(MailSettings(str(desk.outbox)), desk.clock)).run()
     ids = Counter(m.message_id for m in read_outbox(desk.outbox))
     assert sorted(ids.values()) == [1, 1, 1]
 
@@ -195,7 +195,7 @@ def test_a_message_file_left_incomplete_by_a_crash_is_written_again_whole(
     run_killed_after_first_write(desk, monkeypatch)
     (left,) = desk.outbox.glob("*.eml")
     left.write_bytes(b"")
-    desk.at("2011-05-03T10:05").runner(make_queue(desk.outbox, None, desk.clock)).run()
+    desk.at("2011-05-03T10:05").runner(open_queue(MailSettings(str(desk.outbox)), desk.clock)).run()
     assert left.stat().st_size > 0
     ids = Counter(m.message_id for m in read_outbox(desk.outbox))
     assert sorted(ids.values()) == [1, 1, 1]
@@ -209,7 +209,7 @@ def test_messages_are_on_disk_before_the_sent_log_says_so(
             rows = conn.execute("SELECT unit_id FROM sent_log WHERE status = 'sent'")
             return sorted(unit for (unit,) in rows)
 
-    queue = make_queue(desk.outbox, None, desk.clock)
+    queue = open_queue(MailSettings(str(desk.outbox)), desk.clock)
     seen: list[tuple[int, list[str]]] = []
     original = queue.make_durable
 

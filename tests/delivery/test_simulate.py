@@ -23,17 +23,17 @@ from click.testing import CliRunner
 
 from engine.cli import cli
 from engine.definition.loader import Definition, load_definition
-from engine.delivery import simulate
-from engine.delivery.simulate import (
-    ScenarioError,
+from engine.errors import DefinitionError, Refused, ScenarioError
+from engine.runtime.store import EventRow, open_store
+from engine.runtime.trail import verify
+from engine.simulation import (
     SimulationReport,
     load_scenario,
+    point_ids_of,
     render_report,
     run_simulation,
 )
-from engine.errors import InputFileError, Refused
-from engine.runtime.store import EventRow, open_store
-from engine.runtime.trail import verify
+from engine.simulation.driver import YearDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME = ROOT / "workflows" / "gd-2011"
@@ -300,7 +300,7 @@ def test_skipping_quiet_days_sends_exactly_what_daily_runs_send(
     year: Year, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fast path (no run unless a send time has come) changes nothing."""
-    monkeypatch.setattr(simulate._Simulation, "_due_since_last_run", lambda self, now: True)
+    monkeypatch.setattr(YearDriver, "_due_since_last_run", lambda self, now: True)
     daily = run_simulation(str(PROGRAMME), outbox=tmp_path / "outbox")
     assert daily.runs > year.report.runs
 
@@ -340,6 +340,13 @@ def test_running_again_replaces_the_earlier_simulations_mail_and_only_that(
     with pytest.raises(Refused, match="已有 1 封不是演练生成的邮件"):
         run_simulation(str(PROGRAMME), outbox=outbox)
     assert {p: p.stat().st_mtime_ns for p in outbox.glob("*.eml")} == before
+
+
+def test_outbox_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    outbox.write_text("x", encoding="utf-8")
+    with pytest.raises(Refused, match="不是目录"):
+        run_simulation(str(PROGRAMME), outbox=outbox)
 
 
 def test_store_that_already_runs_the_programme_is_refused(year: Year, tmp_path: Path) -> None:
@@ -397,6 +404,18 @@ BAD_SCENARIOS = {
         3,
         "早于登记突破点的日期",
     ),
+    "not-an-inspector": (
+        "late:\n  - {unit: meizhou, task: inspection, on: 2011-11-01}\n",
+        2,
+        "应是检查组组长单位",
+    ),
+    "not-a-programme-task": ("task_days:\n  bogus: 2011-05-01\n", 2, "bogus 不是全省层面事项"),
+    "resubmit-before-return": (
+        "returns:\n  - point: guangzhou-1\n    task: work-plan\n    on: 2011-05-06\n"
+        "    reason: x\n    resubmit_on: 2011-05-06\n",
+        6,
+        "resubmit_on 应晚于退回日期 on",
+    ),
     "yaml-syntax": ("late: [\n", 2, "YAML 语法错误"),
     "top-level-list": ("- a\n- b\n", 1, "顶层应是映射"),
 }
@@ -410,7 +429,7 @@ def _points() -> list[Any]:
 
 def _point_units() -> dict[str, str]:
     points = _points()
-    return dict(zip(simulate.point_ids_of(points), (p.unit for p in points), strict=True))
+    return dict(zip(point_ids_of(points), (p.unit for p in points), strict=True))
 
 
 @pytest.mark.parametrize("name", sorted(BAD_SCENARIOS))
@@ -421,7 +440,7 @@ def test_bad_scenario_is_reported_at_its_line(name: str, tmp_path: Path) -> None
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path, load_definition(PROGRAMME), _point_units())
     error = caught.value
-    assert isinstance(error, InputFileError)
+    assert isinstance(error, DefinitionError)
     assert any(d.line == line and message in d.message for d in error.diagnostics), error.message
     assert f"{path}:{line}:" in error.message
 
@@ -438,6 +457,49 @@ def test_every_problem_of_a_scenario_is_reported(tmp_path: Path) -> None:
     assert "情景文件有 3 处错误" in caught.value.message
 
 
+def test_contradicting_entries_are_reported_beside_a_wrong_one(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.yaml"
+    path.write_text(
+        "late:\n  - {unit: meizhou, task: progress, on: 2011-09-30}\n"
+        "never:\n  - {unit: meizhou, task: progress}\n  - {unit: atlantis, task: progress}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, load_definition(PROGRAMME), _point_units())
+    found = [(d.line, d.message) for d in caught.value.diagnostics]
+    assert [line for line, _ in found] == [2, 5]
+    assert "已列在 never 中（第 4 行）" in found[0][1]
+    assert "未定义的单位 'atlantis'" in found[1][1]
+
+
+def test_scenario_error_carries_every_diagnostic_in_the_error_tree(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text("enrol_on: x\nbogus: 1\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, load_definition(PROGRAMME), _point_units())
+    error = caught.value
+    assert isinstance(error, DefinitionError)
+    assert [(d.file, d.line, d.column) for d in error.diagnostics] == [
+        (str(path), 1, 11),
+        (str(path), 2, 1),
+    ]
+    assert error.path == f"{path}:1:11"
+    assert error.reason == error.message
+
+
+def test_a_loaded_scenario_is_frozen_and_knows_where_its_entries_are() -> None:
+    from pydantic import ValidationError
+
+    scenario = load_scenario(SCENARIO, load_definition(PROGRAMME), _point_units())
+    with pytest.raises(ValidationError):
+        scenario.title = "x"  # type: ignore[misc]
+    lines = SCENARIO.read_text(encoding="utf-8").splitlines()
+    where = scenario.where("withdrawals", 0)
+    assert where.file == str(SCENARIO)
+    assert lines[where.line - 1].strip() == f"- point: {WITHDRAWN}"
+    assert scenario.file == str(SCENARIO)
+
+
 def test_example_scenario_and_comment_only_file_load(tmp_path: Path) -> None:
     definition = load_definition(PROGRAMME)
     scenario = load_scenario(SCENARIO, definition, _point_units())
@@ -445,7 +507,7 @@ def test_example_scenario_and_comment_only_file_load(tmp_path: Path) -> None:
     assert [(n.unit, n.step) for n in scenario.never] == [(NEVER_UNIT, "report-progress")]
     empty = tmp_path / "empty.yaml"
     empty.write_text("# 全部按期\n", encoding="utf-8")
-    assert load_scenario(empty, definition, _point_units()).late == []
+    assert load_scenario(empty, definition, _point_units()).late == ()
 
 
 def test_action_the_engine_refuses_names_the_scenario_line(tmp_path: Path) -> None:
@@ -567,3 +629,59 @@ def test_cli_missing_scenario_file_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "情景文件不存在" in result.output
     assert "Traceback" not in result.output
+
+
+# --- decisions by another body than the province ------------------------------------------
+
+
+def _programme_with_actor(tmp_path: Path, trigger: str, actor: str) -> Path:
+    """A copy of the 2011 programme in which ``trigger`` is decided by ``actor``."""
+    import shutil
+
+    folder = tmp_path / "programme"
+    shutil.copytree(PROGRAMME, folder)
+    path = folder / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"- trigger: {trigger}\n")
+    at = text.index("actor: eic", start)
+    path.write_text(text[:at] + f"actor: {actor}" + text[at + len("actor: eic") :], "utf-8")
+    return folder
+
+
+def test_a_return_decided_by_the_inspector_names_the_inspection_groups_lead(
+    tmp_path: Path,
+) -> None:
+    folder = _programme_with_actor(tmp_path, "return-plan", "inspector")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "returns:\n"
+        "  - {point: guangzhou-1, task: work-plan, on: 2011-05-06, reason: 缺少年度目标,"
+        " resubmit_on: 2011-05-09}\n",
+        encoding="utf-8",
+    )
+    lines: list[str] = []
+    report = run_simulation(
+        folder,
+        points_file=_small_points(tmp_path),
+        scenario_file=scenario,
+        outbox=tmp_path / "outbox",
+        db=str(tmp_path / "sim.db"),
+        echo=lines.append,
+    )
+    definition = load_definition(folder)
+    lead = definition.index.inspector_of["guangzhou"]
+    name = definition.index.body_label(lead)
+    assert f"2011-05-06 {name} 退回 guangzhou-1 的突破点工作方案（缺少年度目标）" in lines
+    with open_store(tmp_path / "sim.db", create=False) as store, store.transaction() as tx:
+        returned = tx.events_for(definition.id, "return-plan")
+    assert [(e.point_id, e.actor) for e in returned] == [("guangzhou-1", lead)]
+    assert report.problems == []
+
+
+def test_a_conclusion_decided_by_each_owner_names_the_owners(tmp_path: Path) -> None:
+    folder = _programme_with_actor(tmp_path, "conclude", "owner")
+    lines: list[str] = []
+    run_simulation(
+        folder, points_file=_small_points(tmp_path), outbox=tmp_path / "o", echo=lines.append
+    )
+    assert "2011-12-31 广州市、梅州市 总结审核通过，突破点办结（3 个突破点）" in lines

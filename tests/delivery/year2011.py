@@ -20,10 +20,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from engine.app import MailSettings, open_queue
 from engine.clock import Clock, FixedClock
 from engine.definition.loader import Definition, load_definition
 from engine.delivery.dispatch import ReminderRunner, RunResult
-from engine.delivery.jobs import make_queue
 from engine.delivery.mail import MailQueue
 from engine.runtime.pointsfile import read_points_file
 from engine.runtime.service import NewPoint, Runtime
@@ -170,7 +170,9 @@ class Desk:
         """Run the reminders at ``when`` into the outbox folder (the embedded default)."""
         self.at(when)
         clock = FixedClock(self.clock.now())
-        return self.runner(make_queue(self.outbox, None, clock), clock).run(clock.now())
+        return self.runner(open_queue(MailSettings(str(self.outbox)), clock), clock).run(
+            clock.now()
+        )
 
 
 def recipients(result: RunResult, rule: str) -> dict[str, tuple[str, ...]]:

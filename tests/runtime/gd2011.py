@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from engine.app import Programme
 from engine.clock import FixedClock, aware
 from engine.definition.loader import Definition
 from engine.definition.loader import load_definition as _REAL_LOAD
@@ -202,6 +203,11 @@ class Year:
     def at(self, text: str) -> Year:
         self.clock.moment = moment(text)
         return self
+
+    @property
+    def app(self) -> Programme:
+        """The same definition, store and clock through the application layer."""
+        return Programme(self.definition, self.store, self.clock)
 
     def file(self, text: str | None = None, name: str | None = None) -> Path:
         """A new document in the inbox; distinct content unless ``text`` is given."""

@@ -78,8 +78,8 @@ def test_a_decision_prints_the_move_of_each_point(year: Year) -> None:
 
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "#53 已决定 screen-in：突破点 eic-1，proposed → screened",
-        "#54 已决定 screen-in：突破点 eic-2，proposed → screened",
+        "#53 已决定「初步筛选（入选）」：突破点 eic-1（省经济和信息化委），已推荐 → 已初选",
+        "#54 已决定「初步筛选（入选）」：突破点 eic-2（省经济和信息化委），已推荐 → 已初选",
     ]
 
 

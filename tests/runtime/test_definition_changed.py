@@ -17,7 +17,6 @@ from engine.definition.loader import load_definition
 from engine.definition.pin import Change
 from engine.errors import DefinitionChanged, Refused
 from engine.runtime.trail import verify
-from engine.views.status import build_status
 from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, PROGRAMME_ID, Year, moment, raw_sql, run_cli
 
 NOW = "2011-04-06T10:00"
@@ -156,7 +155,7 @@ def test_after_migrating_status_shows_the_new_labels(year: Year, programme: Path
     year.reopen()
     year.runtime.migrate("状态名称按新规范调整")
 
-    report = build_status(year.runtime, moment("2011-04-07"))
+    report = year.app.status(now=moment("2011-04-07"))
 
     labels = {p["id"]: p["state_label"] for p in report["points"]}
     assert labels["ndrc-1"] == "已推荐（待初选）"
@@ -299,8 +298,8 @@ def test_migrate_names_the_changed_template_and_records_both_pins(
     assert migration is not None
     assert migration.changes == (Change("template", "_contacts.txt.j2"),)
     assert [str(c) for c in migration.changes] == ["通知模板 _contacts.txt.j2"]
-    assert migration.event.extras == {"from": old, "to": pin_of(programme)}
-    assert migration.seq == year.events()[-1].seq
+    assert migration.extras == {"from": old, "to": pin_of(programme)}
+    assert (migration.seq, migration.hash) == (year.events()[-1].seq, year.events()[-1].hash)
     year.decide("approve", ["eic-1"])  # runs again under the new pin
 
 
@@ -389,4 +388,4 @@ def test_an_older_pin_of_a_changed_file_is_refused_naming_the_file(
     assert raised.value.changes == (Change("file", "programme.yaml"),)
     assert "改动的是：定义文件 programme.yaml；" in raised.value.message
     assert migration is not None
-    assert migration.event.extras == {"from": raw, "to": pin_of(programme)}
+    assert migration.extras == {"from": raw, "to": pin_of(programme)}

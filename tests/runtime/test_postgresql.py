@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.app import MailSettings, open_queue
 from engine.clock import FixedClock
 from engine.delivery.dispatch import ReminderRunner
-from engine.delivery.jobs import make_queue
 from engine.errors import DocflowError
 from engine.runtime.trail import verify
 from tests.runtime.gd2011 import (
@@ -138,7 +138,9 @@ def test_reminders_are_sent_once_however_often_the_runner_runs(pg: Year, tmp_pat
     clock = FixedClock(moment("2011-05-16T10:00"))  # the 2nd 催报 of the work plan
 
     def run() -> list[tuple[str, str]]:
-        runner = ReminderRunner(pg.definition, pg.store, clock, make_queue(outbox, None, clock))
+        runner = ReminderRunner(
+            pg.definition, pg.store, clock, open_queue(MailSettings(str(outbox)), clock)
+        )
         return [(o.rule, o.recipient) for o in runner.run().sent]
 
     # zhuhai's returned plan is overdue; shanwei's extended plan (due 5月20日) is coming up.

@@ -12,7 +12,6 @@ import pytest
 from engine.errors import Refused
 from engine.runtime.pointsfile import read_points_file
 from engine.runtime.service import NewPoint
-from engine.views.status import build_status
 from tests.runtime.gd2011 import (
     EIC,
     EXAMPLE_POINTS,
@@ -80,7 +79,7 @@ def carry(year: Year, task: str, when: str, units: list[str] | None = None) -> N
 
 
 def due_of(year: Year, point: str, now: str) -> str | None:
-    report = build_status(year.runtime, moment(now))
+    report = year.app.status(now=moment(now))
     (row,) = [p for p in report["points"] if p["id"] == point]
     return row["due"]
 
@@ -273,7 +272,7 @@ def test_a_returned_point_returns_the_unit_to_the_missing_list(approved: Year) -
     approved.at("2011-05-05T10:00").submit("zhuhai", "work-plan")
     approved.decide("work-plan", ["zhuhai-1"], "return", reason="缺少时间节点")
 
-    report = build_status(approved.runtime, moment("2011-05-06"))
+    report = approved.app.status(now=moment("2011-05-06"))
 
     (plan,) = [s for s in report["steps"] if s["step"] == "submit-plan"]
     assert "zhuhai" in plan["missing"]
@@ -324,7 +323,7 @@ def test_an_extended_point_is_not_overdue_before_its_new_due_date(approved: Year
     approved.at("2011-05-06T10:00").submit("guangzhou", "extension", ["guangzhou-1"])
     approved.decide("extension", ["guangzhou-1"], reason="情况属实", until=date(2011, 6, 10))
 
-    report = build_status(approved.runtime, moment("2011-05-12"))
+    report = approved.app.status(now=moment("2011-05-12"))
 
     colours = {p["id"]: p["colour"] for p in report["points"]}
     assert (colours["guangzhou-1"], colours["guangzhou-2"]) == ("blue", "red")
@@ -372,7 +371,7 @@ def test_withdrawal_takes_a_point_out_of_the_programme(approved: Year) -> None:
 
     assert approved.state("shanwei-1") == "withdrawn"
     assert (event.trigger, event.actor) == ("withdraw", EIC)
-    report = build_status(approved.runtime, moment("2011-05-06"))
+    report = approved.app.status(now=moment("2011-05-06"))
     (plan,) = [s for s in report["steps"] if s["step"] == "submit-plan"]
     assert "shanwei" not in plan["missing"]
     assert plan["total"] == 40  # 41 units with points, shanwei has none left in scope

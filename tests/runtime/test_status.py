@@ -12,7 +12,7 @@ import pytest
 
 from engine.errors import Refused
 from engine.runtime.service import NewPoint
-from engine.views.status import build_status, render_status
+from engine.views.status import render_status
 from tests.runtime.gd2011 import (
     EIC,
     PROGRAMME_DIR,
@@ -49,7 +49,7 @@ def year(template: Year, tmp_path: Path) -> Iterator[Year]:
 
 
 def status(year: Year, now: str, unit: str | None = None) -> dict[str, Any]:
-    return build_status(year.runtime, moment(now), unit)
+    return year.app.status(unit, moment(now))
 
 
 def point(report: dict[str, Any], point_id: str) -> dict[str, Any]:

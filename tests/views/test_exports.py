@@ -13,11 +13,12 @@ import openpyxl
 import pytest
 from icalendar import Calendar
 
+from engine.app import Programme
+from engine.clock import FixedClock
 from engine.definition.loader import load_definition
-from engine.errors import DocflowError, Refused, StoreError
+from engine.errors import Refused, StoreError
 from engine.runtime.store import open_store
 from engine.views.calendar import calendar_rows
-from engine.views.exports import build_summary, export_ical, export_summary
 from tests.runtime.gd2011 import (
     EIC,
     POINT_COUNT,
@@ -62,9 +63,30 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
         y.close()
 
 
+def export_summary(
+    programme: Path,
+    fmt: str = "csv",
+    out: Path | None = None,
+    *,
+    db: str,
+    now: datetime | None = None,
+) -> str | None:
+    """The 汇总表 through the application layer, as ``docflow export summary`` writes it."""
+    clock = FixedClock(now) if now is not None else None
+    with Programme.open(programme, db=db, clock=clock) as gd:
+        return gd.export_summary(fmt, out)
+
+
+def export_ical(
+    programme: Path, unit: str | None = None, out: Path | None = None, *, now: datetime = NOW
+) -> str:
+    with Programme.open(programme, with_store=False, clock=FixedClock(now)) as gd:
+        return gd.export_ical(unit, out)
+
+
 @pytest.fixture(scope="module")
 def summary(year: Year) -> dict[str, Any]:
-    return build_summary(year.definition, year.store, NOW)
+    return Programme(year.definition, year.store, FixedClock(NOW)).summary()
 
 
 def _point(summary: dict[str, Any], point: str) -> dict[str, Any]:
@@ -221,10 +243,13 @@ def test_unregistered_store_is_not_written(tmp_path: Path) -> None:
         export_summary(PROGRAMME_DIR, "csv", db=str(db))
 
 
-def test_bad_docflow_now_is_a_clear_error(year: Year, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DOCFLOW_NOW", "五月")
-    with pytest.raises(DocflowError, match="DOCFLOW_NOW"):
-        export_summary(PROGRAMME_DIR, "csv", db=str(year.db))
+def test_bad_docflow_now_is_a_usage_error(year: Year) -> None:
+    result = run_cli(
+        ["export", "summary", str(PROGRAMME_DIR)],
+        {"DOCFLOW_DB": str(year.db), "DOCFLOW_NOW": "五月"},
+    )
+    assert result.exit_code == 2
+    assert "DOCFLOW_NOW 的值无效" in result.stderr
 
 
 # --- iCalendar -----------------------------------------------------------------------------

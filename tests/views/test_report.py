@@ -10,7 +10,7 @@ import sqlite3
 import struct
 import subprocess
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,14 +20,15 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 
-from engine.clock import FixedClock, aware
+from engine.app import Programme
+from engine.clock import FixedClock, SystemClock, aware
 from engine.definition.deadlines import calendar_for
 from engine.definition.loader import Definition, load_definition
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.store import open_store
 from engine.views.calendar import calendar_rows
 from engine.views.diagram import lifecycle_dot, render_lifecycle
-from engine.views.report import render_report, report_moment
+from engine.views.report import report_moment
 from engine.views.svg_timeline import TimelineDeadline, render_timeline, timeline_svg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,6 +105,20 @@ def run_a_spring(
     finally:
         store.close()
     return Run(definition, db)
+
+
+def render_report(
+    programme: Path,
+    out: Path,
+    db: str | None = None,
+    *,
+    now: datetime | None = None,
+    warn: Callable[[str], None],
+) -> Path:
+    """The report through the application layer, as ``docflow render`` writes it."""
+    clock = FixedClock(now) if now is not None else None
+    with Programme.open(programme, db=db, clock=clock, with_store=db is not None) as gd:
+        return gd.render(out, warn=warn)
 
 
 @pytest.fixture(scope="module")
@@ -449,16 +464,16 @@ def test_a_broken_trail_is_reported_on_the_page(spring: Run, tmp_path: Path) -> 
     assert '<tr id="event-7" class="failing">' in run
 
 
-def test_the_moment_is_the_year_end_once_the_year_is_over(
-    gd2011: Definition, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DOCFLOW_NOW", raising=False)
-    moment, note = report_moment(gd2011)
+def test_the_moment_is_the_year_end_once_the_year_is_over(gd2011: Definition) -> None:
+    moment, note = report_moment(gd2011, SystemClock())
     assert moment == aware(datetime(2011, 12, 31, 23, 59, 59))
     assert "年度" in note
-    monkeypatch.setenv("DOCFLOW_NOW", "2011-05-11T09:00")
-    assert report_moment(gd2011)[0] == at("2011-05-11T09:00")
-    assert report_moment(gd2011, at("2011-04-01T08:00"))[0] == at("2011-04-01T08:00")
+    fixed = FixedClock(at("2011-05-11T09:00"), "DOCFLOW_NOW")
+    assert report_moment(gd2011, fixed) == (
+        at("2011-05-11T09:00"),
+        "按环境变量 DOCFLOW_NOW 给出的时间计算",
+    )
+    assert report_moment(gd2011, FixedClock(at("2011-04-01T08:00")))[0] == at("2011-04-01T08:00")
 
 
 def test_docflow_render_with_a_store(spring: Run, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ Jobs live in APScheduler's SQLAlchemy job store in the same database as the prog
 is one job per reminder rule and due day (``docflow:<programme>:<rule>:<due>``), so their
 number follows the definition, never the number of points, plus one sweep job that runs
 the same reminder code every so often (it picks up extended due days and retries queued
-mail). Jobs are registered by text reference (``engine.delivery.jobs:run_reminders``) with
+mail). Jobs are registered by text reference (``engine.serve.jobs:run_reminders``) with
 plain arguments, because the job store pickles them, and with ``replace_existing``.
 
 On start the service:
@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from engine.clock import SHANGHAI, Clock, ScaledClock
+from engine.clock import Clock, ScaledClock
 
 __all__ = ["JOB_FUNC", "ServeConfig", "desired_jobs", "serve"]
 
 log = logging.getLogger(__name__)
 
-JOB_FUNC = "engine.delivery.jobs:run_reminders"
+JOB_FUNC = "engine.serve.jobs:run_reminders"
 JOB_TABLE = "apscheduler_jobs"
 
 
@@ -61,20 +61,6 @@ class ServeConfig:
             "clock": dict(self.clock) if self.clock else None,
             "sweep_seconds": self.sweep_seconds,
         }
-
-
-def make_clock(spec: Mapping[str, Any] | None) -> Clock:
-    from datetime import datetime
-
-    from engine.clock import SystemClock
-
-    if not spec:
-        return SystemClock()
-    return ScaledClock(
-        datetime.fromisoformat(str(spec["real_epoch"])),
-        datetime.fromisoformat(str(spec["virtual_epoch"])),
-        float(spec["speed"]),
-    )
 
 
 def to_real(clock: Clock, moment: Any) -> Any:
@@ -113,7 +99,7 @@ def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from engine.delivery.jobs import open_service, run_reminders
+    from engine.serve.jobs import open_service, run_reminders
 
     stop = threading.Event()
 
@@ -131,14 +117,14 @@ def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
             scheduler = BackgroundScheduler(
                 jobstores={
                     "default": SQLAlchemyJobStore(
-                        url=_job_store_url(service.store),
+                        url=_job_store_url(service.programme.store),
                         tablename=JOB_TABLE,
-                        engine_options=_job_store_options(service.store),
+                        engine_options=_job_store_options(service.programme.store),
                     )
                 },
                 executors={"default": ThreadPoolExecutor(1)},
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-                timezone=SHANGHAI,
+                timezone=service.programme.definition.zone,
             )
             scheduler.start(paused=True)
             try:
@@ -176,7 +162,7 @@ def _sync_jobs(scheduler: Any, runner: Any, clock: Clock, config: ServeConfig) -
     for job_id, run_at in wanted.items():
         scheduler.add_job(
             JOB_FUNC,
-            trigger=DateTrigger(run_date=run_at, timezone=SHANGHAI),
+            trigger=DateTrigger(run_date=run_at, timezone=runner.definition.zone),
             id=job_id,
             name=job_id.removeprefix(prefix),
             kwargs=kwargs,
@@ -184,7 +170,9 @@ def _sync_jobs(scheduler: Any, runner: Any, clock: Clock, config: ServeConfig) -
         )
     scheduler.add_job(
         JOB_FUNC,
-        trigger=IntervalTrigger(seconds=max(config.sweep_seconds, 0.2), timezone=SHANGHAI),
+        trigger=IntervalTrigger(
+            seconds=max(config.sweep_seconds, 0.2), timezone=runner.definition.zone
+        ),
         id=sweep_id,
         name="sweep",
         kwargs=kwargs,
@@ -195,6 +183,6 @@ def _sync_jobs(scheduler: Any, runner: Any, clock: Clock, config: ServeConfig) -
 
 
 def _soon(seconds: float) -> Any:
-    from datetime import datetime
+    from datetime import UTC, datetime
 
-    return datetime.now(SHANGHAI) + timedelta(seconds=seconds)
+    return datetime.now(UTC) + timedelta(seconds=seconds)

@@ -1,0 +1,278 @@
+"""One open programme: its definition, its store, its clock and where its mail goes.
+
+Every front end - the ``docflow`` command, the reminder service, the simulated year, a
+Python user embedding the engine - opens a ``Programme`` and calls its use cases. Each use
+case that writes is one store transaction (see ``engine.runtime.service``); each that reads
+takes one read-only snapshot of the store and hands it, with the definition and the moment,
+to a view. Views never open stores or read the environment; the clock is chosen by the
+caller (``engine.clock.choose_clock``) and used for everything.
+
+    with Programme.open("workflows/gd-2011", db="docflow.db", create=True) as gd:
+        gd.enrol([NewPoint("guangzhou", "广州市汽车产业转型升级")])
+        print(gd.status()["points"])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.app.mail import MailSettings
+from engine.clock import Clock, SystemClock
+from engine.definition.loader import Definition, load_definition
+from engine.errors import DefinitionChanged, DocflowError, Refused
+from engine.runtime.service import NewPoint, Runtime
+from engine.runtime.snapshot import Snapshot, read_snapshot
+from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
+
+if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use cases needing it
+    from engine.delivery.dispatch import ReminderRunner, RunResult
+    from engine.delivery.mail import MailQueue
+    from engine.runtime.trail import VerifyReport
+
+__all__ = ["NewPoint", "Programme"]
+
+PathLike = str | os.PathLike[str]
+
+
+class Programme:
+    """A programme opened on a store (or on none: the definition alone, for its report and
+    calendar), with the clock every use case reads."""
+
+    def __init__(
+        self,
+        definition: Definition,
+        store: Store | None,
+        clock: Clock | None = None,
+        mail: MailSettings | None = None,
+    ) -> None:
+        self.definition = definition
+        self.store = store
+        zone = definition.zone
+        self.clock: Clock = clock or SystemClock(zone)
+        self.mail = mail or MailSettings()
+        self._runtime: Runtime | None = None
+
+    @classmethod
+    def open(
+        cls,
+        programme: PathLike | Definition,
+        *,
+        db: str | None = None,
+        documents: PathLike | None = None,
+        clock: Clock | None = None,
+        mail: MailSettings | None = None,
+        create: bool = False,
+        with_store: bool = True,
+    ) -> Programme:
+        """Load ``programme`` (a folder or YAML file) and open its store: ``db`` is a SQLite
+        path or a database URL (default ``$DOCFLOW_DB`` or ``docflow.db``). Without
+        ``create`` the store must exist and hold the programme already."""
+        definition = (
+            programme
+            if isinstance(programme, Definition)
+            else load_definition(os.fspath(programme))
+        )
+        store = None
+        if with_store:
+            store = open_store(
+                resolve_location(db), os.fspath(documents) if documents else None, create=create
+            )
+        opened = cls(definition, store, clock, mail)
+        if store is not None and not create:
+            try:
+                opened.runtime.require_registered()
+            except BaseException:
+                store.close()
+                raise
+        return opened
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self) -> Programme:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- the parts ---------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime(self.definition, self._store(), self.clock)
+        return self._runtime
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def _store(self) -> Store:
+        if self.store is None:
+            raise DocflowError("未打开存储库：此操作需要存储库")
+        return self.store
+
+    # --- commands that write -----------------------------------------------------------
+
+    def enrol(self, points: Sequence[NewPoint], at: datetime | None = None) -> list[PointRow]:
+        """Enrol points (a unit's proposals) in the initial state, all or none."""
+        return self.runtime.enrol(points, at)
+
+    def submit(
+        self,
+        unit: str,
+        task: str,
+        file: PathLike,
+        points: Sequence[str] = (),
+        at: datetime | None = None,
+    ) -> list[EventRow]:
+        """Record a document from ``unit`` for ``task``."""
+        return self.runtime.submit(unit, task, Path(file), points, at)
+
+    def decide(
+        self,
+        task: str,
+        points: Sequence[str],
+        outcome: str,
+        reason: str,
+        actor: str | None = None,
+        until: date | None = None,
+        at: datetime | None = None,
+    ) -> list[EventRow]:
+        """Record a decision (accept, reject, return) on points for a task."""
+        return self.runtime.decide(task, points, outcome, reason, actor, until, at)
+
+    def migrate(self, reason: str, actor: str | None = None) -> EventRow | None:
+        """Adopt the current definition for running points (an event); None if unchanged."""
+        return self.runtime.migrate(reason, actor)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def snapshot(self, *, with_events: bool = False) -> Snapshot:
+        """The programme's state in the store, read in one read-only transaction."""
+        store = self._store()
+        tasks = tuple(t.id for t in self.definition.programme.tasks if t.level == "programme")
+        with store.transaction(readonly=True) as tx:
+            return read_snapshot(tx, self.id, store.location, tasks, with_events=with_events)
+
+    def require_unit(self, unit: str) -> None:
+        self.runtime._require_unit(unit)
+
+    def status(self, unit: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+        """States, next steps, due days, colours and 上报率 at ``now`` (default: the clock)."""
+        from engine.views.status import build_status
+
+        if unit is not None:
+            self.require_unit(unit)
+        # Deadlines, labels and steps come from the definition: a changed one must be
+        # migrated (and so recorded) before it may colour the points.
+        self.runtime.check_pinned()
+        return build_status(self.definition, self.snapshot(), now or self.now(), unit)
+
+    def trail(self, point: str | None = None) -> list[EventRow]:
+        """The trail in order, of the whole programme or one point."""
+        with self._store().transaction(readonly=True) as tx:
+            if point is not None and tx.get_point(self.id, point) is None:
+                raise Refused(f"未登记的突破点 {point}")
+            return tx.events(self.id, point)
+
+    def verify(self) -> VerifyReport:
+        """Recompute the trail's chain and every stored document's hash."""
+        from engine.runtime.trail import verify
+
+        return verify(self._store())
+
+    # --- reminders ---------------------------------------------------------------------
+
+    def open_queue(self) -> MailQueue:
+        from engine.app.mail import open_queue
+
+        return open_queue(self.mail, self.clock)
+
+    def reminder_runner(self, queue: MailQueue | None = None) -> ReminderRunner:
+        """The one reminder code path of remind, serve and simulate, on this programme."""
+        from engine.delivery.dispatch import ReminderRunner
+
+        return ReminderRunner(self.definition, self._store(), self.clock, queue)
+
+    def remind(self, now: datetime | None = None, *, dry_run: bool = False) -> RunResult:
+        """Send (or with ``dry_run`` list) the reminders due at ``now``."""
+        self.runtime.check_pinned()
+        moment = now or self.now()
+        queue = None if dry_run else self.open_queue()
+        runner = self.reminder_runner(queue)
+        if not dry_run:
+            runner.refuse_out_of_season(moment)
+        return runner.run(moment, dry_run=dry_run)
+
+    # --- views -------------------------------------------------------------------------
+
+    def summary(self, now: datetime | None = None) -> dict[str, Any]:
+        """The 汇总表's data at ``now``."""
+        from engine.views.exports import build_summary
+
+        self.runtime.check_pinned()
+        return build_summary(self.definition, self.snapshot(with_events=True), now or self.now())
+
+    def export_summary(
+        self, fmt: str = "csv", out: PathLike | None = None, now: datetime | None = None
+    ) -> str | None:
+        """Write the 汇总表 as csv or xlsx; csv without ``out`` is returned as text."""
+        from engine.views.exports import write_summary
+
+        if fmt not in ("csv", "xlsx"):
+            raise DocflowError(f"不支持的导出格式 {fmt}：可用 csv、xlsx")
+        return write_summary(self.summary(now), fmt, out)
+
+    def export_ical(self, unit: str | None = None, out: PathLike | None = None) -> str:
+        """Every deadline of the year as iCalendar text (also written to ``out``)."""
+        from engine.views.exports import build_ical, write_text
+
+        if unit is not None and unit not in self.definition.index.bodies:
+            self._unknown_unit(unit)
+        text = build_ical(self.definition, self.now(), unit)
+        if out is not None:
+            write_text(out, text.encode("utf-8"))
+        return text
+
+    def render(self, out: PathLike, *, warn: Callable[[str], None] | None = None) -> Path:
+        """The programme as a static HTML report in ``out``; with a store, its run too."""
+        from engine.views.report import RunInput, report_moment, write_report
+        from engine.views.status import build_status
+
+        run = None
+        if self.store is not None:
+            moment, note = report_moment(self.definition, self.clock)
+            status: dict[str, Any] | None = None
+            problem = None
+            try:
+                self.runtime.check_pinned()
+            except DefinitionChanged as exc:
+                problem = exc.message
+            snapshot = self.snapshot(with_events=True)
+            if problem is None:
+                status = build_status(self.definition, snapshot, moment)
+            run = RunInput(snapshot, status, problem, self.verify(), moment, note)
+        return write_report(self.definition, out, run, warn=warn)
+
+    def _unknown_unit(self, unit: str) -> None:
+        sample = "、".join(list(self.definition.index.bodies)[:5])
+        raise Refused(f"未定义的单位 {unit}：请使用工作方案 bodies 中的 id（如 {sample}）")
+
+
+def verify_store(db: str | None = None, documents: PathLike | None = None) -> VerifyReport:
+    """``audit verify`` of a whole store: every programme's trail and every document."""
+    from engine.runtime.trail import verify as verify_trail
+
+    with open_store(
+        resolve_location(db), os.fspath(documents) if documents else None, create=False
+    ) as store:
+        return verify_trail(store)

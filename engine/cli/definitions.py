@@ -1,0 +1,93 @@
+"""Commands on programme definitions: validate, schema, calendar, roll, diff."""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli.common import _emit_json, _json_option, _show, _show_warnings
+from engine.cliui import command
+
+__all__ = ["calendar", "diff", "roll", "schema", "validate"]
+
+
+@command()
+@click.argument("path", type=click.Path())
+@click.option("--quiet", "-q", is_flag=True, help="不显示警告，只报告错误。")
+def validate(path: str, quiet: bool) -> None:
+    """校验工作方案（目录或 YAML 文件），一次列出所有问题（含通知模板）。"""
+    from engine.definition.loader import load_definition
+    from engine.delivery.templatecheck import check_programme_templates
+
+    definition = load_definition(path, extra_checks=[check_programme_templates])
+    if not quiet:
+        _show_warnings(definition.warnings)
+    p = definition.programme
+    click.echo(
+        f"{definition.file}：校验通过（{p.programme.title}，{p.programme.year} 年，"
+        f"{len(p.points.states)} 个状态、{len(p.points.transitions)} 个事项、"
+        f"{len(p.tasks)} 项其他任务，警告 {len(definition.warnings)} 条）"
+    )
+
+
+@command()
+@click.option("--out", type=click.Path(dir_okay=False), help="写入文件，而不是标准输出。")
+def schema(out: str | None) -> None:
+    """输出工作方案的 JSON Schema，供编辑器自动补全和即时校验。"""
+    from engine.definition.jsonschema import programme_json_schema
+
+    text = programme_json_schema()
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from pathlib import Path
+
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"已写入 {out}", err=True)
+
+
+@command()
+@click.argument("path", type=click.Path())
+@click.option("--year", type=click.IntRange(2000, 2100), help="按另一年度的日历解析同一方案。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（日期为 YYYY-MM-DD）。")
+def calendar(path: str, year: int | None, as_json: bool) -> None:
+    """列出方案的每个时限：表述、起止日期、星期、是否工作日、出处。"""
+    from engine.definition.loader import load_definition
+    from engine.views.calendar import calendar_rows, render_calendar_table
+
+    definition = load_definition(path)
+    rows, notes = calendar_rows(definition, year)
+    _show_warnings(notes)
+    if as_json:
+        _emit_json(rows)
+    else:
+        click.echo(render_calendar_table(definition, rows, year))
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="新方案的年度。")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="新方案目录。")
+@_json_option
+def roll(programme: str, year: int, out: str, as_json: bool) -> None:
+    """以本年度方案为底稿生成下一年度方案，并报告各时限按新年度日历如何变化。"""
+    from engine.views.roll import render_roll_report, roll_programme
+
+    report = roll_programme(programme, year, out)
+    _show(report, as_json, render_roll_report)
+
+
+@command()
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), help="另存为 HTML 文件。")
+@_json_option
+def diff(old: str, new: str, html_out: str | None, as_json: bool) -> None:
+    """比较两个工作方案定义：单位、状态、事项、时限（表述和日期）、提醒规则。"""
+    from engine.views.diff import diff_programmes, render_diff_html, render_diff_text
+
+    result = diff_programmes(old, new)
+    if html_out:
+        from pathlib import Path
+
+        Path(html_out).write_text(render_diff_html(result), encoding="utf-8")
+    _show(result, as_json, render_diff_text)

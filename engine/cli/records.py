@@ -1,0 +1,263 @@
+"""Commands that record and read the trail: enrol, submit, decide, migrate, status, log, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from engine.cli.common import (
+    _db_option,
+    _documents_option,
+    _emit_json,
+    _json_option,
+    _open,
+    _parse_time,
+    _show,
+)
+from engine.cliui import command, group
+
+__all__ = ["audit", "decide", "enrol", "log", "migrate", "status", "submit"]
+
+
+def _report_events(definition: Any, events: Any, as_json: bool, verb: str) -> None:
+    if as_json:
+        _emit_json([_event_dict(e) for e in events])
+        return
+    from engine.views.status import event_line
+
+    for e in events:
+        click.echo(event_line(definition, e, verb))
+
+
+def _event_dict(e: Any) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "programme": e.programme_id,
+        "point": e.point_id,
+        "unit": e.unit_id,
+        "trigger": e.trigger,
+        "from": e.source_state,
+        "to": e.dest_state,
+        "actor": e.actor,
+        "document_sha256": e.document_sha256,
+        "decision": e.decision,
+        "reason": e.reason,
+        "data": e.extras,
+        "recorded_at": e.recorded_at,
+        "effective_at": e.effective_at,
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option("--unit", help="提出突破点的单位（bodies 中的 id）。")
+@click.option("--title", help="突破点名称。")
+@click.option("--id", "point_id", help="突破点编号（默认：单位 id-序号）。")
+@click.option("--file", "file", type=click.Path(), help="推荐材料。")
+@click.option("--from", "from_file", type=click.Path(), help="批量登记：YAML 或 CSV 文件。")
+@click.option("--at", "at", help="材料实际收到的时间（ISO 8601）。")
+@_db_option
+@_documents_option
+@_json_option
+def enrol(
+    programme: str,
+    unit: str | None,
+    title: str | None,
+    point_id: str | None,
+    file: str | None,
+    from_file: str | None,
+    at: str | None,
+    db: str,
+    documents: str | None,
+    as_json: bool,
+) -> None:
+    """登记突破点（单个，或用 --from 批量登记）。"""
+    from pathlib import Path
+
+    from engine.app import NewPoint
+
+    if from_file and (unit or title or point_id or file):
+        raise click.UsageError("--from 不能与 --unit、--title、--id、--file 同时使用")
+    if from_file:
+        from engine.runtime.pointsfile import read_points_file
+
+        points = read_points_file(Path(from_file))
+    elif unit and title:
+        points = [NewPoint(unit, title, Path(file) if file else None, point_id)]
+    else:
+        raise click.UsageError("请给出 --unit 和 --title，或用 --from 指定批量登记文件")
+    with _open(programme, db, documents, create=True) as gd:
+        rows = gd.enrol(points, _parse_time(at, "--at", gd.definition.zone))
+    if as_json:
+        _emit_json(
+            [
+                {"id": r.point_id, "unit": r.unit_id, "title": r.title, "state": r.state}
+                for r in rows
+            ]
+        )
+    else:
+        click.echo(
+            f"已登记 {len(rows)} 个突破点："
+            + "、".join(r.point_id for r in rows[:10])
+            + ("……" if len(rows) > 10 else "")
+        )
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option("--unit", required=True, help="报送单位（bodies 中的 id）。")
+@click.option("--task", required=True, help="事项（如 work-plan、progress）。")
+@click.option("--file", "file", required=True, type=click.Path(), help="报送的文件。")
+@click.option("--point", "points", multiple=True, help="只就这些突破点报送（可重复）。")
+@click.option("--at", "at", help="文件实际收到的时间（ISO 8601）。")
+@_db_option
+@_documents_option
+@_json_option
+def submit(
+    programme: str,
+    unit: str,
+    task: str,
+    file: str,
+    points: tuple[str, ...],
+    at: str | None,
+    db: str,
+    documents: str | None,
+    as_json: bool,
+) -> None:
+    """登记一份报送文件；未指明突破点时，覆盖该单位所有等待此事项的突破点。"""
+    from pathlib import Path
+
+    with _open(programme, db, documents, create=True) as gd:
+        events = gd.submit(
+            unit, task, Path(file), points, _parse_time(at, "--at", gd.definition.zone)
+        )
+    _report_events(gd.definition, events, as_json, "已报送")
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option("--task", required=True, help="事项（如 screen、approve、work-plan）。")
+@click.option("--point", "points", multiple=True, required=True, help="突破点（可重复）。")
+@click.option("--accept", "outcome", flag_value="accept", help="同意。")
+@click.option("--reject", "outcome", flag_value="reject", help="不同意。")
+@click.option("--return", "outcome", flag_value="return", help="退回。")
+@click.option("--reason", required=True, help="理由。")
+@click.option("--by", "actor", help="作出决定的单位（事项可由多个单位决定时须给出）。")
+@click.option("--until", help="批准延期时的新期限（YYYY-MM-DD）。")
+@click.option("--at", "at", help="决定实际作出的时间（ISO 8601）。")
+@_db_option
+@_documents_option
+@_json_option
+def decide(
+    programme: str,
+    task: str,
+    points: tuple[str, ...],
+    outcome: str | None,
+    reason: str,
+    actor: str | None,
+    until: str | None,
+    at: str | None,
+    db: str,
+    documents: str | None,
+    as_json: bool,
+) -> None:
+    """记录一项决定：同意、不同意或退回。"""
+    if outcome is None:
+        raise click.UsageError("请给出 --accept、--reject 或 --return 之一")
+    with _open(programme, db, documents, create=True) as gd:
+        zone = gd.definition.zone
+        until_date = _parse_time(until, "--until", zone).date() if until else None
+        events = gd.decide(
+            task, points, outcome, reason, actor, until_date, _parse_time(at, "--at", zone)
+        )
+    _report_events(gd.definition, events, as_json, "已决定")
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option("--reason", required=True, help="迁移理由（记入留痕）。")
+@click.option("--by", "actor", help="作出迁移的单位（默认为发文机关）。")
+@_db_option
+@_documents_option
+def migrate(programme: str, reason: str, actor: str | None, db: str, documents: str | None) -> None:
+    """工作方案定义改动后，让已登记的突破点改按新定义运行（记入留痕）。"""
+    with _open(programme, db, documents, create=True) as gd:
+        event = gd.migrate(reason, actor)
+    if event is None:
+        click.echo("定义未改动，无需迁移。")
+    else:
+        click.echo(f"已迁移（留痕第 {event.seq} 条）。")
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option("--unit", help="只看这个单位。")
+@click.option("--now", "now", help="按这个时间判断到期情况（ISO 8601，默认为当前时间）。")
+@_db_option
+@_documents_option
+@_json_option
+def status(
+    programme: str, unit: str | None, now: str | None, db: str, documents: str | None, as_json: bool
+) -> None:
+    """每个突破点的状态、下一步、期限和红黄蓝绿灯，以及各事项的上报率。"""
+    from engine.views.status import render_status
+
+    with _open(programme, db, documents, now=now) as gd:
+        report = gd.status(unit)
+    _show(report, as_json, render_status)
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option("--point", help="只看这个突破点。")
+@_db_option
+@_documents_option
+@_json_option
+def log(programme: str, point: str | None, db: str, documents: str | None, as_json: bool) -> None:
+    """按时间顺序列出留痕。"""
+    from engine.views.status import render_log
+
+    with _open(programme, db, documents) as gd:
+        events = gd.trail(point)
+    if as_json:
+        _emit_json([_event_dict(e) for e in events])
+    else:
+        click.echo(render_log(gd.definition, events))
+
+
+@group()
+def audit() -> None:
+    """审计。"""
+
+
+@audit.command()
+@_db_option
+@_documents_option
+@_json_option
+def verify(db: str, documents: str | None, as_json: bool) -> None:
+    """重新计算留痕链和每份存档文件的哈希，报告第一处不符。"""
+    from engine.app import verify_store
+
+    report = verify_store(db, documents)
+    if as_json:
+        _emit_json(
+            {
+                "ok": report.ok,
+                "events_checked": report.events_checked,
+                "documents_checked": report.documents_checked,
+                "first_failure": report.first_failure,
+                "failing_seq": report.failing_seq,
+                "failing_document": report.failing_document,
+            }
+        )
+        if not report.ok:
+            raise SystemExit(1)
+        return
+    if report.ok:
+        click.echo(
+            f"留痕校验通过：{report.events_checked} 条留痕、{report.documents_checked} 份文件均与哈希相符。"
+        )
+    report.raise_if_broken()

@@ -1,0 +1,80 @@
+"""Commands that write reports for auditors: render, export summary, export ical."""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli.common import _db_option, _documents_option, _open
+from engine.cliui import command, group
+
+__all__ = ["export", "render"]
+
+
+@command()
+@click.argument("programme", type=click.Path())
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="报告输出目录（生成 index.html）。",
+)
+@click.option("--db", help="同时报告存储库中的运行情况（突破点状态、上报率、留痕及其校验结果）。")
+@click.option("--now", "now", help="按这个时间判断到期情况（ISO 8601，默认为当前时间）。")
+@_documents_option
+def render(
+    programme: str, out: str, db: str | None, now: str | None, documents: str | None
+) -> None:
+    """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
+    with _open(programme, db, documents, now=now, with_store=db is not None) as gd:
+        index = gd.render(out)
+    click.echo(f"已生成报告：{index}")
+
+
+@group()
+def export() -> None:
+    """导出汇总表、日历。"""
+
+
+@export.command("summary")
+@click.argument("programme", type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default="csv",
+    show_default=True,
+    help="导出格式。",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="输出文件（xlsx 必须给出；csv 默认输出到标准输出）。",
+)
+@_db_option
+@_documents_option
+def export_summary(
+    programme: str, fmt: str, out: str | None, db: str, documents: str | None
+) -> None:
+    """导出《全省产业转型升级突破点汇总表》。"""
+    if fmt == "xlsx" and not out:
+        raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
+    with _open(programme, db, documents) as gd:
+        text = gd.export_summary(fmt, out)
+    if out is None and text is not None:
+        click.echo(text, nl=False)
+    elif out is not None:
+        click.echo(f"已导出：{out}", err=True)
+
+
+@export.command("ical")
+@click.argument("programme", type=click.Path())
+@click.option("--unit", help="只导出这个单位要办的事项。")
+@click.option("--out", type=click.Path(dir_okay=False), help="输出文件（默认输出到标准输出）。")
+def export_ical(programme: str, unit: str | None, out: str | None) -> None:
+    """把各项时限导出为 iCalendar 日历，可在日历软件中订阅。"""
+    with _open(programme, with_store=False) as gd:
+        text = gd.export_ical(unit, out)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"已导出：{out}", err=True)

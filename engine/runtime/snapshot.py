@@ -1,0 +1,73 @@
+"""What the store holds about one programme, read in one read-only transaction.
+
+Views never open a store: the application layer reads a ``Snapshot`` and hands it to them
+with the definition and the moment to judge at. A snapshot is plain data; it does not change
+when the store does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from engine.runtime.store import EventRow, PointRow, ProgrammeRow
+
+if TYPE_CHECKING:
+    from engine.runtime.store import Transaction
+
+__all__ = ["Snapshot", "read_snapshot"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A programme's runtime state at one moment of the store."""
+
+    programme_id: str
+    location: str  # the store, as its users name it (path or URL without password)
+    registered: ProgrammeRow | None
+    points: tuple[PointRow, ...]
+    overrides: Mapping[tuple[str, str], date]  # (point, step) -> granted due day
+    task_done_at: Mapping[str, tuple[str, ...]]  # programme-level task -> recorded_at of its events
+    head: tuple[int, str]  # the chain head: last seq and its hash
+    events: tuple[EventRow, ...] | None = None  # the whole trail, when asked for
+
+    @property
+    def trail(self) -> tuple[EventRow, ...]:
+        if self.events is None:
+            raise ValueError("this snapshot was read without the trail")
+        return self.events
+
+
+def read_snapshot(
+    tx: Transaction,
+    programme_id: str,
+    location: str,
+    programme_tasks: tuple[str, ...] = (),
+    *,
+    with_events: bool = False,
+) -> Snapshot:
+    """Read everything a view needs about ``programme_id`` inside ``tx``."""
+    events = tuple(tx.events(programme_id)) if with_events else None
+    if events is not None:
+        wanted = set(programme_tasks)
+        done: dict[str, list[str]] = {t: [] for t in programme_tasks}
+        for e in events:
+            if e.trigger in wanted:
+                done[e.trigger].append(e.recorded_at)
+        task_done_at = {t: tuple(v) for t, v in done.items()}
+    else:
+        task_done_at = {
+            t: tuple(e.recorded_at for e in tx.events_for(programme_id, t)) for t in programme_tasks
+        }
+    return Snapshot(
+        programme_id=programme_id,
+        location=location,
+        registered=tx.get_programme(programme_id),
+        points=tuple(tx.points(programme_id)),
+        overrides={(o.point_id, o.step): o.due for o in tx.deadline_overrides(programme_id)},
+        task_done_at=task_done_at,
+        head=tx.chain_head(),
+        events=events,
+    )

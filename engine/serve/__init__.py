@@ -1,0 +1,1 @@
+"""``docflow serve``: the reminder service, a front end over the application layer."""

@@ -1,0 +1,478 @@
+"""Playing the simulated year, day by day, on the virtual clock.
+
+The driver plays the part of the people: on each day, at 08:30, it lets units submit and
+the province decide, through the ``Runtime`` commands; then, on working days at each
+reminder policy's hour, it runs the ``ReminderRunner``. It keeps no copy of the points'
+states: whenever it needs to know who waits for what, it reads the store.
+
+A reminder run is skipped when no occurrence's send time falls between the previous run and
+now (from ``runner.schedule()``, read again after each extension, which may add
+occurrences): after a run every occurrence due by then is processed, so such a run would
+send nothing. The first run, and the first after an extension, always happen.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from engine.clock import SHANGHAI
+from engine.definition.schema import OWNER, Transition
+from engine.delivery.dispatch import Outgoing
+from engine.errors import Refused, ScenarioError
+from engine.runtime.progress import ProgressView
+from engine.runtime.service import NewPoint
+from engine.runtime.store import EventRow
+from engine.simulation.lifecycle import (
+    actor_for,
+    decided_by,
+    decision_leaving,
+    default_enrol_day,
+    extension_task,
+    return_of,
+    withdrawal_of,
+)
+from engine.simulation.narration import (
+    month_day,
+    reminder_lines,
+    submission_notes,
+    submission_text,
+)
+from engine.simulation.plans import PendingTask, Planned, plan_submissions, plan_tasks
+from engine.simulation.progress import Echo, ProgressBar, Timeline
+from engine.simulation.report import SimulationReport
+from engine.simulation.scenario import Extension, Return, Scenario, Where, Withdrawal
+from engine.simulation.summary import YearRecord, build_report
+from engine.simulation.wiring import OpenProgramme
+
+__all__ = ["ACTION_TIME", "YearDriver"]
+
+ACTION_TIME = time(8, 30)  # the day's submissions and decisions, before the reminders
+_COLLAPSE = 5  # more plain on-time submissions of a step on one day: one timeline line
+
+Overrides = dict[tuple[str, str], date]
+
+
+@contextmanager
+def _scenario_action(where: Where | None, day: date) -> Iterator[None]:
+    """A refusal of what a scenario entry asked for is reported at the entry's line."""
+    try:
+        yield
+    except Refused as exc:
+        if where is None:
+            raise
+        raise ScenarioError([where.diagnostic(f"{day} 无法执行：{exc.message}")]) from None
+
+
+class YearDriver:
+    """The simulated year of an open programme, as a scenario has it."""
+
+    def __init__(
+        self,
+        programme: OpenProgramme,
+        scenario: Scenario,
+        points: Sequence[NewPoint],
+        drafts: Path,
+        echo: Echo | None,
+    ) -> None:
+        self.programme = programme
+        self.definition = programme.definition
+        self.index = self.definition.index
+        self.pid = self.definition.id
+        self.scenario = scenario
+        self.points = list(points)
+        self.drafts = drafts
+        self.drafts.mkdir()
+        self.view = ProgressView(self.definition)
+        self.calendar = self.view.calendar
+        self.year = self.definition.programme.programme.year
+        self.first_day = scenario.enrol_on or default_enrol_day(self.definition, self.view)
+        self.last_day = date(self.year, 12, 31)
+        self.hours = sorted({r.policy.hour for r in programme.runner.rules})
+        self.steps = list(self.view.steps)  # point document steps, by due day
+        self.units: dict[str, str] = {}  # point -> unit, as enrolled (in enrolment order)
+        self.order: dict[str, int] = {}
+        # step -> point -> its planned submission (removed once submitted)
+        self.planned: dict[str, dict[str, Planned]] = {t.trigger: {} for t in self.steps}
+        self.tasks: list[PendingTask] = []
+        self.sent: list[Outgoing] = []
+        self.problems: list[str] = []
+        self.send_times: list[datetime] | None = None  # every occurrence's send time, sorted
+        self.last_run: datetime | None = None
+        self.force_run = True
+        self.runs = 0
+        self.documents = 0
+        self.timeline = Timeline(echo, ProgressBar(self.first_day, self.last_day))
+
+    def close(self) -> None:
+        self.timeline.close()
+
+    # --- the store ---------------------------------------------------------------------
+
+    def _snapshot(self) -> tuple[dict[str, str], Overrides]:
+        """Every point's state and the extended due days in force, as the store has them."""
+        with self.programme.store.transaction(readonly=True) as tx:
+            states = {p.point_id: p.state for p in tx.points(self.pid)}
+            overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
+        return states, overrides
+
+    def _state_of(self, point: str) -> str | None:
+        with self.programme.store.transaction(readonly=True) as tx:
+            row = tx.get_point(self.pid, point)
+        return row.state if row else None
+
+    # --- days --------------------------------------------------------------------------
+
+    def _screen_day(self) -> date:
+        if self.scenario.screen_on is not None:
+            return self.scenario.screen_on
+        task = self.definition.programme.points.enrolment.task
+        due = self.view.due_of(task) if task else None
+        after = max(due or self.first_day, self.first_day)
+        return self.calendar.next_working_day(after, inclusive=False)
+
+    def _approve_day(self, screen: date) -> date:
+        if self.scenario.approve_on is not None:
+            return self.scenario.approve_on
+        issued = self.definition.programme.programme.issued
+        if issued is not None and issued > screen:
+            return issued
+        return self.calendar.next_working_day(screen, inclusive=False)
+
+    def _at(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=SHANGHAI)
+
+    def say(self, day: date, text: str) -> None:
+        self.timeline.say(day, text)
+
+    # --- the year ----------------------------------------------------------------------
+
+    def run(self) -> SimulationReport:
+        clock = self.programme.clock
+        self.tasks = plan_tasks(self.definition, self.view, self.scenario)
+        screen_day = self._screen_day()
+        approve_day = self._approve_day(screen_day)
+        if approve_day < screen_day:
+            where = self.scenario.where("approve_on", key=True)
+            raise ScenarioError(
+                [where.diagnostic(f"审定日期 {approve_day} 早于初步筛选日期 {screen_day}")]
+            )
+        # The scenario's dated actions, in this order within a day.
+        by_day: dict[date, list[tuple[Callable[[date, Any, Where], None], Any, Where]]]
+        by_day = defaultdict(list)
+        for w, where in self.scenario.placed("withdrawals"):
+            by_day[w.on].append((self._withdraw, w, where))
+        for e, where in self.scenario.placed("extensions"):
+            by_day[e.request_on].append((self._request_extension, e, where))
+            by_day[e.grant_on].append((self._grant_extension, e, where))
+        for r, where in self.scenario.placed("returns"):
+            by_day[r.on].append((self._return, r, where))
+
+        # Programme-level tasks dated before enrolment (the call for points).
+        for task in sorted(self.tasks, key=lambda t: t.day):
+            if task.day < self.first_day:
+                clock.set(self._at(task.day, ACTION_TIME))
+                self._do_task(task.day, task)
+
+        day = self.first_day
+        while day <= self.last_day:
+            self.timeline.bar.update(day)
+            clock.set(max(clock.now(), self._at(day, ACTION_TIME)))
+            if day == self.first_day:
+                self._enrol(day)
+            if day == screen_day:
+                self._screen(day)
+            if day == approve_day:
+                self._approve(day)
+            for action, entry, where in by_day.get(day, ()):
+                action(day, entry, where)
+            self._submit_due(day)
+            self._run_tasks(day)
+            if day == self.last_day:
+                self._conclude(day)
+            if self.calendar.is_working_day(day):
+                for hour in self.hours:
+                    self._remind(day, self._at(day, time(hour)))
+            day += timedelta(days=1)
+        record = YearRecord(
+            scenario=self.scenario,
+            first_day=self.first_day,
+            last_day=self.last_day,
+            steps=self.steps,
+            tasks=self.tasks,
+            timeline=self.timeline.entries,
+            sent=self.sent,
+            problems=self.problems,
+            runs=self.runs,
+        )
+        return build_report(self.programme, self.view, record)
+
+    # --- enrolment, screening, approval, conclusion -------------------------------------
+
+    def _enrol(self, day: date) -> None:
+        rows = self.programme.app.enrol(self.points)
+        self.units = {row.point_id: row.unit_id for row in rows}
+        self.order = {p: i for i, p in enumerate(self.units)}
+        units = len({r.unit_id for r in rows})
+        self.say(day, f"登记突破点 {len(rows)} 个（{units} 个单位提出）")
+        self.planned = plan_submissions(
+            self.definition, self.view, self.scenario, self.steps, self.units
+        )
+
+    def _decide_all(
+        self, task: Transition, ids: list[str], outcome: str, reason: str
+    ) -> list[EventRow]:
+        if not ids:
+            return []
+        return self.programme.app.decide(task.task_id, ids, outcome, reason)
+
+    def _in_state(self, states: set[str]) -> list[str]:
+        found, _ = self._snapshot()
+        return [p for p in self.units if found.get(p) in states]
+
+    def _screen(self, day: date) -> None:
+        out = {x.point: (x, where) for x, where in self.scenario.placed("screened_out")}
+        accept = decision_leaving(self.definition, self.index.initial_state, "accept")
+        reject = decision_leaving(self.definition, self.index.initial_state, "reject")
+        if accept is None:
+            return
+        waiting = self._in_state(set(self.index.sources_of(accept)))
+        events = self._decide_all(
+            accept, [p for p in waiting if p not in out], "accept", "初步筛选入选"
+        )
+        rejected = []
+        for point, (entry, where) in out.items():
+            assert reject is not None  # checked when the scenario was loaded
+            with _scenario_action(where, day):
+                self._decide_all(reject, [point], "reject", entry.reason)
+            rejected.append(point)
+        who = decided_by(self.index, accept, events)
+        text = f"{who} {accept.label.split('（')[0]}：入选 {len(waiting) - len(rejected)} 个突破点"
+        if rejected:
+            text += f"，未入选 {len(rejected)} 个（{'、'.join(rejected)}）"
+        self.say(day, text)
+
+    def _approve(self, day: date) -> None:
+        screened = decision_leaving(self.definition, self.index.initial_state, "accept")
+        state = screened.dest if screened else None
+        approve = decision_leaving(self.definition, state, "accept") if state else None
+        if approve is None or approve.dest is None or approve.dest == state:
+            return
+        assert state is not None
+        waiting = self._in_state({state})
+        events = self._decide_all(approve, waiting, "accept", "审定同意")
+        who = decided_by(self.index, approve, events)
+        self.say(day, f"{who} 审定同意 {len(waiting)} 个突破点")
+
+    def _conclude(self, day: date) -> None:
+        """The accepting decision that ends a point's run (e.g. 总结审核通过，办结)."""
+        last = self.steps[-1] if self.steps else None
+        if last is None or last.dest is None:
+            return
+        conclude = decision_leaving(self.definition, last.dest, "accept")
+        if conclude is None or conclude.dest not in self.index.final_states:
+            return
+        ready = self._in_state({last.dest})
+        if not ready:
+            return
+        events = self._decide_all(conclude, ready, "accept", "总结审核通过，突破点办结")
+        who = decided_by(self.index, conclude, events)
+        self.say(day, f"{who} {conclude.label}（{len(ready)} 个突破点）")
+
+    # --- submissions -------------------------------------------------------------------
+
+    def _draft(self, day: date, by: str, label: str, points: Sequence[str]) -> Path:
+        """A small text file standing in for the document a unit sends."""
+        self.documents += 1
+        name = self.index.body_label(by)
+        lines = [f"（演练）{name} {label} 报送材料", f"日期：{day.isoformat()}"]
+        if points:
+            lines.append(f"突破点：{'、'.join(points)}")
+        path = self.drafts / f"{self.documents:04d}-{by}.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    def _submit_due(self, day: date) -> None:
+        """Every planned submission due by ``day`` whose point waits for its step."""
+        final = self.index.final_states
+        for step in self.steps:
+            planned = self.planned[step.trigger]
+            due_now = [(point, plan) for point, plan in planned.items() if plan.day <= day]
+            if not due_now:
+                continue
+            states, overrides = self._snapshot()
+            sources = set(self.index.sources_of(step))
+            groups: dict[str, list[str]] = defaultdict(list)
+            plans: dict[str, list[Planned]] = defaultdict(list)
+            for point, plan in due_now:
+                state = states.get(point)
+                if state in final:  # withdrawn, not accepted, concluded: never waits again
+                    del planned[point]
+                    continue
+                if state not in sources:
+                    continue
+                actor = actor_for(self.index, step, self.units[point])
+                if actor is None:
+                    continue
+                groups[actor].append(point)
+                plans[actor].append(plan)
+                del planned[point]
+            plain: list[tuple[str, list[str]]] = []
+            for actor, points in groups.items():
+                points.sort(key=self.order.__getitem__)
+                where = next((p.where for p in plans[actor] if p.where is not None), None)
+                file = self._draft(day, actor, step.document or step.label, points)
+                with _scenario_action(where, day):
+                    self.programme.app.submit(actor, step.task_id, file, points)
+                notes = submission_notes(
+                    day, step, points, overrides, self._due(step), (p.note for p in plans[actor])
+                )
+                if notes or step.actor != OWNER:
+                    self.say(day, submission_text(self.index, step, actor, points, notes))
+                else:
+                    plain.append((actor, points))
+            if len(plain) > _COLLAPSE:
+                count = sum(len(points) for _, points in plain)
+                self.say(day, f"{len(plain)} 个单位{step.label}（{count} 个突破点）")
+            else:
+                for actor, points in plain:
+                    self.say(day, submission_text(self.index, step, actor, points, []))
+
+    def _due(self, step: Transition) -> date:
+        due = self.view.due_of(step.trigger)
+        assert due is not None
+        return due
+
+    # --- the scenario's dated actions ----------------------------------------------------
+
+    def _withdraw(self, day: date, w: Withdrawal, where: Where) -> None:
+        transition = withdrawal_of(self.definition)
+        assert transition is not None  # checked when the scenario was loaded
+        with _scenario_action(where, day):
+            events = self.programme.app.decide(transition.task_id, [w.point], "accept", w.reason)
+        who = decided_by(self.index, transition, events)
+        self.say(day, f"{who} 撤销突破点 {w.point}（{w.reason}）")
+
+    def _request_extension(self, day: date, e: Extension, where: Where) -> None:
+        transition = extension_task(self.definition, "request")
+        assert transition is not None  # checked when the scenario was loaded
+        pending = self.index.pending_step(self._state_of(e.point) or "")
+        if pending is None or pending.trigger != e.step:
+            now = pending.label if pending else "没有有期限的事项"
+            raise ScenarioError(
+                [
+                    where.diagnostic(
+                        f"{day} 无法申请延期：突破点 {e.point} 当时待办的是「{now}」，而不是「{e.task}」"
+                    )
+                ]
+            )
+        unit = self.units[e.point]
+        file = self._draft(day, unit, transition.document or transition.label, [e.point])
+        with _scenario_action(where, day):
+            self.programme.app.submit(unit, transition.task_id, file, [e.point])
+        self.say(
+            day,
+            f"{self.index.body_label(unit)} 申请延期：{e.point}「{pending.label}」"
+            f"（原期限 {month_day(self._due(pending))}，{e.reason}）",
+        )
+
+    def _grant_extension(self, day: date, e: Extension, where: Where) -> None:
+        transition = extension_task(self.definition, "grant")
+        assert transition is not None  # checked when the scenario was loaded
+        assert transition.outcome is not None
+        with _scenario_action(where, day):
+            events = self.programme.app.decide(
+                transition.task_id, [e.point], transition.outcome, "同意延期", until=e.until
+            )
+        submit = e.submit_on or self.calendar.working_days_before(
+            e.until, self.scenario.default_lead_days
+        )
+        self.planned[e.step][e.point] = Planned(max(submit, day), where)
+        who = decided_by(self.index, transition, events)
+        self.say(day, f"{who} 批准延期：{e.point} 新期限 {month_day(e.until)}")
+        self._refresh_schedule()
+
+    def _return(self, day: date, r: Return, where: Where) -> None:
+        transition = return_of(self.definition, r.step)
+        assert transition is not None  # checked when the scenario was loaded
+        with _scenario_action(where, day):
+            events = self.programme.app.decide(transition.task_id, [r.point], "return", r.reason)
+        if r.resubmit_on is not None:
+            self.planned[r.step][r.point] = Planned(r.resubmit_on, where, "退回后重报")
+        else:
+            self.planned[r.step].pop(r.point, None)
+        who = decided_by(self.index, transition, events)
+        step = self.index.transitions[r.step]
+        self.say(day, f"{who} 退回 {r.point} 的{step.document or step.label}（{r.reason}）")
+
+    # --- programme-level tasks -----------------------------------------------------------
+
+    def _run_tasks(self, day: date) -> None:
+        for task in self.tasks:
+            if task.done is not None or task.day > day:
+                continue
+            if task.day < day and not self.calendar.is_working_day(day):
+                continue  # a postponed task is tried again on working days
+            self._do_task(day, task)
+
+    def _do_task(self, day: date, pending: PendingTask) -> None:
+        task = self.index.tasks[pending.task]
+        file = self._draft(day, pending.by, task.document or task.label, ())
+        try:
+            events = self.programme.app.submit(pending.by, task.id, file)
+        except Refused as exc:
+            pending.last_refusal = exc.message
+            return
+        pending.done = day
+        missing = events[0].extras.get("missing") if events else None
+        text = f"{self.index.body_label(pending.by)} {task.label}"
+        due = self.view.due_of(task.id)
+        notes = []
+        if due is not None and day > due:
+            notes.append("逾期")
+        if missing:
+            notes.append(f"缺报 {len(missing)} 个单位")
+        self.say(day, text + (f"（{'，'.join(notes)}）" if notes else ""))
+
+    # --- reminders ---------------------------------------------------------------------
+
+    def _refresh_schedule(self) -> None:
+        """Send times of every occurrence; a new due day may add some already past."""
+        with self.programme.store.transaction(readonly=True) as tx:
+            occurrences = self.programme.runner.schedule(tx)
+        self.send_times = sorted({o.send_at for o in occurrences})
+        self.force_run = True
+
+    def _due_since_last_run(self, now: datetime) -> bool:
+        """Whether an occurrence's send time falls in (last run, now].
+
+        After a run every occurrence sent at or before it is processed (sent or skipped), so
+        a run with nothing new in between would send nothing: skipping it changes nothing.
+        """
+        if self.force_run or self.last_run is None or self.send_times is None:
+            return True
+        i = bisect.bisect_right(self.send_times, self.last_run)
+        return i < len(self.send_times) and self.send_times[i] <= now
+
+    def _remind(self, day: date, now: datetime) -> None:
+        if self.send_times is None:
+            self._refresh_schedule()
+        if not self._due_since_last_run(now):
+            return
+        self.programme.clock.set(now)
+        result = self.programme.runner.run(now)
+        self.runs += 1
+        self.last_run = now
+        self.force_run = False
+        self.sent.extend(result.sent)
+        for problem in result.problems:
+            self.problems.append(f"{day} {problem}")
+            self.say(day, f"发送问题：{problem}")
+        rules = self.programme.runner.rules
+        for line in reminder_lines(self.index, self.view, rules, result.sent):
+            self.say(day, line)

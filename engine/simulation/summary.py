@@ -1,0 +1,168 @@
+"""What a simulated year came to, read back from the store when it ends."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from engine.definition.schema import Transition
+from engine.delivery.dispatch import Outgoing
+from engine.runtime.progress import ProgressView, StepRate
+from engine.runtime.store import EventRow, PointRow
+from engine.simulation.lifecycle import actor_for
+from engine.simulation.plans import PendingTask
+from engine.simulation.progress import TimelineEntry
+from engine.simulation.report import LateUnit, SimulationReport, StepSummary, TaskSummary
+from engine.simulation.scenario import Scenario
+from engine.simulation.wiring import OpenProgramme
+
+__all__ = ["YearRecord", "build_report"]
+
+
+@dataclass(frozen=True)
+class YearRecord:
+    """What the driver did and saw, beside what the store holds."""
+
+    scenario: Scenario
+    first_day: date
+    last_day: date
+    steps: Sequence[Transition]  # point document steps, by due day
+    tasks: Sequence[PendingTask]  # programme-level tasks planned (done or not)
+    timeline: list[TimelineEntry]
+    sent: list[Outgoing]
+    problems: list[str]
+    runs: int
+
+
+def build_report(
+    programme: OpenProgramme, view: ProgressView, record: YearRecord
+) -> SimulationReport:
+    definition = programme.definition
+    index = definition.index
+    pid = definition.id
+    with programme.store.transaction(readonly=True) as tx:
+        rows = tx.points(pid)
+        events = tx.events(pid)
+        overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(pid)}
+        enrolled = tx.count_points_by_unit(pid)
+    order = list(index.states)
+    states = Counter(p.state for p in rows)
+    final_states = {
+        index.states[s].label if s in index.states else s: n
+        for s, n in sorted(
+            states.items(), key=lambda kv: order.index(kv[0]) if kv[0] in index.states else 99
+        )
+    }
+    steps: list[StepSummary] = []
+    proposals = view.proposals_rate(enrolled)
+    if proposals is not None:
+        steps.append(_summary_of(programme, proposals, ()))
+    pairs = [(p.unit_id, p.state) for p in rows]
+    for step in record.steps:
+        rate = view.step_rate(step.trigger, pairs)
+        late = _late_units(programme, view, step, rows, events, overrides)
+        steps.append(_summary_of(programme, rate, late))
+    tasks = []
+    for task in index.tasks.values():
+        if task.level != "programme":
+            continue
+        done_event = next((e for e in events if e.trigger == task.id), None)
+        planned = next((t for t in record.tasks if t.task == task.id), None)
+        pending = planned if planned is not None and planned.done is None else None
+        tasks.append(
+            TaskSummary(
+                task=task.id,
+                label=task.label,
+                by=index.body_label(
+                    done_event.actor if done_event else index.expand(task.responsible)[0]
+                ),
+                due=view.due_of(task.id),
+                done=planned.done if planned is not None else None,
+                missing=tuple(done_event.extras.get("missing", ())) if done_event else (),
+                note=pending.last_refusal
+                if pending
+                else (None if done_event else "情景中设为不办理"),
+            )
+        )
+    header = definition.programme.programme
+    return SimulationReport(
+        programme=pid,
+        title=header.title,
+        year=header.year,
+        scenario=record.scenario.file,
+        scenario_title=record.scenario.title,
+        first_day=record.first_day,
+        last_day=record.last_day,
+        points=len(rows),
+        units=len({p.unit_id for p in rows}),
+        final_states=final_states,
+        timeline=record.timeline,
+        sent=record.sent,
+        steps=steps,
+        tasks=tasks,
+        problems=record.problems,
+        runs=record.runs,
+    )
+
+
+def _summary_of(programme: OpenProgramme, rate: StepRate, late: Sequence[LateUnit]) -> StepSummary:
+    index = programme.definition.index
+    return StepSummary(
+        step=rate.step,
+        label=rate.label,
+        due=rate.due,
+        reported=len(rate.reported),
+        total=rate.total,
+        missing=tuple(index.body_label(u) for u in rate.missing),
+        late=tuple(late),
+    )
+
+
+def _late_units(
+    programme: OpenProgramme,
+    view: ProgressView,
+    step: Transition,
+    rows: Sequence[PointRow],
+    events: Sequence[EventRow],
+    overrides: Mapping[tuple[str, str], date],
+) -> list[LateUnit]:
+    """Actors that submitted ``step`` for a point after its due day, or never did though
+    the point was waiting for it at the end of the year."""
+    index = programme.definition.index
+    last: dict[str, date] = {}
+    for e in events:
+        if e.trigger == step.trigger and e.point_id is not None:
+            last[e.point_id] = view.local_date(datetime.fromisoformat(e.effective_at))
+    sources = set(index.sources_of(step))
+    base = view.due_of(step.trigger)
+    assert base is not None  # a step of ``view.steps`` has a due day
+    found: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+    for p in rows:
+        due = overrides.get((p.point_id, step.trigger), base)
+        actor = actor_for(index, step, p.unit_id)
+        if actor is None:
+            continue
+        if p.point_id in last:
+            if last[p.point_id] > due:
+                found[actor].append((p.point_id, due, last[p.point_id]))
+        elif p.state in sources:
+            found[actor].append((p.point_id, due, None))
+    order = list(index.bodies)
+    result = []
+    for actor in sorted(found, key=order.index):
+        items = found[actor]
+        submitted = (
+            None if any(s is None for _, _, s in items) else max(s for _, _, s in items if s)
+        )
+        result.append(
+            LateUnit(
+                unit=actor,
+                name=index.body_label(actor),
+                points=tuple(p for p, _, _ in items),
+                due=max(d for _, d, _ in items),
+                submitted=submitted,
+            )
+        )
+    return result

@@ -1,0 +1,99 @@
+"""The one place a simulated year's objects are built.
+
+The programme is opened through the application layer (``engine.app.Programme``, what every
+front end uses) on a fresh store and a virtual clock; its mail queue and its
+``ReminderRunner`` (what ``remind`` and ``serve`` use) come from it. This is the only place
+``engine.simulation`` builds them: the driver only uses the ``OpenProgramme`` this yields.
+Mail goes through the outbox queue ``remind`` uses, into a staging folder beside the store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engine.app import MailSettings, Programme
+from engine.clock import VirtualClock
+from engine.definition.loader import Definition, load_definition
+from engine.delivery.dispatch import ReminderRunner
+from engine.delivery.mail import MailQueue
+from engine.errors import Refused
+from engine.runtime.store import Store, open_store
+
+__all__ = ["OpenProgramme", "Wiring", "work_dir_options"]
+
+
+@dataclass(frozen=True)
+class OpenProgramme:
+    """A programme open on a store, with its clock, commands, reminders and mail."""
+
+    definition: Definition
+    store: Store
+    clock: VirtualClock
+    app: Programme  # the use cases: enrol, submit, decide ...
+    runner: ReminderRunner
+    queue: MailQueue
+    staging: Path  # where the queue writes the year's .eml files
+
+
+class Wiring:
+    """Loads the programme; ``open`` then builds everything its year runs on."""
+
+    def __init__(self, programme: str | Path) -> None:
+        self.definition = load_definition(programme)
+
+    @contextmanager
+    def open(self, *, db: str | None, work: Path) -> Iterator[OpenProgramme]:
+        """The programme on a fresh store (``db``, or a SQLite file in ``work``)."""
+        definition = self.definition
+        store = _fresh_store(db, work, definition)
+        try:
+            year = definition.programme.programme.year
+            clock = VirtualClock(datetime(year, 1, 1, tzinfo=definition.zone))
+            staging = work / "outbox"
+            app = Programme(definition, store, clock, MailSettings(str(staging)))
+            queue = app.open_queue()
+            try:
+                runner = app.reminder_runner(queue)
+                yield OpenProgramme(definition, store, clock, app, runner, queue, staging)
+            finally:
+                queue.transport.close()
+        finally:
+            store.close()
+
+
+def _fresh_store(db: str | None, work: Path, definition: Definition) -> Store:
+    if db is None:
+        return open_store(work / "simulate.db", work / "documents")
+    store = open_store(db)
+    try:
+        with store.transaction(readonly=True) as tx:
+            if tx.get_programme(definition.id) is not None:
+                raise Refused(
+                    f"存储库 {store.location} 中已有工作方案 {definition.id} 的数据："
+                    f"演练须使用新的存储库（--db 给出一个新文件，或不给 --db 使用临时存储库）"
+                )
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def work_dir_options() -> dict[str, Any]:
+    """Where the temporary store, documents and staged mail go: memory when there is some.
+
+    Every stored document and every message is written with an fsync (the store and the
+    outbox are built to survive a crash); a simulated year writes a few hundred of each,
+    which on a disk costs seconds. ``/dev/shm`` (RAM) makes those free; ``$TMPDIR``, when
+    set, is respected.
+    """
+    options: dict[str, Any] = {"prefix": "docflow-simulate-"}
+    shm = Path("/dev/shm")
+    if not os.environ.get("TMPDIR") and shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        options["dir"] = str(shm)
+    return options
