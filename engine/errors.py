@@ -175,15 +175,27 @@ class StoreError(DocflowError):
 
 
 class DefinitionChanged(StoreError):
-    """The programme definition differs from the one its points were enrolled under."""
+    """What a programme's mail is made of changed while points run under the pinned version.
 
-    def __init__(self, programme: str, stored_hash: str, current_hash: str) -> None:
+    ``changes`` lists what differs (``engine.definition.pin.Change``: the definition's
+    content, a notice template, a source text), each named in Chinese by ``str()``.
+    """
+
+    def __init__(
+        self,
+        programme: str,
+        stored_hash: str,
+        current_hash: str,
+        changes: Sequence[object] = (),
+    ) -> None:
         self.programme = programme
         self.stored_hash = stored_hash
         self.current_hash = current_hash
+        self.changes = tuple(changes)
+        what = f"改动的是：{'、'.join(str(c) for c in self.changes)}；" if self.changes else ""
         super().__init__(
-            f"工作方案 {programme} 的定义已改动（库中登记的哈希 {stored_hash[:12]}，"
-            f"当前文件的哈希 {current_hash[:12]}），而已有突破点按原定义运行。"
+            f"工作方案 {programme} 的定义已改动（{what}库中登记的哈希 {stored_hash[:12]}，"
+            f"当前定义的哈希 {current_hash[:12]}），而已有突破点按原定义运行。"
             f"如确需改用新定义，请执行 docflow migrate {programme}，该操作将记入留痕。"
         )
 

@@ -3,6 +3,10 @@
 ``load_definition(path)`` accepts a programme folder (holding ``programme.yaml``) or a YAML
 file. It returns a ``Definition`` - the frozen ``Programme`` plus where it came from, its
 hash and its warnings - or raises ``DefinitionError`` with every problem found.
+
+``Definition.sha256`` is the hash of the file's bytes (what the file is); ``manifest()`` is
+what a programme running in the store is pinned to (what its mail is made of: the parsed
+definition, its notice templates and source texts; see ``engine.definition.pin``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.definition.checks import Extra, check_programme
 from engine.definition.index import ProgrammeIndex
+from engine.definition.pin import Manifest, build_manifest, definition_digest
 from engine.definition.schema import Programme
 from engine.definition.yamlio import Marks, read_yaml
 from engine.errors import DefinitionError, Diagnostic
@@ -56,6 +61,15 @@ class Definition:
     def zone(self) -> ZoneInfo:
         """The programme's time zone: every local day and hour of it is read in this zone."""
         return ZoneInfo(self.programme.programme.timezone)
+
+    @cached_property
+    def content_sha256(self) -> str:
+        """SHA-256 of the parsed programme: unchanged by comments and layout."""
+        return definition_digest(self.programme)
+
+    def manifest(self) -> Manifest:
+        """What the programme is pinned to, its templates and source texts read now."""
+        return build_manifest(self.programme, self.folder, self.content_sha256)
 
 
 def find_programme_file(path: str | Path) -> Path:

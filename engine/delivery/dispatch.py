@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 from engine.clock import Clock
 from engine.definition.loader import Definition
 from engine.definition.schema import OWNER
 from engine.delivery.mail import Address, MailQueue, build_message, stored_key
+from engine.delivery.noticecontext import NoticeContext, build_notice_context, working_days_between
 from engine.delivery.notices import NoticeRenderer
 from engine.delivery.reminders import (
     Occurrence,
@@ -86,19 +86,6 @@ class RunResult:
         return Counter(o.kind for o in self.sent)
 
 
-def working_days_between(view: ProgressView, today: date, due: date) -> int:
-    """Working days from ``today`` to ``due``: positive ahead, 0 on the day, negative late."""
-    calendar = view.calendar
-    step = 1 if due >= today else -1
-    count = 0
-    day = today
-    while day != due:
-        day += timedelta(days=step)
-        if calendar.is_working_day(day):
-            count += step
-    return count
-
-
 class ReminderRunner:
     def __init__(
         self,
@@ -113,7 +100,7 @@ class ReminderRunner:
         self.store = store
         self.clock = clock
         self.queue = queue
-        self.renderer = renderer or NoticeRenderer()
+        self.renderer = renderer or NoticeRenderer.for_programme(definition.folder)
         self.view = ProgressView.of(definition)
         self.rules = rules(definition)
         self.pid = definition.id
@@ -341,95 +328,9 @@ class ReminderRunner:
 
     # --- the notice's context ----------------------------------------------------------
 
-    def base_context(self, today: date) -> dict[str, Any]:
-        header = self.definition.programme.programme
-        cover = next((d for d in header.documents if d.doc_number == header.doc_number), None)
-        topic = header.title.removesuffix("方案")
-        return {
-            "programme": {
-                "id": header.id,
-                "title": cover.title if cover else header.title,
-                "doc_number": header.doc_number,
-                "issuer": self.index.bodies[header.issuer].name
-                if header.issuer in self.index.bodies
-                else header.issuer,
-                "issued": header.issued,
-                "year": header.year,
-                "topic": topic,
-            },
-            "date_style": header.date_style,
-            "today": today,
-            "contacts": [
-                {
-                    "name": c.name,
-                    "body": self.index.body_label(c.body),
-                    "phone": c.phone,
-                    "fax": c.fax,
-                    "email": c.email,
-                }
-                for c in header.contacts
-            ],
-            "addressees": list(header.addressees),
-            "group": {"name": "", "lead": "", "members": []},
-            "dates": {"first": None, "last": None},
-            "meeting": {"date": None, "place": "另行通知"},
-            "cc": [],
-            "points": [],
-            "reported": 0,
-            "total": 0,
-            "missing_units": [],
-            "stage": 0,
-            "makeup_due": None,
-            "shift": header.calendar.shift_to_working_day,
-            "working_days_left": 0,
-        }
-
-    def context(self, reminder: Reminder, now: datetime) -> dict[str, Any]:
-        occ = reminder.occurrence
-        rule = occ.rule
-        today = now.date()
-        context = self.base_context(today)
-        body = self.index.bodies[reminder.recipient]
-        context["recipient"] = {"id": body.id, "short": body.short, "name": body.name}
-        step = next(s for s in self.index.steps() if s.id == rule.step)
-        deadline = step.deadline
-        quote = deadline.governing_source.quote if deadline else None
-        document = (
-            step.transition.document
-            if step.transition
-            else (step.task.document if step.task else None)
-        )
-        context["step"] = {
-            "label": document or step.label,
-            "phrase": deadline.governing_phrase if deadline else "",
-            "due": occ.due,
-            "clause": (quote or step.label).rstrip("。"),
-        }
-        context["points"] = [
-            {
-                "id": p.id,
-                "title": p.title,
-                "state_label": self.index.states[p.state].label
-                if p.state in self.index.states
-                else p.state,
-            }
-            for p in reminder.points
-        ]
-        context["working_days_left"] = working_days_between(self.view, today, occ.due)
-        context["stage"] = rule.stage
-        context["cc"] = [self.index.bodies[b].name for b in reminder.cc]
-        if reminder.leadership:
-            context["cc"].append(f"{body.short}分管领导")
-        if rule.kind == "overdue":
-            calendar = self.view.calendar
-            context["makeup_due"] = calendar.working_days_after(
-                today + timedelta(days=1), rule.policy.makeup_days - 1
-            )
-        if reminder.rate is not None:
-            context["reported"] = len(reminder.rate.reported)
-            context["total"] = reminder.rate.total
-            context["missing_units"] = [self.index.bodies[u].name for u in reminder.rate.missing]
-        return context
+    def context(self, reminder: Reminder, now: datetime) -> NoticeContext:
+        """What the notice for ``reminder`` is rendered from."""
+        return build_notice_context(self.definition, self.view, reminder, now)
 
     def job_occurrences(self) -> Sequence[Occurrence]:
         """The occurrences of the step deadlines (what the scheduler registers jobs for)."""

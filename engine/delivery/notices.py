@@ -1,7 +1,10 @@
 """Rendering the notices docflow sends: reminders, 催报, inspection and meeting notices.
 
 Templates live in the project's top-level ``notices/`` folder so that administrators can edit
-them. A notice *kind* (``reminder``, ``urge`` ...) is three files::
+them (an installed wheel carries that folder as package data); a programme folder may hold a
+``notices/`` folder whose templates replace the defaults of the same name
+(``NoticeRenderer.for_programme``, see ``engine.definition.noticefiles``). A notice *kind*
+(``reminder``, ``urge`` ...) is three files::
 
     notices/{kind}.subject.j2   one line: the e-mail subject, which is also the notice's title
     notices/{kind}.txt.j2       the plain-text body (no autoescaping)
@@ -20,44 +23,10 @@ The context
 -----------
 
 One context shape serves every kind; each kind uses a subset (``required_variables(kind)``
-lists it). ``sample_context()`` returns a complete, realistic one (the 2011 programme).
-
-====================  ==========================================================================
-key                   value
-====================  ==========================================================================
-``programme``         mapping: ``title`` (the source notice's title, without 《》), ``doc_number``
-                      (发文字号, e.g. 粤经信技改〔2011〕333号), ``issuer`` (the issuing body,
-                      which also signs reminders and 催报), ``issued`` (date), ``year`` (int),
-                      ``topic`` (what the programme is about, e.g. 全省产业转型升级突破点工作)
-``date_style``        optional: ``"auto"`` (default), ``"chinese"`` or ``"arabic"``; used by the
-                      ``gongwen_date`` and ``month_day`` filters
-``today``             date: the 成文日期 written in the 落款
-``recipient``         mapping: ``id``, ``short`` (广州市), ``name`` (广州市人民政府): the single
-                      addressee (reminder, urge, progress_summary)
-``addressees``        list of body names: the 主送 line of notices to many bodies (inspection:
-                      the inspected units; meeting: every city and department)
-``step``              mapping: ``label`` (what is to be submitted, e.g. 突破点工作方案),
-                      ``phrase`` (the deadline as the notice writes it, e.g. 5月10日前),
-                      ``due`` (date), ``clause`` (the notice's sentence setting the step,
-                      without the final 。)
-``points``            list of mappings: ``id``, ``title``, ``state_label`` (e.g. 待报送工作方案)
-``working_days_left`` int: working days from today to the deadline (0: due today; < 0: late)
-``stage``             int: escalation stage of a 催报 (1 first, 2 second ...)
-``makeup_due``        date or None: the 补报 deadline (None: "尽快补报")
-``shift``             bool: whether the 补报 deadline shifts for holidays (顺延 / 不顺延)
-``cc``                list of body names for the 抄送 line (may be empty)
-``contacts``          list of mappings: ``name``, ``body``, ``phone``, and optionally ``fax``
-                      and ``email`` (None or absent: not shown)
-``reported``          int: units that reported the step
-``total``             int: units that should report it
-``missing_units``     list of names of units that have not reported
-``group``             mapping: ``name`` (第一检查组), ``lead`` (the lead body), ``members``
-                      (list of member bodies, each sending one 处级干部)
-``dates``             mapping: ``first``, ``last`` (dates of the inspection)
-``meeting``           mapping: ``date`` (date or None: 另行通知), ``place`` (may be 另行通知),
-                      optional ``name`` and ``attendees`` (defaults in the template:
-                      全省推进产业转型升级工作现场会; 各市、省有关部门分管领导及相关同志)
-====================  ==========================================================================
+lists it). It is ``engine.delivery.noticecontext.NoticeContext``, a frozen dataclass built in
+one place for every notice the reminder runner sends; ``check_template`` checks a kind's
+templates against its fields. ``render`` also takes a plain mapping of variables, for
+templates outside that shape.
 
 The renderer itself adds ``subject`` (the rendered subject line) when it renders the text and
 HTML bodies, so that the title is written once.
@@ -75,7 +44,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -96,7 +65,9 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from engine.definition.noticefiles import default_notice_folder, kind_files, notice_folders
 from engine.delivery.gongwen import chinese_number, format_date, format_month_day
+from engine.delivery.noticecontext import NoticeContext, template_attribute_problems
 from engine.errors import TemplateProblem
 
 __all__ = [
@@ -104,11 +75,10 @@ __all__ = [
     "KINDS",
     "NoticeRenderer",
     "RenderedNotice",
-    "sample_context",
 ]
 
-#: The project's ``notices/`` folder (``<project>/notices``).
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "notices"
+#: The default templates: the project's ``notices/`` folder (``engine/notices`` in a wheel).
+DEFAULT_DIRECTORY = default_notice_folder()
 
 #: The notice kinds docflow ships.
 KINDS: tuple[str, ...] = ("reminder", "urge", "inspection", "meeting", "progress_summary")
@@ -116,7 +86,6 @@ KINDS: tuple[str, ...] = ("reminder", "urge", "inspection", "meeting", "progress
 #: Variables the renderer provides itself; never required from the caller.
 RENDERER_VARIABLES = frozenset({"subject"})
 
-_PARTS = ("subject", "txt", "html")
 _KIND_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _UNDEFINED_NAME = re.compile(r"^'(?P<name>[^']+)' is undefined$")
 _MISSING_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' has no attribute '(?P<name>[^']+)'$")
@@ -190,12 +159,23 @@ def _percent_filter(part: Any, whole: Any, digits: int = 1) -> str:
 
 
 class NoticeRenderer:
-    """Renders notice kinds from a template folder (the project's ``notices/`` by default)."""
+    """Renders notice kinds from template folders (the project's ``notices/`` by default).
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = Path(directory) if directory is not None else DEFAULT_DIRECTORY
+    With several folders the first holding a template provides it: ``for_programme`` puts
+    the programme's own ``notices/`` before the defaults.
+    """
+
+    def __init__(self, directory: Path | Sequence[Path] | None = None) -> None:
+        if directory is None:
+            folders: tuple[Path, ...] = (DEFAULT_DIRECTORY,)
+        elif isinstance(directory, Path | str):
+            folders = (Path(directory),)
+        else:
+            folders = tuple(Path(d) for d in directory)
+        self.folders = folders
+        self.directory = folders[-1]  # the defaults, where a missing template belongs
         self.env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(str(self.directory), encoding="utf-8"),
+            loader=FileSystemLoader([str(f) for f in folders], encoding="utf-8"),
             undefined=StrictUndefined,
             autoescape=select_autoescape(
                 enabled_extensions=("html.j2", "htm.j2", "html", "htm"),
@@ -212,12 +192,17 @@ class NoticeRenderer:
         self.env.filters["cn_number"] = _cn_number_filter
         self.env.filters["percent"] = _percent_filter
 
+    @classmethod
+    def for_programme(cls, folder: Path) -> NoticeRenderer:
+        """The renderer for the programme in ``folder``: its ``notices/`` over the defaults."""
+        return cls(notice_folders(folder))
+
     # -- public API ---------------------------------------------------------------------------
 
-    def render(self, name: str, context: Mapping[str, Any]) -> RenderedNotice:
+    def render(self, name: str, context: NoticeContext | Mapping[str, Any]) -> RenderedNotice:
         """Render ``{name}.subject.j2``, ``{name}.txt.j2`` and ``{name}.html.j2``."""
         files = self._files(name)
-        values = dict(context)
+        values = context.variables() if isinstance(context, NoticeContext) else dict(context)
         subject_file = files[0]
         subject = self._render_file(subject_file, values).strip()
         if not subject:
@@ -242,19 +227,26 @@ class NoticeRenderer:
             used |= variables
         return used - RENDERER_VARIABLES
 
-    def check_template(self, name: str, provided: Iterable[str]) -> list[str]:
+    def check_template(
+        self, name: str, provided: Iterable[str] | type[NoticeContext] = NoticeContext
+    ) -> list[str]:
         """Problems with a kind's templates, in Chinese; an empty list means none.
 
         Reports missing files, syntax errors (with file and line) and, per file, the
-        variables it uses that are not among ``provided``.
+        variables it uses that are not among ``provided``: the fields of ``NoticeContext``
+        (the default), whose attribute lookups are checked against the fields' types too,
+        or a set of variable names.
         """
         try:
             self._check_name(name)
         except TemplateProblem as exc:
             return [exc.message]
-        given = set(provided) | RENDERER_VARIABLES
+        typed = isinstance(provided, type)
+        names = NoticeContext.field_names() if typed else set(provided)  # type: ignore[arg-type]
+        given = set(names) | RENDERER_VARIABLES
         problems: list[str] = []
-        found = self._scan_kind(name, problems)
+        asts: dict[str, Any] = {}
+        found = self._scan_kind(name, problems, asts)
         for template_name, variables in found.items():
             unknown = sorted(variables - given)
             if unknown:
@@ -262,20 +254,19 @@ class NoticeRenderer:
                     f"通知模板 {self._display(template_name)} 使用了未提供的变量："
                     + "、".join(unknown)
                 )
+            if typed:
+                for line, lookup in template_attribute_problems(asts[template_name]):
+                    problems.append(
+                        f"通知模板 {self._display(template_name)} 第 {line} 行使用了 {lookup}，"
+                        f"而所给数据中没有这一字段"
+                    )
         return problems
 
     def check_all(self, kinds: Iterable[str] = KINDS) -> list[str]:
-        """Check each kind against ``sample_context`` and render it; for ``docflow validate``."""
+        """Check each kind against ``NoticeContext``; for ``docflow validate`` and the tests."""
         problems: list[str] = []
         for kind in kinds:
-            sample = sample_context(kind)
-            found = self.check_template(kind, set(sample))
-            problems.extend(found)
-            if not found:
-                try:
-                    self.render(kind, sample)
-                except TemplateProblem as exc:
-                    problems.append(exc.message)
+            problems.extend(self.check_template(kind))
         return problems
 
     # -- internals ----------------------------------------------------------------------------
@@ -288,9 +279,13 @@ class NoticeRenderer:
 
     def _files(self, name: str) -> list[str]:
         self._check_name(name)
-        return [f"{name}.{part}.j2" for part in _PARTS]
+        return list(kind_files(name))
 
     def _display(self, template_name: str) -> str:
+        """The file that provides a template; a missing one is shown among the defaults."""
+        for folder in self.folders:
+            if (folder / template_name).is_file():
+                return str(folder / template_name)
         return str(self.directory / template_name)
 
     def _render_file(self, template_name: str, values: Mapping[str, Any]) -> str:
@@ -314,7 +309,9 @@ class NoticeRenderer:
                 f"通知模板 {self._display(template_name)} 无法读取：{exc}"
             ) from exc
 
-    def _scan_kind(self, name: str, problems: list[str]) -> dict[str, set[str]]:
+    def _scan_kind(
+        self, name: str, problems: list[str], asts: dict[str, Any] | None = None
+    ) -> dict[str, set[str]]:
         try:
             files = self._files(name)
         except TemplateProblem as exc:
@@ -322,8 +319,9 @@ class NoticeRenderer:
             return {}
         seen: set[str] = set()
         found: dict[str, set[str]] = {}
+        parsed = asts if asts is not None else {}
         for template_name in files:
-            self._scan(template_name, seen, found, problems, parent=None)
+            self._scan(template_name, seen, found, problems, parsed, parent=None)
         return found
 
     def _scan(
@@ -332,6 +330,7 @@ class NoticeRenderer:
         seen: set[str],
         found: dict[str, set[str]],
         problems: list[str],
+        asts: dict[str, Any],
         parent: str | None,
     ) -> None:
         """Collect the undeclared variables of a template and of those it includes/extends."""
@@ -357,9 +356,10 @@ class NoticeRenderer:
             problems.append(self._syntax_message(exc))
             return
         found[template_name] = set(meta.find_undeclared_variables(ast))
+        asts[template_name] = ast
         for referenced in meta.find_referenced_templates(ast):
             if referenced is not None:
-                self._scan(referenced, seen, found, problems, parent=template_name)
+                self._scan(referenced, seen, found, problems, asts, parent=template_name)
 
     def _not_found_message(self, template_name: str, exc: TemplateNotFound) -> str:
         missing = exc.name if isinstance(exc.name, str) else template_name
@@ -399,104 +399,3 @@ class NoticeRenderer:
                 return f"通知模板 {where}：所给数据缺少字段 {attribute['name']}"
             return f"通知模板 {where}：使用了未提供的数据（{text}）"
         return f"通知模板 {where}渲染出错：{type(exc).__name__}: {exc}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Sample data
-
-
-def sample_context(kind: str | None = None) -> dict[str, Any]:
-    """A complete, realistic context from the 2011 Guangdong programme.
-
-    The programme, deadline, contacts and bodies come from 粤经信技改〔2011〕333号; the points
-    and reporting figures are illustrative (the real list of points is not public) and say so.
-    With ``kind``, ``recipient`` and ``addressees`` are those that kind is sent to.
-    """
-    context: dict[str, Any] = {
-        "programme": {
-            "id": "gd-2011",
-            "title": "关于印发全省产业转型升级突破点工作方案的通知",
-            "doc_number": "粤经信技改〔2011〕333号",
-            "issuer": "广东省经济和信息化委员会",
-            "issued": date(2011, 4, 26),
-            "year": 2011,
-            "topic": "全省产业转型升级突破点工作",
-        },
-        "date_style": "auto",
-        "today": date(2011, 5, 4),
-        "recipient": {"id": "guangzhou", "short": "广州市", "name": "广州市人民政府"},
-        "addressees": ["广州市人民政府", "佛山市人民政府", "肇庆市人民政府"],
-        "step": {
-            "label": "突破点工作方案",
-            "phrase": "5月10日前",
-            "due": date(2011, 5, 10),
-            "clause": (
-                "各市、省直各有关部门按全省工作方案要求对选定的每个突破点制定工作方案，"
-                "于5月10日前报省经济和信息化委、科技厅"
-            ),
-        },
-        "points": [
-            {
-                "id": "gz-1",
-                "title": "汽车产业自主品牌与关键零部件突破点（示例）",
-                "state_label": "待报送工作方案",
-            },
-            {
-                "id": "gz-2",
-                "title": "两化融合促进传统制造业提升突破点（示例）",
-                "state_label": "工作方案已退回修改",
-            },
-        ],
-        "working_days_left": 4,
-        "stage": 2,
-        "makeup_due": date(2011, 5, 17),
-        "shift": False,
-        "cc": ["广东省科学技术厅", "省产业转型升级工作小组组长"],
-        "contacts": [
-            {
-                "name": "蓝艾青",
-                "body": "省经信委",
-                "phone": "83135836",
-                "fax": "83133364",
-                "email": None,
-            },
-            {"name": "郭秀强", "body": "省科技厅", "phone": "83163874", "fax": None, "email": None},
-        ],
-        "reported": 37,
-        "total": 41,
-        "missing_units": ["汕尾市人民政府", "云浮市人民政府", "省旅游局", "省食品药品监管局"],
-        "group": {
-            "name": "第一检查组",
-            "lead": "广东省经济和信息化委员会",
-            "members": ["省科技厅", "省财政厅", "省人力资源和社会保障厅", "省国土资源厅"],
-        },
-        "dates": {"first": date(2011, 10, 24), "last": date(2011, 10, 28)},
-        "meeting": {
-            "name": "全省推进产业转型升级工作现场会",
-            "date": date(2011, 12, 20),
-            "place": "另行通知",
-            "attendees": "各市、省有关部门分管领导及相关同志",
-        },
-    }
-    if kind == "urge":
-        context["today"] = date(2011, 5, 12)
-        context["working_days_left"] = -2
-    elif kind == "inspection":
-        context["today"] = date(2011, 10, 12)
-    elif kind == "meeting":
-        context["today"] = date(2011, 11, 28)
-        context["addressees"] = ["各地级以上市人民政府", "顺德区人民政府", "各省直有关部门"]
-    elif kind == "progress_summary":
-        context["today"] = date(2011, 9, 21)
-        context["recipient"] = {
-            "id": "eic",
-            "short": "省经信委",
-            "name": "广东省经济和信息化委员会",
-        }
-        context["step"] = {
-            "label": "突破点工作推进情况",
-            "phrase": "9月中旬",
-            "due": date(2011, 9, 20),
-            "clause": "各市、各部门9月中旬向省经济和信息化委、科技厅报送工作推进情况",
-        }
-    return context

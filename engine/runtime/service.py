@@ -7,9 +7,9 @@ conditions check the actor, the document or decision and the extension rules, an
 callback drafts the event (``engine.runtime.machine``) - then writes the points' new
 states and the events together, or raises a ``Refused`` and leaves the store as it was.
 
-A programme is pinned to the hash of the definition its points were enrolled under; a
-changed definition is refused (``DefinitionChanged``) until ``migrate`` records the change
-as an event.
+A programme is pinned to the manifest of the definition its points were enrolled under (its
+content, notice templates and source texts: ``engine.runtime.pinning``); a change is refused
+(``DefinitionChanged``) until ``migrate`` records it as an event.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from engine.clock import Clock, aware
 from engine.definition.loader import Definition
 from engine.definition.schema import Task, Transition
-from engine.errors import DefinitionChanged, Named
+from engine.errors import Named
 from engine.refusals import (
     ActorNotAllowed,
     AlreadySubmitted,
@@ -46,6 +46,7 @@ from engine.refusals import (
     WaitingFor,
     WrongCommand,
 )
+from engine.runtime import pinning
 from engine.runtime.documents import StoredDocument
 from engine.runtime.machine import Attempt, LifecycleMachine
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
@@ -89,14 +90,7 @@ class Runtime:
 
     def _pin(self, tx: Transaction) -> None:
         """Register the programme on first use; refuse a changed definition afterwards."""
-        row = tx.get_programme(self.pid)
-        header = self.definition.programme.programme
-        if row is None:
-            tx.put_programme(
-                self.pid, header.title, header.year, self.definition.sha256, self.clock.now()
-            )
-        elif row.definition_hash != self.definition.sha256:
-            raise DefinitionChanged(self.pid, row.definition_hash, self.definition.sha256)
+        pinning.ensure_pinned(self.store, tx, self.definition, self.clock.now())
 
     def require_registered(self) -> None:
         """Refuse to report on a programme the store has never seen."""
@@ -107,24 +101,30 @@ class Runtime:
     def check_pinned(self) -> None:
         """Raise ``DefinitionChanged`` if the store runs another version of the definition."""
         with self.store.transaction(readonly=True) as tx:
-            row = tx.get_programme(self.pid)
-        if row is not None and row.definition_hash != self.definition.sha256:
-            raise DefinitionChanged(self.pid, row.definition_hash, self.definition.sha256)
+            pinning.ensure_pinned(self.store, tx, self.definition)
 
-    def migrate(self, reason: str, actor: str | None = None) -> EventRow | None:
-        """Adopt the current definition for points already running; recorded as an event."""
+    def migrate(self, reason: str, actor: str | None = None) -> pinning.Migration | None:
+        """Adopt the current definition for points already running; recorded as an event.
+
+        The event records the pinned and the new manifest's hashes; the result names what
+        changed. Nothing that makes the mail changed: nothing is recorded, ``None``.
+        """
         if not reason.strip():
             raise MissingInput("reason", "migration")
         with self.store.transaction() as tx:
             row = tx.get_programme(self.pid)
             if row is None:
                 raise NotRegistered(self.pid)
-            if row.definition_hash == self.definition.sha256:
+            pin = pinning.Pin.of(self.definition)
+            changes = pinning.changes_since_pinned(self.store, tx, self.definition, row, pin)
+            if not changes:
+                pinning.ensure_pinned(self.store, tx, self.definition, self.clock.now())
                 return None
             states = {p.state for p in tx.points(self.pid)}
             unknown = sorted(states - set(self.index.states))
             if unknown:
                 raise UnknownState(unknown)
+            now = self.clock.now()
             (event,) = tx.append_events(
                 [
                     EventDraft(
@@ -132,13 +132,14 @@ class Runtime:
                         trigger=MIGRATE,
                         actor=actor or self.definition.programme.programme.issuer,
                         reason=reason,
-                        data={"from": row.definition_hash, "to": self.definition.sha256},
+                        data={"from": row.definition_hash, "to": pin.sha256},
                     )
                 ],
-                self.clock.now(),
+                now,
             )
-            tx.set_definition_hash(self.pid, self.definition.sha256)
-            return event
+            pinning.keep(self.store, tx, pin, now)
+            tx.set_definition_hash(self.pid, pin.sha256)
+            return pinning.Migration.of(event, changes)
 
     # --- enrolment ---------------------------------------------------------------------
 

@@ -23,10 +23,11 @@ from engine.delivery.mail import (
     message_filename,
     read_message,
 )
-from engine.delivery.notices import NoticeRenderer, sample_context
+from engine.delivery.notices import NoticeRenderer
 from engine.errors import HeaderInjection, MailError
 
 from .conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer
+from .notice_samples import sample_context
 
 SENT_AT = datetime(2011, 5, 4, 9, 0, tzinfo=SHANGHAI)
 EIC = Address("广东省经济和信息化委员会", "jsgz@gdei.example.gov.cn")
@@ -238,8 +239,8 @@ def test_smtp_message_arrives_with_subject_and_point_titles(smtp_server: SmtpSer
     text = received.get_body(preferencelist=("plain",))
     assert text is not None
     body = text.get_content()
-    for point in sample_context("reminder")["points"]:
-        assert point["title"] in body
+    for point in sample_context("reminder").points:
+        assert point.title in body
 
 
 def test_smtp_reuses_one_connection_for_many_messages(smtp_server: SmtpServer) -> None:

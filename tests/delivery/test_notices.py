@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -7,14 +8,15 @@ from typing import Any
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine.delivery.noticecontext import Addressee, MeetingFacts, NoticeContext
 from engine.delivery.notices import (
     DEFAULT_DIRECTORY,
     KINDS,
     NoticeRenderer,
     RenderedNotice,
-    sample_context,
 )
 from engine.errors import TemplateProblem
+from tests.delivery.notice_samples import sample_context
 
 PROGRAMME_TITLE = "关于印发全省产业转型升级突破点工作方案的通知"
 DOC_NUMBER = "粤经信技改〔2011〕333号"
@@ -35,9 +37,7 @@ def make_templates(directory: Path, name: str = "probe", **parts: str) -> Notice
 
 
 def render(renderer: NoticeRenderer, kind: str, **changes: Any) -> RenderedNotice:
-    context = sample_context(kind)
-    context.update(changes)
-    return renderer.render(kind, context)
+    return renderer.render(kind, dataclasses.replace(sample_context(kind), **changes))
 
 
 # --- every kind ------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def test_signature_date_is_in_chinese_numerals_for_2011(
     context = sample_context(kind)
     notice = renderer.render(kind, context)
     assert notice.text.rstrip().splitlines()[-1] != ""
-    assert f"\n{_chinese(context['today'])}\n" in notice.text
+    assert f"\n{_chinese(context.today)}\n" in notice.text
 
 
 def _chinese(day: date) -> str:
@@ -120,9 +120,9 @@ def test_reminder_lists_the_units_points_and_step(renderer: NoticeRenderer) -> N
     notice = render(renderer, "reminder")
     assert notice.subject == "关于按时报送突破点工作方案的提醒"
     assert "广州市人民政府：" in notice.text
-    for point in sample_context("reminder")["points"]:
-        assert point["title"] in notice.text
-        assert point["state_label"] in notice.text
+    for point in sample_context("reminder").points:
+        assert point.title in notice.text
+        assert point.state_label in notice.text
 
 
 def test_reminder_gives_deadline_as_written_and_as_date_and_days_left(
@@ -172,13 +172,13 @@ def test_first_urge_has_no_stage_mark(renderer: NoticeRenderer) -> None:
 
 
 def test_urge_lists_cc_bodies_in_a_chaosong_line(renderer: NoticeRenderer) -> None:
-    notice = render(renderer, "urge", cc=["广东省科学技术厅", "广东省财政厅"])
+    notice = render(renderer, "urge", cc=("广东省科学技术厅", "广东省财政厅"))
     assert "抄送：广东省科学技术厅，广东省财政厅。" in notice.text
     assert "抄送：广东省科学技术厅，广东省财政厅。" in notice.html
 
 
 def test_urge_without_cc_has_no_chaosong_line(renderer: NoticeRenderer) -> None:
-    notice = render(renderer, "urge", cc=[])
+    notice = render(renderer, "urge", cc=())
     assert "抄送" not in notice.text
     assert "抄送" not in notice.html
 
@@ -210,8 +210,9 @@ def test_meeting_place_can_be_announced_later(renderer: NoticeRenderer) -> None:
 
 
 def test_meeting_without_date_says_time_follows(renderer: NoticeRenderer) -> None:
-    context = sample_context("meeting")
-    context["meeting"] = {"date": None, "place": "广州市"}
+    context = dataclasses.replace(
+        sample_context("meeting"), meeting=MeetingFacts(date=None, place="广州市")
+    )
     notice = renderer.render("meeting", context)
     assert "一、会议时间\n　　另行通知。" in notice.text
     assert "全省推进产业转型升级工作现场会" in notice.text
@@ -227,14 +228,14 @@ def test_progress_summary_gives_rate_and_missing_units(renderer: NoticeRenderer)
 
 
 def test_progress_summary_when_everyone_reported(renderer: NoticeRenderer) -> None:
-    notice = render(renderer, "progress_summary", reported=41, missing_units=[])
+    notice = render(renderer, "progress_summary", reported=41, missing_units=())
     assert "上报率100.0%，各单位均已报送。" in notice.text
 
 
 def test_progress_summary_with_no_units_does_not_divide_by_zero(
     renderer: NoticeRenderer,
 ) -> None:
-    notice = render(renderer, "progress_summary", reported=0, total=0, missing_units=[])
+    notice = render(renderer, "progress_summary", reported=0, total=0, missing_units=())
     assert "上报率—" in notice.text
 
 
@@ -242,21 +243,22 @@ def test_progress_summary_with_no_units_does_not_divide_by_zero(
 
 
 def test_html_escapes_markup_in_a_unit_name(renderer: NoticeRenderer) -> None:
-    unit = {"id": "x", "short": "某市", "name": "<script>alert(1)</script>某市人民政府"}
+    unit = Addressee("x", "某市", "<script>alert(1)</script>某市人民政府")
     notice = render(renderer, "reminder", recipient=unit)
     assert "<script>" not in notice.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;某市人民政府" in notice.html
 
 
 def test_plain_text_keeps_a_unit_name_as_given(renderer: NoticeRenderer) -> None:
-    unit = {"id": "x", "short": "某市", "name": "<script>某市人民政府"}
+    unit = Addressee("x", "某市", "<script>某市人民政府")
     notice = render(renderer, "reminder", recipient=unit)
     assert "<script>某市人民政府：" in notice.text
 
 
 def test_html_escapes_markup_in_the_subject_title(renderer: NoticeRenderer) -> None:
-    step = dict(sample_context("reminder")["step"], label="<b>方案</b>")
-    notice = render(renderer, "reminder", step=step)
+    given = sample_context("reminder").step
+    assert given is not None
+    notice = render(renderer, "reminder", step=dataclasses.replace(given, label="<b>方案</b>"))
     assert "<b>" in notice.subject
     assert "<b>" not in notice.html
     assert "&lt;b&gt;方案&lt;/b&gt;" in notice.html
@@ -266,7 +268,7 @@ def test_html_escapes_markup_in_the_subject_title(renderer: NoticeRenderer) -> N
 
 
 def test_missing_variable_is_a_template_problem_naming_it(renderer: NoticeRenderer) -> None:
-    context = sample_context("reminder")
+    context = sample_context("reminder").variables()
     del context["points"]
     with pytest.raises(TemplateProblem) as caught:
         renderer.render("reminder", context)
@@ -277,14 +279,14 @@ def test_missing_variable_is_a_template_problem_naming_it(renderer: NoticeRender
 
 
 def test_missing_field_of_a_mapping_is_named(renderer: NoticeRenderer) -> None:
-    context = sample_context("reminder")
+    context = sample_context("reminder").variables()
     context["contacts"] = [{"name": "蓝艾青", "body": "省经信委"}]
     with pytest.raises(TemplateProblem, match="phone"):
         renderer.render("reminder", context)
 
 
 def test_error_messages_carry_no_traceback(renderer: NoticeRenderer) -> None:
-    context = sample_context("reminder")
+    context = sample_context("reminder").variables()
     del context["recipient"]
     with pytest.raises(TemplateProblem) as caught:
         renderer.render("reminder", context)
@@ -380,10 +382,10 @@ def test_required_variables_do_not_include_the_renderer_provided_subject(
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_sample_context_provides_everything_each_kind_needs(
+def test_the_notice_context_provides_everything_each_kind_needs(
     renderer: NoticeRenderer, kind: str
 ) -> None:
-    assert renderer.required_variables(kind) <= set(sample_context(kind))
+    assert renderer.required_variables(kind) <= NoticeContext.field_names()
 
 
 def test_check_template_reports_unknown_variables(tmp_path: Path) -> None:
@@ -416,7 +418,8 @@ def test_check_template_reports_an_unknown_filter(tmp_path: Path) -> None:
 
 
 def test_check_template_is_clean_when_everything_is_provided(renderer: NoticeRenderer) -> None:
-    assert renderer.check_template("urge", set(sample_context("urge"))) == []
+    assert renderer.check_template("urge") == []
+    assert renderer.check_template("urge", NoticeContext.field_names()) == []
 
 
 def test_shipped_templates_pass_the_full_check(renderer: NoticeRenderer) -> None:
@@ -428,20 +431,22 @@ def test_shipped_templates_pass_the_full_check(renderer: NoticeRenderer) -> None
 
 def test_sample_context_is_the_2011_programme() -> None:
     context = sample_context()
-    assert context["programme"]["doc_number"] == DOC_NUMBER
-    assert context["programme"]["issued"] == date(2011, 4, 26)
-    assert context["step"]["due"] == date(2011, 5, 10)
+    assert context.programme.doc_number == DOC_NUMBER
+    assert context.programme.issued == date(2011, 4, 26)
+    assert context.step is not None
+    assert context.step.due == date(2011, 5, 10)
 
 
 def test_sample_points_say_they_are_illustrative() -> None:
-    for point in sample_context()["points"]:
-        assert "示例" in point["title"]
+    for point in sample_context().points:
+        assert "示例" in point.title
 
 
-def test_sample_context_is_a_fresh_copy_each_time() -> None:
+def test_a_context_cannot_be_changed_by_whoever_renders_it() -> None:
     first = sample_context()
-    first["points"].clear()
-    assert sample_context()["points"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.points = ()  # type: ignore[misc]
+    assert sample_context().points
 
 
 def test_a_bad_date_style_is_a_template_problem_in_chinese(renderer: NoticeRenderer) -> None:
@@ -455,3 +460,91 @@ def test_a_filter_given_a_non_date_names_the_file(tmp_path: Path) -> None:
         TemplateProblem, match=r"probe\.txt\.j2 第 1 行：过滤器 gongwen_date 需要日期"
     ):
         probe.render("probe", {"due": "5月10日"})
+
+
+# --- a programme's own notices/ folder ---------------------------------------------------------
+
+
+def test_a_programme_notices_folder_overrides_a_default_template_by_name(tmp_path: Path) -> None:
+    (tmp_path / "notices").mkdir()
+    (tmp_path / "notices" / "urge.subject.j2").write_text("本方案自己的催报标题\n", "utf-8")
+    own = NoticeRenderer.for_programme(tmp_path)
+
+    notice = own.render("urge", sample_context("urge"))
+
+    assert notice.subject == "本方案自己的催报标题"
+    assert notice.text == NoticeRenderer().render("urge", sample_context("urge")).text.replace(
+        "关于催报突破点工作方案的通知（第二次催报）", "本方案自己的催报标题"
+    )
+
+
+def test_a_programme_can_override_a_shared_piece(tmp_path: Path) -> None:
+    (tmp_path / "notices").mkdir()
+    (tmp_path / "notices" / "_contacts.txt.j2").write_text("（联系人：方案自定）\n", "utf-8")
+
+    text = NoticeRenderer.for_programme(tmp_path).render("reminder", sample_context()).text
+
+    assert "（联系人：方案自定）" in text
+    assert "蓝艾青" not in text
+
+
+def test_a_programme_without_notices_folder_uses_the_defaults(tmp_path: Path) -> None:
+    assert NoticeRenderer.for_programme(tmp_path).folders == (DEFAULT_DIRECTORY,)
+
+
+def test_a_template_in_the_programme_folder_is_named_by_its_own_path(tmp_path: Path) -> None:
+    (tmp_path / "notices").mkdir()
+    own = tmp_path / "notices" / "urge.txt.j2"
+    own.write_text("{{ no_such_thing }}\n", "utf-8")
+
+    problems = NoticeRenderer.for_programme(tmp_path).check_template("urge", {"step", "stage"})
+
+    assert any(str(own) in p and "no_such_thing" in p for p in problems)
+
+
+# --- templates checked against the typed context --------------------------------------------
+
+
+def test_check_template_reports_a_field_the_context_does_not_have(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ recipient.name }}\n{{ step.lable }}\n")
+
+    problems = probe.check_template("probe")
+
+    assert problems == [
+        f"通知模板 {tmp_path / 'probe.txt.j2'} 第 2 行使用了 step.lable，而所给数据中没有这一字段"
+    ]
+
+
+def test_check_template_follows_loop_variables_to_their_element_type(tmp_path: Path) -> None:
+    probe = make_templates(
+        tmp_path, txt="{% for p in points %}{{ p.title }}{{ p.titel }}{% endfor %}\n"
+    )
+
+    problems = probe.check_template("probe")
+
+    assert len(problems) == 1
+    assert "p.titel" in problems[0]
+
+
+def test_check_template_allows_a_lookup_guarded_by_is_defined(tmp_path: Path) -> None:
+    probe = make_templates(
+        tmp_path,
+        txt="{% for c in contacts %}{% if c.mobile is defined %}{{ c.mobile }}{% endif %}"
+        "{% endfor %}\n",
+    )
+
+    assert probe.check_template("probe") == []
+
+
+def test_check_template_reports_a_variable_outside_the_context(tmp_path: Path) -> None:
+    probe = make_templates(tmp_path, txt="{{ programme.title }}{{ deadline }}\n")
+
+    problems = probe.check_template("probe")
+
+    assert problems == [f"通知模板 {tmp_path / 'probe.txt.j2'} 使用了未提供的变量：deadline"]
+
+
+def test_a_context_renders_like_the_mapping_of_its_fields(renderer: NoticeRenderer) -> None:
+    context = sample_context("urge")
+
+    assert renderer.render("urge", context) == renderer.render("urge", context.variables())

@@ -48,7 +48,8 @@ def test_the_trail_of_a_real_run_verifies(year: Year) -> None:
     code, out, err = audit(year)
 
     assert (code, err) == (0, "")
-    assert out.strip() == f"留痕校验通过：{events} 条留痕、2 份文件均与哈希相符。"
+    # Two submitted documents and the manifest the programme is pinned to.
+    assert out.strip() == f"留痕校验通过：{events} 条留痕、3 份文件均与哈希相符。"
 
 
 def test_one_changed_byte_in_a_reason_is_found_and_its_event_named(year: Year) -> None:

@@ -1,0 +1,326 @@
+"""What a notice template is given: one typed context, built in one place.
+
+``NoticeContext`` is the whole shape every kind of notice draws on; a kind uses a subset.
+``build_notice_context(definition, view, reminder, now)`` fills it from the definition and
+the occurrence a reminder belongs to - the reminder runner sends it, and ``docflow validate``
+checks each template against its fields (``template_attribute_problems``), so a template can
+only use what the runner provides.
+
+====================  ==========================================================================
+field                 value
+====================  ==========================================================================
+``programme``         ``ProgrammeFacts``: ``title`` (the cover notice's title, without 《》),
+                      ``doc_number`` (发文字号), ``issuer`` (the issuing body's name, which also
+                      signs reminders and 催报), ``issued`` (date), ``year``, ``topic`` (what
+                      the programme is about: its title without the final 方案), ``id``
+``date_style``        ``"auto"``, ``"chinese"`` or ``"arabic"``: the ``gongwen_date`` and
+                      ``month_day`` filters' default
+``today``             date: the 成文日期 written in the 落款
+``recipient``         ``Addressee`` (``id``, ``short``, ``name``): the single addressee
+``addressees``        body names: the 主送 line of notices to many bodies
+``step``              ``StepFacts``: ``label`` (what is to be submitted), ``phrase`` (the
+                      deadline as the notice writes it), ``due`` (date), ``clause`` (the
+                      notice's sentence setting the step, without the final 。)
+``points``            ``PointLine`` each: ``id``, ``title``, ``state_label``
+``working_days_left`` working days from today to the deadline (0: due today; < 0: late)
+``stage``             escalation stage of a 催报 (1 first, 2 second ...)
+``makeup_due``        date or None: the 补报 deadline (None: "尽快补报")
+``shift``             whether the 补报 deadline shifts for holidays (顺延 / 不顺延)
+``cc``                body names for the 抄送 line (may be empty)
+``contacts``          ``ContactLine`` each: ``name``, ``body``, ``phone``, ``fax``, ``email``
+                      (None: not shown)
+``reported``          units that reported the step; ``total``: units that should
+``missing_units``     names of the units that have not reported
+``group``             ``InspectionGroupFacts``: ``name``, ``lead``, ``members``
+``dates``             ``InspectionDates``: ``first``, ``last`` (dates of the inspection)
+``meeting``           ``MeetingFacts``: ``date`` (None: 另行通知), ``place``, ``name`` and
+                      ``attendees`` (None: the template's defaults)
+====================  ==========================================================================
+
+The renderer adds ``subject`` (the rendered subject line) for the two bodies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any, Literal
+
+from jinja2 import nodes
+
+from engine.definition.loader import Definition
+from engine.delivery.reminders import Reminder
+from engine.runtime.progress import ProgressView
+
+__all__ = [
+    "Addressee",
+    "ContactLine",
+    "InspectionDates",
+    "InspectionGroupFacts",
+    "MeetingFacts",
+    "NoticeContext",
+    "PointLine",
+    "ProgrammeFacts",
+    "StepFacts",
+    "build_notice_context",
+    "programme_facts",
+    "template_attribute_problems",
+    "working_days_between",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeFacts:
+    id: str
+    title: str
+    doc_number: str
+    issuer: str
+    issued: date
+    year: int
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    id: str
+    short: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepFacts:
+    label: str
+    phrase: str
+    due: date
+    clause: str
+
+
+@dataclass(frozen=True, slots=True)
+class PointLine:
+    id: str
+    title: str
+    state_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLine:
+    name: str
+    body: str
+    phone: str
+    fax: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionGroupFacts:
+    name: str = ""
+    lead: str = ""
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionDates:
+    first: date | None = None
+    last: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingFacts:
+    date: date | None = None
+    place: str = "另行通知"
+    name: str | None = None
+    attendees: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeContext:
+    """Everything a notice template may use (see the module's table)."""
+
+    programme: ProgrammeFacts
+    today: date
+    date_style: Literal["auto", "chinese", "arabic"] = "auto"
+    recipient: Addressee | None = None
+    addressees: tuple[str, ...] = ()
+    step: StepFacts | None = None
+    points: tuple[PointLine, ...] = ()
+    working_days_left: int = 0
+    stage: int = 0
+    makeup_due: date | None = None
+    shift: bool = False
+    cc: tuple[str, ...] = ()
+    contacts: tuple[ContactLine, ...] = ()
+    reported: int = 0
+    total: int = 0
+    missing_units: tuple[str, ...] = ()
+    group: InspectionGroupFacts = field(default_factory=InspectionGroupFacts)
+    dates: InspectionDates = field(default_factory=InspectionDates)
+    meeting: MeetingFacts = field(default_factory=MeetingFacts)
+
+    def variables(self) -> dict[str, Any]:
+        """The top-level template variables: one per field."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+# --- building it ---------------------------------------------------------------------------
+
+
+def working_days_between(view: ProgressView, today: date, due: date) -> int:
+    """Working days from ``today`` to ``due``: positive ahead, 0 on the day, negative late."""
+    calendar = view.calendar
+    step = 1 if due >= today else -1
+    count = 0
+    day = today
+    while day != due:
+        day += timedelta(days=step)
+        if calendar.is_working_day(day):
+            count += step
+    return count
+
+
+def programme_facts(definition: Definition) -> ProgrammeFacts:
+    """The programme as its notices cite it."""
+    header = definition.programme.programme
+    bodies = definition.index.bodies
+    cover = next((d for d in header.documents if d.doc_number == header.doc_number), None)
+    return ProgrammeFacts(
+        id=header.id,
+        title=cover.title if cover else header.title,
+        doc_number=header.doc_number,
+        issuer=bodies[header.issuer].name if header.issuer in bodies else header.issuer,
+        issued=header.issued,
+        year=header.year,
+        topic=header.title.removesuffix("方案"),
+    )
+
+
+def build_notice_context(
+    definition: Definition, view: ProgressView, reminder: Reminder, now: datetime
+) -> NoticeContext:
+    """The context of one reminder's notice: its programme, recipient, step and points."""
+    index = definition.index
+    header = definition.programme.programme
+    occ = reminder.occurrence
+    rule = occ.rule
+    today = now.date()
+    body = index.bodies[reminder.recipient]
+    step = next(s for s in index.steps() if s.id == rule.step)
+    deadline = step.deadline
+    quote = deadline.governing_source.quote if deadline else None
+    document = (
+        step.transition.document if step.transition else (step.task.document if step.task else None)
+    )
+    cc = [index.bodies[b].name for b in reminder.cc]
+    if reminder.leadership:
+        cc.append(f"{body.short}分管领导")
+    makeup_due = None
+    if rule.kind == "overdue":
+        makeup_due = view.calendar.working_days_after(
+            today + timedelta(days=1), rule.policy.makeup_days - 1
+        )
+    rate = reminder.rate
+    return NoticeContext(
+        programme=programme_facts(definition),
+        today=today,
+        date_style=header.date_style,
+        recipient=Addressee(body.id, body.short, body.name),
+        addressees=tuple(header.addressees),
+        step=StepFacts(
+            label=document or step.label,
+            phrase=deadline.governing_phrase if deadline else "",
+            due=occ.due,
+            clause=(quote or step.label).rstrip("。"),
+        ),
+        points=tuple(
+            PointLine(
+                p.id, p.title, index.states[p.state].label if p.state in index.states else p.state
+            )
+            for p in reminder.points
+        ),
+        working_days_left=working_days_between(view, today, occ.due),
+        stage=rule.stage,
+        makeup_due=makeup_due,
+        shift=header.calendar.shift_to_working_day,
+        cc=tuple(cc),
+        contacts=tuple(
+            ContactLine(c.name, index.body_label(c.body), c.phone, c.fax, c.email)
+            for c in header.contacts
+        ),
+        reported=len(rate.reported) if rate is not None else 0,
+        total=rate.total if rate is not None else 0,
+        missing_units=tuple(index.bodies[u].name for u in rate.missing) if rate else (),
+    )
+
+
+# --- checking templates against it ---------------------------------------------------------
+
+
+@cache
+def _fields_of(cls: type) -> dict[str, Any]:
+    """A context class's fields and their types (``Optional`` and ``None`` unwrapped)."""
+    # No class namespace: MeetingFacts.date must not hide the type ``date``.
+    hints = typing.get_type_hints(cls, localns={})
+    return {name: _unwrap(hint) for name, hint in hints.items()}
+
+
+def _unwrap(hint: Any) -> Any:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return args[0] if len(args) == 1 else Any
+    return hint
+
+
+def _element(hint: Any) -> Any:
+    """The element type of ``tuple[X, ...]``; ``Any`` for anything else."""
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+    return Any
+
+
+def _guarded(ast: nodes.Template) -> set[tuple[str, str]]:
+    """The ``owner.attr`` lookups a template tests with ``is defined`` / ``is undefined``."""
+    found: set[tuple[str, str]] = set()
+    for test in ast.find_all(nodes.Test):
+        target = test.node
+        if (
+            test.name in ("defined", "undefined")
+            and isinstance(target, nodes.Getattr)
+            and isinstance(target.node, nodes.Name)
+        ):
+            found.add((target.node.name, target.attr))
+    return found
+
+
+def template_attribute_problems(
+    ast: nodes.Template, context: type = NoticeContext
+) -> list[tuple[int, str]]:
+    """Attribute lookups a template makes that the context's types do not have.
+
+    Follows the top-level variables (``step.label``) and the variables of ``for`` loops over
+    tuple fields (``{% for p in points %}{{ p.title }}``); a lookup the template tests with
+    ``is defined`` somewhere is allowed (``{% if c.mobile is defined %}{{ c.mobile }}``). Returns ``(line, "step.lable")`` pairs, in the order found.
+    """
+    top = _fields_of(context)
+    loops: dict[str, Any] = {}
+    for loop in ast.find_all(nodes.For):
+        if isinstance(loop.target, nodes.Name) and isinstance(loop.iter, nodes.Name):
+            loops[loop.target.name] = _element(top.get(loop.iter.name, Any))
+    guarded = _guarded(ast)
+    found: list[tuple[int, str]] = []
+    for lookup in ast.find_all(nodes.Getattr):
+        owner = lookup.node
+        if not isinstance(owner, nodes.Name) or (owner.name, lookup.attr) in guarded:
+            continue
+        kind = loops.get(owner.name, top.get(owner.name, Any))
+        if dataclasses.is_dataclass(kind) and lookup.attr not in _fields_of(kind):  # type: ignore[arg-type]
+            found.append((lookup.lineno, f"{owner.name}.{lookup.attr}"))
+    return found
