@@ -16,9 +16,12 @@ from engine.clock import SHANGHAI, FixedClock, VirtualClock
 from engine.delivery.mail import (
     Address,
     FlushResult,
+    LoginRefused,
     MailQueue,
     OutboxTransport,
+    RecipientsRefused,
     SmtpTransport,
+    TransportUnavailable,
     build_message,
     message_filename,
     read_message,
@@ -263,9 +266,11 @@ def test_smtp_partly_refused_recipients_are_logged_and_the_rest_delivered(
 def test_smtp_connection_survives_a_fully_refused_message(smtp_server: SmtpServer) -> None:
     nobody = Address("不存在的单位", "nobody@example.gov.cn")
     with SmtpTransport(smtp_server.host, smtp_server.port) as smtp:
-        with pytest.raises(smtplib.SMTPRecipientsRefused):
+        with pytest.raises(RecipientsRefused) as caught:
             smtp.send(reminder(to=[nobody], cc=[]))
         smtp.send(reminder(to=[GUANGZHOU], cc=[]))
+    assert isinstance(caught.value.reason, smtplib.SMTPRecipientsRefused)
+    assert list(caught.value.recipients) == ["nobody@example.gov.cn"]
     assert len(smtp_server.envelopes) == 1
     assert smtp_server.handler.ehlo_count == 1
 
@@ -292,12 +297,14 @@ def test_smtp_reconnects_after_the_server_dropped_the_connection(
     assert smtp_server.envelopes[1].rcpt_tos[0] == "jxj@fs.example.gov.cn"
 
 
-def test_smtp_unreachable_server_raises_oserror() -> None:
+def test_smtp_unreachable_server_is_unavailable_for_a_refused_connection() -> None:
     from .conftest import free_port
 
     smtp = SmtpTransport("127.0.0.1", free_port(), timeout=2)
-    with pytest.raises(ConnectionRefusedError):
+    with pytest.raises(TransportUnavailable) as caught:
         smtp.send(reminder())
+    assert isinstance(caught.value.reason, ConnectionRefusedError)
+    assert caught.value.__cause__ is caught.value.reason
     assert not smtp.connected
 
 
@@ -331,10 +338,12 @@ def test_smtp_wrong_password_error_does_not_contain_it(
         user=SMTP_USER,
         password_env="MY_SMTP_PASSWORD",
     )
-    with pytest.raises(smtplib.SMTPAuthenticationError) as caught:
+    with pytest.raises(LoginRefused) as caught:
         smtp.send(reminder())
     smtp.close()
+    assert isinstance(caught.value.reason, smtplib.SMTPAuthenticationError)
     assert wrong not in str(caught.value)
+    assert wrong not in str(caught.value.reason)
     assert wrong not in repr(smtp)
     assert not smtp.connected
 
@@ -516,7 +525,7 @@ def test_a_batch_written_without_sync_is_flushed_once_per_file_system_or_file_by
 ) -> None:
     import os
 
-    import engine.delivery.mail as mail
+    import engine.delivery.mail.durability as mail
 
     calls: list[str] = []
     if syncfs:
