@@ -215,6 +215,12 @@ def test_outbox_same_message_id_lands_in_the_same_file(tmp_path: Path) -> None:
     assert len(list(tmp_path.iterdir())) == 1
 
 
+def test_outbox_write_for_the_queue_raises_the_oserror_itself(tmp_path: Path) -> None:
+    (tmp_path / "outbox").write_bytes(b"")  # a file where the folder should be
+    with pytest.raises(FileExistsError):
+        OutboxTransport(tmp_path / "outbox").write(reminder())
+
+
 def test_message_filename_needs_a_message_id() -> None:
     msg = reminder()
     del msg["Message-ID"]
@@ -243,6 +249,16 @@ def test_smtp_message_arrives_with_subject_and_point_titles(smtp_server: SmtpSer
     body = text.get_content()
     for point in sample_context("reminder")["points"]:
         assert point["title"] in body
+
+
+def test_smtp_sends_a_bcc_in_the_envelope_only(smtp_server: SmtpServer) -> None:
+    msg = reminder(cc=[])
+    msg["Bcc"] = "archive@example.gov.cn"
+    with SmtpTransport(smtp_server.host, smtp_server.port) as smtp:
+        smtp.send(msg)
+    (envelope,) = smtp_server.envelopes
+    assert envelope.rcpt_tos == ["jxw@gz.example.gov.cn", "archive@example.gov.cn"]
+    assert b"archive@example.gov.cn" not in envelope.original_content
 
 
 def test_smtp_reuses_one_connection_for_many_messages(smtp_server: SmtpServer) -> None:
