@@ -316,10 +316,13 @@ def test_smtp_reconnects_after_the_server_dropped_the_connection(
 def test_smtp_unreachable_server_is_unavailable_for_a_refused_connection() -> None:
     from .conftest import free_port
 
-    smtp = SmtpTransport("127.0.0.1", free_port(), timeout=2)
+    port = free_port()
+    smtp = SmtpTransport("127.0.0.1", port, timeout=2)
     with pytest.raises(TransportUnavailable) as caught:
         smtp.send(reminder())
     assert isinstance(caught.value.reason, ConnectionRefusedError)
+    assert caught.value.where == f"SMTP 服务器 127.0.0.1:{port}"
+    assert str(caught.value).startswith(f"SMTP 服务器 127.0.0.1:{port} 无法使用，邮件 <")
     assert caught.value.__cause__ is caught.value.reason
     assert not smtp.connected
 
