@@ -227,14 +227,9 @@ def bench_outbox(runner: Any, items: list[Any], outbox: Path, disk: Path) -> dic
     """
     from itertools import groupby
 
-    from engine.delivery.mail import (
-        MailQueue,
-        OutboxTransport,
-        _atomic_write,
-        _message_bytes,
-        build_message,
-        message_filename,
-    )
+    from engine.delivery.mail import MailQueue, OutboxTransport, build_message, message_filename
+    from engine.delivery.mail.durability import atomic_write as _atomic_write
+    from engine.delivery.mail.message import message_bytes as _message_bytes
 
     queue = MailQueue(outbox, OutboxTransport(outbox), runner.clock)
     assert queue.direct
@@ -281,7 +276,8 @@ def bench_stdlib(runner: Any, items: list[Any]) -> tuple[float, float, int]:
     from email.message import EmailMessage
     from email.utils import format_datetime
 
-    from engine.delivery.mail import _message_bytes, build_message
+    from engine.delivery.mail import build_message
+    from engine.delivery.mail.message import message_bytes as _message_bytes
 
     prepared = []
     for reminder in items:
@@ -333,13 +329,8 @@ def bench_smtp(
 ) -> list[dict[str, Any]]:
     import smtplib
 
-    from engine.delivery.mail import (
-        MailQueue,
-        SmtpTransport,
-        _envelope,
-        build_message,
-        read_message,
-    )
+    from engine.delivery.mail import MailQueue, SmtpTransport, build_message, read_message
+    from engine.delivery.mail.message import envelope as _envelope
 
     clock = runner.clock
 

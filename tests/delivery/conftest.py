@@ -7,11 +7,15 @@ import email.policy
 import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+if TYPE_CHECKING:
+    from .transports import Harness
 
 SMTP_USER = "docflow"
 SMTP_PASSWORD = "s3cret-Pa55-w0rd"
@@ -134,5 +138,22 @@ def smtp_auth_server() -> Iterator[SmtpServer]:
     server.start()
     try:
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["outbox", "smtp"])
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    """Each mail transport in turn, with a way to read what it delivered (tests/delivery/
+    transports.py); the SMTP one talks to a real aiosmtpd server on 127.0.0.1."""
+    from .transports import OutboxHarness, SmtpHarness
+
+    if request.param == "outbox":
+        yield OutboxHarness(tmp_path)
+        return
+    server = SmtpServer()
+    server.start()
+    try:
+        yield SmtpHarness(server)
     finally:
         server.stop()

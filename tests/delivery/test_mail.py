@@ -16,9 +16,12 @@ from engine.clock import SHANGHAI, FixedClock, VirtualClock
 from engine.delivery.mail import (
     Address,
     FlushResult,
+    LoginRefused,
     MailQueue,
     OutboxTransport,
+    RecipientsRefused,
     SmtpTransport,
+    TransportUnavailable,
     build_message,
     message_filename,
     read_message,
@@ -213,6 +216,12 @@ def test_outbox_same_message_id_lands_in_the_same_file(tmp_path: Path) -> None:
     assert len(list(tmp_path.iterdir())) == 1
 
 
+def test_outbox_write_for_the_queue_raises_the_oserror_itself(tmp_path: Path) -> None:
+    (tmp_path / "outbox").write_bytes(b"")  # a file where the folder should be
+    with pytest.raises(FileExistsError):
+        OutboxTransport(tmp_path / "outbox").write(reminder())
+
+
 def test_message_filename_needs_a_message_id() -> None:
     msg = reminder()
     del msg["Message-ID"]
@@ -243,6 +252,16 @@ def test_smtp_message_arrives_with_subject_and_point_titles(smtp_server: SmtpSer
         assert point.title in body
 
 
+def test_smtp_sends_a_bcc_in_the_envelope_only(smtp_server: SmtpServer) -> None:
+    msg = reminder(cc=[])
+    msg["Bcc"] = "archive@example.gov.cn"
+    with SmtpTransport(smtp_server.host, smtp_server.port) as smtp:
+        smtp.send(msg)
+    (envelope,) = smtp_server.envelopes
+    assert envelope.rcpt_tos == ["jxw@gz.example.gov.cn", "archive@example.gov.cn"]
+    assert b"archive@example.gov.cn" not in envelope.original_content
+
+
 def test_smtp_reuses_one_connection_for_many_messages(smtp_server: SmtpServer) -> None:
     with SmtpTransport(smtp_server.host, smtp_server.port) as smtp:
         for target in (GUANGZHOU, FOSHAN, KJT):
@@ -264,9 +283,11 @@ def test_smtp_partly_refused_recipients_are_logged_and_the_rest_delivered(
 def test_smtp_connection_survives_a_fully_refused_message(smtp_server: SmtpServer) -> None:
     nobody = Address("不存在的单位", "nobody@example.gov.cn")
     with SmtpTransport(smtp_server.host, smtp_server.port) as smtp:
-        with pytest.raises(smtplib.SMTPRecipientsRefused):
+        with pytest.raises(RecipientsRefused) as caught:
             smtp.send(reminder(to=[nobody], cc=[]))
         smtp.send(reminder(to=[GUANGZHOU], cc=[]))
+    assert isinstance(caught.value.reason, smtplib.SMTPRecipientsRefused)
+    assert list(caught.value.recipients) == ["nobody@example.gov.cn"]
     assert len(smtp_server.envelopes) == 1
     assert smtp_server.handler.ehlo_count == 1
 
@@ -293,12 +314,17 @@ def test_smtp_reconnects_after_the_server_dropped_the_connection(
     assert smtp_server.envelopes[1].rcpt_tos[0] == "jxj@fs.example.gov.cn"
 
 
-def test_smtp_unreachable_server_raises_oserror() -> None:
+def test_smtp_unreachable_server_is_unavailable_for_a_refused_connection() -> None:
     from .conftest import free_port
 
-    smtp = SmtpTransport("127.0.0.1", free_port(), timeout=2)
-    with pytest.raises(ConnectionRefusedError):
+    port = free_port()
+    smtp = SmtpTransport("127.0.0.1", port, timeout=2)
+    with pytest.raises(TransportUnavailable) as caught:
         smtp.send(reminder())
+    assert isinstance(caught.value.reason, ConnectionRefusedError)
+    assert caught.value.where == f"SMTP 服务器 127.0.0.1:{port}"
+    assert str(caught.value).startswith(f"SMTP 服务器 127.0.0.1:{port} 无法使用，邮件 <")
+    assert caught.value.__cause__ is caught.value.reason
     assert not smtp.connected
 
 
@@ -332,10 +358,12 @@ def test_smtp_wrong_password_error_does_not_contain_it(
         user=SMTP_USER,
         password_env="MY_SMTP_PASSWORD",
     )
-    with pytest.raises(smtplib.SMTPAuthenticationError) as caught:
+    with pytest.raises(LoginRefused) as caught:
         smtp.send(reminder())
     smtp.close()
+    assert isinstance(caught.value.reason, smtplib.SMTPAuthenticationError)
     assert wrong not in str(caught.value)
+    assert wrong not in str(caught.value.reason)
     assert wrong not in repr(smtp)
     assert not smtp.connected
 
@@ -517,7 +545,7 @@ def test_a_batch_written_without_sync_is_flushed_once_per_file_system_or_file_by
 ) -> None:
     import os
 
-    import engine.delivery.mail as mail
+    import engine.delivery.mail.durability as mail
 
     calls: list[str] = []
     if syncfs:
