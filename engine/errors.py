@@ -195,8 +195,7 @@ class DefinitionChanged(StoreError):
         what = f"改动的是：{'、'.join(str(c) for c in self.changes)}；" if self.changes else ""
         super().__init__(
             f"工作方案 {programme} 的定义已改动（{what}库中登记的哈希 {stored_hash[:12]}，"
-            f"当前定义的哈希 {current_hash[:12]}），而已有突破点按原定义运行。"
-            f"如确需改用新定义，请执行 docflow migrate {programme}，该操作将记入留痕。"
+            f"当前定义的哈希 {current_hash[:12]}），而已有突破点按原定义运行"
         )
 
 

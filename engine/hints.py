@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from engine.errors import DocflowError
+from engine.errors import DefinitionChanged, DocflowError
 from engine.refusals import (
     ActorNotGiven,
     InputNotAllowed,
     MissingInput,
     NoSuchOutcome,
     NotRegistered,
+    OutOfSeason,
     UnknownTask,
     UnknownUnit,
     WrongCommand,
@@ -77,6 +78,11 @@ def hint(error: DocflowError) -> str | None:
     """The flag or command to use, or the close names, for ``error``; ``None`` if none."""
     if isinstance(error, MissingInput):
         return _FLAG_FOR.get(error.what)
+    if isinstance(error, DefinitionChanged):
+        return (
+            f"如确需改用新定义，请执行 docflow migrate {error.programme} --reason 理由"
+            "（迁移将记入留痕）"
+        )
     if isinstance(error, ActorNotGiven):
         return "请用 --by 指明作出决定的单位"
     if isinstance(error, InputNotAllowed):
@@ -87,6 +93,11 @@ def hint(error: DocflowError) -> str | None:
         return "可用的选项：" + "、".join(f"--{o}" for o in error.available)
     if isinstance(error, NotRegistered) and error.location is not None:
         return "请先用 docflow enrol 登记突破点，或用 --db 指定正确的存储库"
+    if isinstance(error, OutOfSeason):
+        return (
+            "演练请用 docflow simulate，或 serve 的 --speed 与 --virtual-start，"
+            "或 remind --now 指定方案年度内的时间"
+        )
     if isinstance(error, UnknownUnit):
         labels = {i: names[0] for i, names in error.known.items() if names}
         found = _suggest(error.unit, error.known, labels)

@@ -457,3 +457,18 @@ class UnitHasNoSteps(Refused):
     def __init__(self, unit: Named) -> None:
         self.unit = unit
         super().__init__(f"{_unit(unit)}不承担本方案中任何有期限的事项")
+
+
+class OutOfSeason(Refused):
+    """Reminders asked for long after the programme's last one (an old folder, a clock left
+    at the real time): they would mail every unit a stale 催报."""
+
+    def __init__(self, programme: str, year: int, last: date, today: date) -> None:
+        self.programme = programme
+        self.year = year
+        self.last = last
+        self.today = today
+        super().__init__(
+            f"工作方案 {programme}（{year} 年）的最后一次提醒应于 {last.isoformat()} 发出，"
+            f"现在是 {today.isoformat()}：该方案已不再发送提醒"
+        )

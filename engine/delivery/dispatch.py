@@ -45,7 +45,8 @@ from engine.delivery.reminders import (
     reminders_for,
     rules,
 )
-from engine.errors import MailError, Refused
+from engine.errors import MailError
+from engine.refusals import OutOfSeason
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import Store, Transaction
 
@@ -138,12 +139,7 @@ class ReminderRunner:
         last = found[-1].send_at
         if now > last + OUT_OF_SEASON:
             year = self.definition.programme.programme.year
-            raise Refused(
-                f"工作方案 {self.pid}（{year} 年）的最后一次提醒应于 {last:%Y-%m-%d} 发出，"
-                f"现在是 {now.astimezone(last.tzinfo):%Y-%m-%d}：该方案已不再发送提醒。"
-                "演练请用 docflow simulate，或 serve 的 --speed 与 --virtual-start，"
-                "或 remind --now 指定方案年度内的时间"
-            )
+            raise OutOfSeason(self.pid, year, last.date(), now.astimezone(last.tzinfo).date())
 
     def run(self, now: datetime | None = None, *, dry_run: bool = False) -> RunResult:
         """Process every occurrence due by ``now`` that has not been processed."""

@@ -16,6 +16,7 @@ import pytest
 from engine.definition.loader import load_definition
 from engine.definition.pin import Change
 from engine.errors import DefinitionChanged
+from engine.hints import explain
 from engine.refusals import NotRegistered, UnknownState
 from engine.runtime.trail import verify
 from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, PROGRAMME_ID, Year, moment, raw_sql, run_cli
@@ -105,7 +106,9 @@ def test_every_command_on_a_changed_definition_exits_with_the_definition_changed
     )
 
     assert (result.exit_code, result.stdout) == (DefinitionChanged.exit_code, "")
-    assert result.stderr.strip() == DefinitionChanged(PROGRAMME_ID, old, new, RELABELLED).message
+    refusal = DefinitionChanged(PROGRAMME_ID, old, new, RELABELLED)
+    assert result.stderr.strip() == explain(refusal)
+    assert "docflow" not in refusal.message  # the command to run is the CLI's hint
     assert "改动的是：定义内容" in result.stderr
     assert "docflow migrate gd-2011" in result.stderr
     assert year.snapshot() == before
