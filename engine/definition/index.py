@@ -132,12 +132,17 @@ class ProgrammeIndex:
 
     def actors_for(self, transition: Transition, point_unit: str) -> list[str]:
         """The bodies that may fire ``transition`` for a point of ``point_unit``."""
-        if transition.actor == OWNER:
+        return self.bodies_acting(transition.actor, point_unit)
+
+    def bodies_acting(self, actor: str, point_unit: str) -> list[str]:
+        """The bodies an ``actor`` of the definition (``owner``, ``inspector``, a body or a
+        group) stands for on a point of ``point_unit``: the one place that reads it."""
+        if actor == OWNER:
             return [point_unit]
-        if transition.actor == INSPECTOR:
+        if actor == INSPECTOR:
             lead = self.inspector_of.get(point_unit)
             return [lead] if lead else []
-        return self._bodies_of(transition.actor)
+        return self._bodies_of(actor)
 
     def _bodies_of(self, actor: str) -> list[str]:
         """``expand([actor])``, remembered: it is asked once per point moved."""

@@ -28,7 +28,7 @@ from typing import Literal
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
-from engine.definition.schema import INSPECTOR, OWNER, ReminderPolicy
+from engine.definition.schema import OWNER, ReminderPolicy
 from engine.runtime.progress import ProgressView, StepRate
 
 __all__ = ["Occurrence", "PointInfo", "Reminder", "Rule", "occurrences", "reminders_for", "rules"]
@@ -139,11 +139,7 @@ def occurrences(
 
 
 def _recipient(index: ProgrammeIndex, actor: str, unit: str) -> str | None:
-    if actor == OWNER:
-        return unit
-    if actor == INSPECTOR:
-        return index.inspector_of.get(unit)
-    bodies = index.expand([actor])
+    bodies = index.bodies_acting(actor, unit)
     return bodies[0] if bodies else None
 
 
