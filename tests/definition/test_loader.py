@@ -309,3 +309,34 @@ def test_a_boolean_field_refuses_yes(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError) as caught:
         load_definition(target)
     assert any("initial" in d.message for d in caught.value.diagnostics)
+
+
+def _programme_files() -> list[Path]:
+    root = Path(__file__).resolve().parents[2]
+    return sorted(
+        [*root.glob("workflows/*/programme.yaml"), *(root / "tests/definition").glob("**/*.yaml")]
+    )
+
+
+@pytest.mark.parametrize("path", _programme_files(), ids=lambda p: p.name)
+def test_the_libyaml_reader_gives_the_same_data_and_marks_as_pyyaml(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libyaml composes programme files fast; what comes out is exactly PyYAML's."""
+    from engine.definition import yamlio
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        pytest.skip("not UTF-8: refused before YAML is read")
+
+    def read() -> object:
+        try:
+            data, marks = yamlio.read_yaml(text, str(path))
+        except DefinitionError as exc:
+            return [str(d) for d in exc.diagnostics]
+        return data, marks.positions, marks.key_positions
+
+    fast = read()
+    monkeypatch.setattr(yamlio, "_FastLoader", None)
+    assert read() == fast
