@@ -151,18 +151,19 @@ def serve(
     # docflow's own log lines are in Chinese; APScheduler's routine ones ("Added job ...",
     # "Running job ...") would only drown them. Its warnings and errors still show.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from engine.definition.loader import load_definition
+
+    zone = load_definition(programme).zone  # a broken programme is refused before the start
     clock_spec = None
     if speed is not None or virtual_start is not None:
         if speed is None or virtual_start is None:
             raise click.UsageError("--speed 与 --virtual-start 须同时给出")
         from datetime import datetime
 
-        from engine.clock import SHANGHAI
-
-        real = _parse_time(real_start, "--real-start") or datetime.now(SHANGHAI)
+        real = _parse_time(real_start, "--real-start", zone) or datetime.now(zone)
         clock_spec = {
             "real_epoch": real.isoformat(),
-            "virtual_epoch": _parse_time(virtual_start, "--virtual-start").isoformat(),
+            "virtual_epoch": _parse_time(virtual_start, "--virtual-start", zone).isoformat(),
             "speed": speed,
         }
     config = ServeConfig(

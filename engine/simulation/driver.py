@@ -21,7 +21,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from engine.clock import SHANGHAI
 from engine.definition.schema import OWNER, Transition
 from engine.delivery.dispatch import Outgoing
 from engine.errors import Refused, ScenarioError
@@ -145,7 +144,7 @@ class YearDriver:
         return self.calendar.next_working_day(screen, inclusive=False)
 
     def _at(self, day: date, moment: time) -> datetime:
-        return datetime.combine(day, moment, tzinfo=SHANGHAI)
+        return datetime.combine(day, moment, tzinfo=self.definition.zone)
 
     def say(self, day: date, text: str) -> None:
         self.timeline.say(day, text)
