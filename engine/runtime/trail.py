@@ -7,7 +7,9 @@ gaps; a single-row ``trail_head`` table remembers the last ``seq`` and ``hash``,
 deleting the newest events is detected too.
 
 :func:`verify` recomputes every hash in ``seq`` order, checks every link, compares the end
-of the chain with ``trail_head``, and re-hashes every stored document file. It reads the
+of the chain with ``trail_head``, replays the trail into the tables it answers for (points,
+extensions, units, documents' places: :mod:`engine.runtime.replay`) and compares them with the
+store, and re-hashes every stored document file. It reads the
 store through its ports only (:class:`~engine.runtime.ports.StorePort`).
 """
 
@@ -28,6 +30,7 @@ from engine.runtime.chain import (
 )
 from engine.runtime.documents import hash_file
 from engine.runtime.ports import StorePort
+from engine.runtime.replay import TableReplay
 
 __all__ = [
     "CONTENT_COLUMNS",
@@ -88,14 +91,16 @@ def _check_events(
     head: tuple[int, str],
     registered: set[str],
     found: _Findings,
+    tables: TableReplay,
 ) -> int:
-    """Walk the chain in seq order; return how many events were checked."""
+    """Walk the chain in seq order, feeding ``tables``; return how many events were checked."""
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
     doc_index = 1 + CONTENT_COLUMNS.index("document_sha256")
     for row in rows:
         checked += 1
+        tables.feed(row)
         seq = row[0]
         stored_hash = row[-1]
         if seq != expected_seq:
@@ -143,7 +148,9 @@ def _check_documents(store: StorePort, documents: Sequence[Any], found: _Finding
     checked = 0
     for doc in documents:
         checked += 1
-        path = store.documents.path_of(doc.stored_at)
+        # By its content hash, never by the stored_at column: a changed column must not make
+        # the audit read a file outside the documents folder (the replay reports it).
+        path = store.documents.path_for(doc.sha256)
         try:
             actual, size = hash_file(path)
         except FileNotFoundError:
@@ -169,17 +176,23 @@ def _check_documents(store: StorePort, documents: Sequence[Any], found: _Finding
     return checked
 
 
-def verify(store: StorePort) -> VerifyReport:
+def verify(store: StorePort, *, tables: bool = True) -> VerifyReport:
     """Audit the whole store: the event chain first, then every stored document.
 
     Runs inside one read transaction, so it sees a consistent snapshot while other processes
     keep writing.
     """
     found = _Findings(failures=[])
+    replay = TableReplay()
     with store.transaction(readonly=True) as tx:
         documents = tx.documents()
         registered = {doc.sha256 for doc in documents}
-        events_checked = _check_events(tx.iter_event_values(), tx.chain_head(), registered, found)
+        events_checked = _check_events(
+            tx.iter_event_values(), tx.chain_head(), registered, found, replay
+        )
+        if tables:
+            for text in replay.compare(tx, store.documents):
+                found.add(text)
     documents_checked = _check_documents(store, documents, found)
     return VerifyReport(
         ok=found.count == 0,

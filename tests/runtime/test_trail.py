@@ -1,6 +1,10 @@
 """The audit of the chained trail on SQLite: tampering found, by event and by document.
 
 How events are hashed and linked, on every store, is in ``tests/runtime/contract/test_events.py``.
+
+These stores are written through the store alone (points without enrolment events), so
+the audit runs on the chain and the documents only (``tables=False``); the replay of the
+tables is tested in ``tests/runtime/test_tampering.py``.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def test_canonical_json_sorts_keys_keeps_chinese_and_has_no_spaces() -> None:
 
 
 def test_empty_store_verifies(store: Store) -> None:
-    report = verify(store)
+    report = verify(store, tables=False)
     assert report.ok
     assert (report.events_checked, report.documents_checked) == (0, 0)
     assert report.first_failure is None
@@ -60,7 +64,7 @@ def test_one_changed_byte_in_an_event_reason_fails_at_that_seq(
 ) -> None:
     append(10)
     raw_sql("UPDATE events SET reason = '某' || substr(reason, 2) WHERE seq = 7")
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert not report.ok
     assert report.failing_seq == 7
     assert report.first_failure is not None
@@ -76,7 +80,7 @@ def test_changed_event_with_recomputed_hash_fails_at_the_next_link(
     forged = _values(rows[2])
     forged[HASHED_COLUMNS.index("actor")] = "冒名者"
     raw_sql("UPDATE events SET actor = ?, hash = ? WHERE seq = 3", "冒名者", event_hash(forged))
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert report.failing_seq == 4
     assert report.first_failure is not None
     assert "链条在此断开" in report.first_failure
@@ -87,7 +91,7 @@ def test_first_failure_is_the_lowest_failing_seq(
 ) -> None:
     append(10)
     raw_sql("UPDATE events SET dest_state = 'accepted' WHERE seq IN (8, 3)")
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert report.failing_seq == 3
     assert report.failure_count == 2
 
@@ -97,7 +101,7 @@ def test_deleted_event_in_the_middle_fails(
 ) -> None:
     append(6)
     raw_sql("DELETE FROM events WHERE seq = 4")
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert not report.ok
     assert report.failing_seq == 5
     assert report.first_failure is not None
@@ -109,7 +113,7 @@ def test_deleted_newest_event_fails(
 ) -> None:
     append(6)
     raw_sql("DELETE FROM events WHERE seq = 6")
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert not report.ok
     assert report.first_failure is not None
     assert "末尾的事件被删除" in report.first_failure
@@ -122,7 +126,7 @@ def test_one_changed_byte_in_a_document_file_fails_naming_its_sha(enrolled: Stor
     data = bytearray(path.read_bytes())
     data[0] ^= 0x01
     path.write_bytes(bytes(data))
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert not report.ok
     assert report.failing_document == sha
     assert report.first_failure is not None
@@ -134,7 +138,7 @@ def test_one_changed_byte_in_a_document_file_fails_naming_its_sha(enrolled: Stor
 def test_missing_document_file_fails_naming_its_sha(enrolled: Store) -> None:
     sha = _store_document(enrolled, b"will vanish", "gone.pdf")
     Path(enrolled.documents.path_for(sha)).unlink()
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert report.failing_document == sha
     assert report.first_failure is not None
     assert "不存在" in report.first_failure
@@ -147,7 +151,7 @@ def test_event_failures_are_reported_before_document_failures(
     append(3)
     enrolled.documents.path_for(sha).write_bytes(b"DOC")
     raw_sql("UPDATE events SET actor = 'x' WHERE seq = 2")
-    report = verify(enrolled)
+    report = verify(enrolled, tables=False)
     assert report.failing_seq == 2
     assert report.failure_count == 2
 
@@ -158,4 +162,4 @@ def test_broken_report_raises_trail_broken_in_chinese(
     append(3)
     raw_sql("UPDATE events SET recorded_at = '2025-03-03T09:31:00+08:00' WHERE seq = 1")
     with pytest.raises(TrailBroken, match="留痕校验未通过：事件 #1"):
-        verify(enrolled).raise_if_broken()
+        verify(enrolled, tables=False).raise_if_broken()

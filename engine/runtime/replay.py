@@ -1,0 +1,176 @@
+"""The tables the trail answers for, replayed from the trail and compared with the store.
+
+The chain proves that no event was changed unseen; the tables beside it (each point's unit,
+title and state, the granted extensions, the documents' places) are what the commands read,
+so a row changed in them would change what ``status`` shows and who is reminded while the
+chain still verifies. ``TableReplay`` is fed every event in ``seq`` order (by the audit, in
+the same pass that checks the chain) and works out what those tables must hold:
+
+- a point exists from its enrolment event (``enrol``: unit, title, initial state, and the
+  event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
+- a granted extension is an event whose data names ``step`` and ``until``; the overrides
+  table must hold exactly those, each with the event that granted it;
+- every unit in the units table enrolled a point;
+- a document is stored at the place its content hash gives (never elsewhere: a changed
+  ``stored_at`` could make the audit read a file outside the documents folder).
+
+``findings`` lists every difference in Chinese: which row, which column, what the trail
+says and what the table says.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.runtime.chain import CONTENT_COLUMNS
+from engine.runtime.documents import DocumentFolder
+from engine.runtime.ports import StoreTransaction
+
+__all__ = ["ENROL_TRIGGER", "TableReplay"]
+
+#: The trigger of an enrolment event (``engine.runtime.service.ENROL``).
+ENROL_TRIGGER = "enrol"
+
+_COLUMN = {name: i + 1 for i, name in enumerate(CONTENT_COLUMNS)}  # +1: seq comes first
+_PROGRAMME = _COLUMN["programme_id"]
+_POINT = _COLUMN["point_id"]
+_UNIT = _COLUMN["unit_id"]
+_TRIGGER = _COLUMN["trigger"]
+_DEST = _COLUMN["dest_state"]
+_DATA = _COLUMN["data"]
+
+
+@dataclass(slots=True)
+class _Point:
+    unit: str | None
+    title: str | None
+    state: str | None
+    created_seq: int
+
+
+@dataclass(slots=True)
+class TableReplay:
+    """What the tables must hold, from the events fed to it."""
+
+    points: dict[tuple[str, str], _Point] = field(default_factory=dict)
+    grants: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)  # seq -> row
+    units: dict[str, set[str]] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+
+    def feed(self, row: Sequence[Any]) -> None:
+        """Take one event row (``seq``, content columns, ``prev_hash``, ``hash``)."""
+        programme, point = row[_PROGRAMME], row[_POINT]
+        if point is None:
+            return
+        data = _data(row[_DATA])
+        key = (programme, point)
+        if row[_TRIGGER] == ENROL_TRIGGER:
+            title = data.get("title")
+            self.points[key] = _Point(
+                row[_UNIT], title if isinstance(title, str) else None, row[_DEST], row[0]
+            )
+            self.units.setdefault(programme, set()).add(row[_UNIT])
+            return
+        known = self.points.get(key)
+        if known is not None and row[_DEST] is not None:
+            known.state = row[_DEST]
+        step, until = data.get("step"), data.get("until")
+        if isinstance(step, str) and isinstance(until, str):
+            self.grants[row[0]] = (programme, point, step, until)
+
+    # --- comparing -------------------------------------------------------------------
+
+    def compare(self, tx: StoreTransaction, folder: DocumentFolder) -> list[str]:
+        """Every difference between the tables in ``tx`` and the replayed trail."""
+        programmes = {p.id for p in tx.programmes()} | {p for p, _ in self.points}
+        for programme in sorted(programmes):
+            self._compare_points(programme, tx)
+            self._compare_overrides(programme, tx)
+            self._compare_units(programme, tx)
+        self._compare_documents(tx, folder)
+        return self.findings
+
+    def _compare_points(self, programme: str, tx: StoreTransaction) -> None:
+        stored = {p.point_id: p for p in tx.points(programme)}
+        expected = {point: v for (p, point), v in self.points.items() if p == programme}
+        for point_id in sorted(stored.keys() - expected.keys()):
+            self.findings.append(
+                f"突破点表中的 {programme}/{point_id} 在留痕中没有登记事件：该行不是由命令写入的"
+            )
+        for point_id in sorted(expected.keys() - stored.keys()):
+            self.findings.append(
+                f"留痕中登记过的突破点 {programme}/{point_id} 在突破点表中不存在：该行被删除"
+            )
+        for point_id in sorted(expected.keys() & stored.keys()):
+            row, want = stored[point_id], expected[point_id]
+            for column, in_table, in_trail in (
+                ("所属单位", row.unit_id, want.unit),
+                ("名称", row.title, want.title),
+                ("状态", row.state, want.state),
+                ("登记事件", row.created_seq, want.created_seq),
+            ):
+                if in_trail is not None and in_table != in_trail:
+                    self.findings.append(
+                        f"突破点 {programme}/{point_id} 的{column}：表中为 {in_table}，"
+                        f"留痕为 {in_trail}（表被改动）"
+                    )
+
+    def _compare_overrides(self, programme: str, tx: StoreTransaction) -> None:
+        stored = tx.deadline_overrides(programme)
+        granted = {seq: g for seq, g in self.grants.items() if g[0] == programme}
+        seen: set[int] = set()
+        for o in stored:
+            grant = granted.get(o.event_seq)
+            where = f"突破点 {programme}/{o.point_id} 的「{o.step}」延期至 {o.due.isoformat()}"
+            if grant is None:
+                self.findings.append(
+                    f"期限延长记录（{where}，记为第 {o.event_seq} 条留痕）在留痕中没有批准延期的事件"
+                )
+                continue
+            seen.add(o.event_seq)
+            if (grant[1], grant[2], grant[3]) != (o.point_id, o.step, o.due.isoformat()):
+                self.findings.append(
+                    f"期限延长记录与留痕第 {o.event_seq} 条不符：表中为 {where}，留痕为 "
+                    f"突破点 {grant[1]} 的「{grant[2]}」延期至 {grant[3]}"
+                )
+        for seq in sorted(granted.keys() - seen):
+            _, point, step, until = granted[seq]
+            self.findings.append(
+                f"留痕第 {seq} 条批准的延期（突破点 {programme}/{point} 的「{step}」延期至 "
+                f"{until}）在期限延长表中不存在：该行被删除"
+            )
+
+    def _compare_units(self, programme: str, tx: StoreTransaction) -> None:
+        enrolled = self.units.get(programme, set())
+        for unit in sorted(set(tx.units(programme)) - enrolled):
+            self.findings.append(f"单位表中的 {programme}/{unit} 在留痕中没有登记过突破点")
+
+    def _compare_documents(self, tx: StoreTransaction, folder: DocumentFolder) -> None:
+        for doc in tx.documents():
+            expected = folder.relpath_for(doc.sha256)
+            if doc.stored_at != expected:
+                self.findings.append(
+                    f"文件 {doc.sha256} 的存放位置记为 {doc.stored_at!r}，"
+                    f"而按其内容哈希应为 {expected!r}（文件表被改动）"
+                )
+
+
+def _data(text: str | bytes | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {}  # the chain check reports a changed event; nothing to replay from it
+    return value if isinstance(value, dict) else {}
+
+
+def replay(rows: Iterable[Sequence[Any]]) -> TableReplay:
+    """A replay fed with ``rows`` (for tests and tools that have the events at hand)."""
+    found = TableReplay()
+    for row in rows:
+        found.feed(row)
+    return found

@@ -1,0 +1,148 @@
+"""Tables the trail answers for, changed behind the engine's back: ``audit verify`` names each.
+
+The chain itself still verifies in every case below; what gives the change away is the replay
+of the trail into points, extensions, units and the documents' places
+(``engine.runtime.replay``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.errors import TrailBroken
+from engine.runtime.trail import verify
+from tests.runtime.gd2011 import EIC, Year, raw_sql, run_cli
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
+    """The example points screened and approved, an extension granted, two work plans."""
+    year = Year(tmp_path_factory.mktemp("template"))
+    year.at("2011-03-02T09:00").submit(EIC, "call-for-points")
+    year.at("2011-03-15T10:00").enrol_example()
+    year.at("2011-04-06T10:00").decide("screen", year.points_in("proposed"), reason="符合条件")
+    year.at("2011-04-20T10:00").decide("approve", year.points_in("screened"), reason="同意")
+    year.at("2011-05-05T10:00").submit("foshan", "extension", ["foshan-1"])
+    year.decide("extension", ["foshan-1"], reason="同意延期", until=date(2011, 5, 20))
+    year.at("2011-05-09T10:00").submit("guangzhou", "work-plan")
+    year.close()
+    return year
+
+
+@pytest.fixture
+def year(template: Year, tmp_path: Path) -> Iterator[Year]:
+    with Year.copy_of(template, tmp_path / "store") as copy:
+        yield copy
+
+
+def failures(year: Year) -> list[str]:
+    report = verify(year.store)
+    assert not report.ok
+    return list(report.failures)
+
+
+def test_the_untouched_store_verifies_tables_and_all(year: Year) -> None:
+    report = verify(year.store)
+    assert report.ok, report.failures
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "UPDATE points SET state = 'concluded' WHERE point_id = 'ndrc-1'",
+            "突破点 gd-2011/ndrc-1 的状态：表中为 concluded，留痕为 approved（表被改动）",
+        ),
+        (
+            "UPDATE points SET title = '改过的名称' WHERE point_id = 'ndrc-1'",
+            "突破点 gd-2011/ndrc-1 的名称：表中为 改过的名称",
+        ),
+        (
+            "UPDATE points SET unit_id = 'shenzhen' WHERE point_id = 'guangzhou-1'",
+            "突破点 gd-2011/guangzhou-1 的所属单位：表中为 shenzhen，留痕为 guangzhou",
+        ),
+        (
+            "UPDATE points SET created_seq = 1 WHERE point_id = 'eic-2'",
+            "突破点 gd-2011/eic-2 的登记事件：表中为 1",
+        ),
+        (
+            "INSERT INTO points (programme_id, point_id, unit_id, title, state, created_seq) "
+            "VALUES ('gd-2011', 'ghost-1', 'guangzhou', '不存在的突破点', 'approved', 1)",
+            "突破点表中的 gd-2011/ghost-1 在留痕中没有登记事件",
+        ),
+        (
+            "DELETE FROM points WHERE point_id = 'shantou-1'",
+            "留痕中登记过的突破点 gd-2011/shantou-1 在突破点表中不存在：该行被删除",
+        ),
+        (
+            "INSERT INTO deadline_overrides (programme_id, point_id, step, due, event_seq) "
+            "VALUES ('gd-2011', 'zhuhai-1', 'submit-plan', '2011-12-30', 60)",
+            "期限延长记录（突破点 gd-2011/zhuhai-1 的「submit-plan」延期至 2011-12-30，"
+            "记为第 60 条留痕）在留痕中没有批准延期的事件",
+        ),
+        (
+            "UPDATE deadline_overrides SET due = '2011-12-30' WHERE point_id = 'foshan-1'",
+            "期限延长记录与留痕第",
+        ),
+        (
+            "DELETE FROM deadline_overrides WHERE point_id = 'foshan-1'",
+            "在期限延长表中不存在：该行被删除",
+        ),
+        (
+            "INSERT INTO units (programme_id, unit_id) VALUES ('gd-2011', 'nowhere')",
+            "单位表中的 gd-2011/nowhere 在留痕中没有登记过突破点",
+        ),
+        (
+            "UPDATE documents SET stored_at = '../../../../../etc/hostname' "
+            "WHERE sha256 = (SELECT min(sha256) FROM documents)",
+            "的存放位置记为 '../../../../../etc/hostname'",
+        ),
+    ],
+    ids=[
+        "state",
+        "title",
+        "unit",
+        "created-seq",
+        "inserted-point",
+        "deleted-point",
+        "fake-extension",
+        "moved-extension",
+        "deleted-extension",
+        "inserted-unit",
+        "document-place",
+    ],
+)
+def test_a_changed_table_is_named_though_the_chain_holds(
+    year: Year, sql: str, expected: str
+) -> None:
+    raw_sql(year.db, sql)
+
+    found = failures(year)
+
+    assert any(expected in text for text in found), found
+    assert verify(year.store, tables=False).ok  # the chain alone would not have told
+
+
+def test_the_audit_never_reads_a_document_outside_its_folder(year: Year, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("不属于存储库的文件", encoding="utf-8")
+    raw_sql(year.db, "UPDATE documents SET stored_at = ?", str(outside))
+
+    report = verify(year.store)
+
+    assert report.documents_checked > 0
+    assert not any("secret" in t and "哈希为" in t for t in report.failures)  # not hashed
+    assert all("存放位置" in t for t in report.failures), report.failures
+
+
+def test_docflow_audit_verify_reports_a_changed_state_and_exits_6(year: Year) -> None:
+    raw_sql(year.db, "UPDATE points SET state = 'concluded' WHERE point_id = 'ndrc-1'")
+
+    result = run_cli(["audit", "verify"], {"DOCFLOW_DB": str(year.db)})
+
+    assert result.exit_code == TrailBroken.exit_code == 6
+    assert "突破点 gd-2011/ndrc-1 的状态：表中为 concluded，留痕为 approved" in result.stderr
