@@ -48,8 +48,10 @@ class Programme:
         store: Store | None,
         clock: Clock | None = None,
         mail: MailSettings | None = None,
+        operator: str | None = None,
     ) -> None:
         self.definition = definition
+        self.operator = operator  # the person keying commands in (经办人), on every event
         self.store = store
         zone = definition.zone
         self.clock: Clock = clock or SystemClock(zone)
@@ -67,6 +69,7 @@ class Programme:
         mail: MailSettings | None = None,
         create: bool = False,
         with_store: bool = True,
+        operator: str | None = None,
     ) -> Programme:
         """Load ``programme`` (a folder or YAML file) and open its store: ``db`` is a SQLite
         path or a database URL (default ``$DOCFLOW_DB`` or ``docflow.db``). Without
@@ -81,7 +84,7 @@ class Programme:
             store = open_store(
                 resolve_location(db), os.fspath(documents) if documents else None, create=create
             )
-        opened = cls(definition, store, clock, mail)
+        opened = cls(definition, store, clock, mail, operator)
         if store is not None and not create:
             try:
                 opened.runtime.require_registered()
@@ -109,7 +112,7 @@ class Programme:
     @property
     def runtime(self) -> Runtime:
         if self._runtime is None:
-            self._runtime = Runtime(self.definition, self._store(), self.clock)
+            self._runtime = Runtime(self.definition, self._store(), self.clock, self.operator)
         return self._runtime
 
     def now(self) -> datetime:

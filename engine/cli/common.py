@@ -14,6 +14,7 @@ __all__ = [
     "_emit_json",
     "_json_option",
     "_open",
+    "_operator_option",
     "_parse_time",
     "_show",
     "_show_warnings",
@@ -75,6 +76,7 @@ def _open(
     create: bool = False,
     mail: Any = None,
     with_store: bool = True,
+    operator: str | None = None,
 ) -> Any:
     """The programme opened through the application layer, on the one clock of this
     command: ``--now``, else ``DOCFLOW_NOW``, else the real time (a bad value of either is
@@ -99,4 +101,26 @@ def _open(
         create=create,
         mail=mail,
         with_store=with_store,
+        operator=_operator(operator),
     )
+
+
+def _operator(given: str | None) -> str:
+    """Who keys the command in (经办人): ``--operator`` or ``DOCFLOW_OPERATOR``, else the
+    system account the command runs under."""
+    if given and given.strip():
+        return given.strip()
+    import getpass
+
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (some containers)
+        account = "未知"
+    return f"系统账户 {account}"
+
+
+_operator_option = click.option(
+    "--operator",
+    envvar="DOCFLOW_OPERATOR",
+    help="经办人：记入留痕的每条事件（也可用环境变量 DOCFLOW_OPERATOR；默认为系统账户）。",
+)

@@ -12,6 +12,7 @@ from engine.cli.common import (
     _emit_json,
     _json_option,
     _open,
+    _operator_option,
     _parse_time,
     _show,
 )
@@ -59,6 +60,7 @@ def _event_dict(e: Any) -> dict[str, Any]:
 @click.option("--file", "file", type=click.Path(), help="推荐材料。")
 @click.option("--from", "from_file", type=click.Path(), help="批量登记：YAML 或 CSV 文件。")
 @click.option("--at", "at", help="材料实际收到的时间（ISO 8601）。")
+@_operator_option
 @_db_option
 @_documents_option
 @_json_option
@@ -72,6 +74,7 @@ def enrol(
     at: str | None,
     db: str,
     documents: str | None,
+    operator: str | None,
     as_json: bool,
 ) -> None:
     """登记突破点（单个，或用 --from 批量登记）。"""
@@ -89,7 +92,7 @@ def enrol(
         points = [NewPoint(unit, title, Path(file) if file else None, point_id)]
     else:
         raise click.UsageError("请给出 --unit 和 --title，或用 --from 指定批量登记文件")
-    with _open(programme, db, documents, create=True) as gd:
+    with _open(programme, db, documents, create=True, operator=operator) as gd:
         rows = gd.enrol(points, _parse_time(at, "--at", gd.definition.zone))
     if as_json:
         _emit_json(
@@ -113,6 +116,7 @@ def enrol(
 @click.option("--file", "file", required=True, type=click.Path(), help="报送的文件。")
 @click.option("--point", "points", multiple=True, help="只就这些突破点报送（可重复）。")
 @click.option("--at", "at", help="文件实际收到的时间（ISO 8601）。")
+@_operator_option
 @_db_option
 @_documents_option
 @_json_option
@@ -125,12 +129,13 @@ def submit(
     at: str | None,
     db: str,
     documents: str | None,
+    operator: str | None,
     as_json: bool,
 ) -> None:
     """登记一份报送文件；未指明突破点时，覆盖该单位所有等待此事项的突破点。"""
     from pathlib import Path
 
-    with _open(programme, db, documents, create=True) as gd:
+    with _open(programme, db, documents, create=True, operator=operator) as gd:
         events = gd.submit(
             unit, task, Path(file), points, _parse_time(at, "--at", gd.definition.zone)
         )
@@ -148,6 +153,7 @@ def submit(
 @click.option("--by", "actor", help="作出决定的单位（事项可由多个单位决定时须给出）。")
 @click.option("--until", help="批准延期时的新期限（YYYY-MM-DD）。")
 @click.option("--at", "at", help="决定实际作出的时间（ISO 8601）。")
+@_operator_option
 @_db_option
 @_documents_option
 @_json_option
@@ -162,12 +168,13 @@ def decide(
     at: str | None,
     db: str,
     documents: str | None,
+    operator: str | None,
     as_json: bool,
 ) -> None:
     """记录一项决定：同意、不同意或退回。"""
     if outcome is None:
         raise click.UsageError("请给出 --accept、--reject 或 --return 之一")
-    with _open(programme, db, documents, create=True) as gd:
+    with _open(programme, db, documents, create=True, operator=operator) as gd:
         zone = gd.definition.zone
         until_date = _parse_time(until, "--until", zone).date() if until else None
         events = gd.decide(
@@ -180,11 +187,19 @@ def decide(
 @click.argument("programme", type=click.Path())
 @click.option("--reason", required=True, help="迁移理由（记入留痕）。")
 @click.option("--by", "actor", help="作出迁移的单位（默认为发文机关）。")
+@_operator_option
 @_db_option
 @_documents_option
-def migrate(programme: str, reason: str, actor: str | None, db: str, documents: str | None) -> None:
+def migrate(
+    programme: str,
+    reason: str,
+    actor: str | None,
+    db: str,
+    documents: str | None,
+    operator: str | None,
+) -> None:
     """工作方案定义改动后，让已登记的突破点改按新定义运行（记入留痕）。"""
-    with _open(programme, db, documents, create=True) as gd:
+    with _open(programme, db, documents, create=True, operator=operator) as gd:
         event = gd.migrate(reason, actor)
     if event is None:
         click.echo("定义未改动，无需迁移。")

@@ -45,6 +45,7 @@ class Attempt:
     until: date | None = None  # the new due date of an extension grant
     effective: datetime | None = None
     deadlines: Deadlines | None = None  # needed by extension requests and decisions
+    operator: str | None = None  # the person who keyed the command in (经办人)
     # Filled in by the machine:
     who: str = ""
     data: dict[str, Any] | None = None

@@ -220,7 +220,7 @@ class MoveRules:
                 document_sha256=a.document,
                 decision=a.decision,
                 reason=a.reason,
-                data=a.data,
+                data=with_operator(a.data, a.operator),
                 effective_at=a.effective,
             )
 
@@ -231,3 +231,10 @@ def _deadlines(a: Attempt) -> Deadlines:
     if a.deadlines is None:  # pragma: no cover - the runtime always gives them
         raise RuntimeError("an extension move needs the store's deadlines")
     return a.deadlines
+
+
+def with_operator(data: dict[str, Any] | None, operator: str | None) -> dict[str, Any] | None:
+    """An event's data with the person who keyed it in (``operator``), when known."""
+    if operator is None:
+        return data
+    return {**(data or {}), "operator": operator}

@@ -49,6 +49,7 @@ from engine.refusals import (
 from engine.runtime import pinning
 from engine.runtime.documents import StoredDocument
 from engine.runtime.machine import Attempt, LifecycleMachine
+from engine.runtime.moves import with_operator
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
 
 if TYPE_CHECKING:
@@ -72,11 +73,14 @@ class NewPoint:
 
 
 class Runtime:
-    def __init__(self, definition: Definition, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, definition: Definition, store: Store, clock: Clock, operator: str | None = None
+    ) -> None:
         self.definition = definition
         self.index = definition.index
         self.store = store
         self.clock = clock
+        self.operator = operator  # 经办人, recorded in every event's data
         self.pid = definition.id
         self._machine: LifecycleMachine | None = None
 
@@ -132,7 +136,9 @@ class Runtime:
                         trigger=MIGRATE,
                         actor=actor or self.definition.programme.programme.issuer,
                         reason=reason,
-                        data={"from": row.definition_hash, "to": pin.sha256},
+                        data=with_operator(
+                            {"from": row.definition_hash, "to": pin.sha256}, self.operator
+                        ),
                     )
                 ],
                 now,
@@ -189,7 +195,7 @@ class Runtime:
                         unit_id=unit,
                         dest_state=initial,
                         document_sha256=document.sha256 if document else None,
-                        data={"title": p.title.strip()},
+                        data=with_operator({"title": p.title.strip()}, self.operator),
                         effective_at=effective,
                     )
                 )
@@ -242,7 +248,12 @@ class Runtime:
             states: dict[str, str] = {}
             for point, transition in targets:
                 attempt = Attempt(
-                    point, unit, document.sha256, effective=effective, deadlines=deadlines
+                    point,
+                    unit,
+                    document.sha256,
+                    effective=effective,
+                    deadlines=deadlines,
+                    operator=self.operator,
                 )
                 draft = machine.fire(transition.trigger, attempt)
                 states[point.point_id] = draft.dest_state or point.state
@@ -345,7 +356,9 @@ class Runtime:
                         actor=unit,
                         unit_id=unit,
                         document_sha256=document.sha256,
-                        data={"missing": missing} if missing else None,
+                        data=with_operator(
+                            {"missing": missing} if missing else None, self.operator
+                        ),
                         effective_at=effective,
                     )
                 ],
@@ -424,7 +437,17 @@ class Runtime:
                 if point is None:
                     raise UnknownPoint(point_id)
                 transition = self._transition_for(transitions, point.state)
-                attempt = Attempt(point, actor, None, outcome, reason, until, effective, deadlines)
+                attempt = Attempt(
+                    point,
+                    actor,
+                    None,
+                    outcome,
+                    reason,
+                    until,
+                    effective,
+                    deadlines,
+                    operator=self.operator,
+                )
                 draft = machine.fire(transition.trigger, attempt)
                 if transition.extension == "grant" and until is not None and attempt.data:
                     grants.append((point.point_id, str(attempt.data["step"]), until))

@@ -202,6 +202,9 @@ def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
             detail.append(f"理由：{e.reason}")
         if e.effective_at != e.recorded_at:
             detail.append(f"生效 {e.effective_at[:16].replace('T', ' ')}")
+        operator = e.extras.get("operator")
+        if operator:
+            detail.append(f"经办人 {operator}")
         lines.append(
             f"#{e.seq} {e.recorded_at[:16].replace('T', ' ')} {index.body_label(e.actor)} "
             f"{what} {target}{move}" + ("；" + "；".join(detail) if detail else "")

@@ -157,3 +157,25 @@ def test_a_unit_named_by_part_of_its_name_is_refused_with_a_suggestion(year: Yea
 
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.strip() == "未定义的单位 珠海。是否要找：珠海市（zhuhai）"
+
+
+def test_every_event_records_who_keyed_it_in(year: Year) -> None:
+    """经办人: --operator, else DOCFLOW_OPERATOR, else the system account; shown by log."""
+    year.at("2011-03-15T10:00")
+    given = run_cli(
+        ["enrol", PROGRAMME, "--unit", "guangzhou", "--title", "甲", "--operator", "张三"],
+        env(year),
+    )
+    from_env = run_cli(
+        ["enrol", PROGRAMME, "--unit", "shenzhen", "--title", "乙"],
+        {**env(year), "DOCFLOW_OPERATOR": "李四"},
+    )
+    system = run_cli(["enrol", PROGRAMME, "--unit", "zhuhai", "--title", "丙"], env(year))
+    assert (given.exit_code, from_env.exit_code, system.exit_code) == (0, 0, 0)
+
+    operators = [e.extras.get("operator") for e in year.events()]
+    assert operators[:2] == ["张三", "李四"]
+    assert str(operators[2]).startswith("系统账户 ")
+    shown = run_cli(["log", PROGRAMME], env(year))
+    assert "经办人 张三" in shown.stdout
+    assert "经办人 李四" in shown.stdout
