@@ -163,12 +163,15 @@ def test_copies_follow_the_programme_s_reminder_rules(page: str) -> None:
     assert copied
     table = re.search(r'<table class="notifications">.*?</table>', page, re.DOTALL)
     assert table
+    checked: list[str] = []
     for r in copied:
         stage = f"第{r.offset}次催报"
         for row in re.findall(rf"<td>{stage}</td>.*?</tr>", table.group(0), re.DOTALL):
             _stage, _occurrence, to, cc_cell = re.findall(r"<td[^>]*>(.*?)</td>", row)[:4]
             if to != "—":  # a message, not an occurrence that was skipped as a whole
                 assert (cc_cell != "—") == (r.offset >= r.policy.copy_from_stage), row
+                checked.append(cc_cell)
+    assert checked, "no 催报 message was listed"
 
 
 # --- the trail in words ----------------------------------------------------------------------
