@@ -220,7 +220,7 @@ class Programme:
     # --- views -------------------------------------------------------------------------
 
     def summary(self, now: datetime | None = None) -> dict[str, Any]:
-        """The 汇总表's data at ``now``."""
+        """The 汇总表's data at ``now`` (default: the clock): each step 按时, 逾期N天 or 未到期."""
         from engine.views.exports import build_summary
 
         self.runtime.check_pinned()
@@ -262,7 +262,9 @@ class Programme:
             snapshot = self.snapshot(with_events=True)
             if problem is None:
                 status = build_status(self.definition, snapshot, moment)
-            run = RunInput(snapshot, status, problem, self.verify(), moment, note)
+            run = RunInput(
+                snapshot, status, problem, self.verify(), moment, note, self.store.documents.root
+            )
         return write_report(self.definition, out, run, warn=warn)
 
 

@@ -50,15 +50,16 @@ def export() -> None:
     type=click.Path(dir_okay=False),
     help="输出文件（xlsx 必须给出；csv 默认输出到标准输出）。",
 )
+@click.option("--now", "now", help="统计时间：按这个时间判断是否逾期（ISO 8601，默认为当前时间）。")
 @_db_option
 @_documents_option
 def export_summary(
-    programme: str, fmt: str, out: str | None, db: str, documents: str | None
+    programme: str, fmt: str, out: str | None, now: str | None, db: str, documents: str | None
 ) -> None:
-    """导出《全省产业转型升级突破点汇总表》。"""
+    """导出《全省产业转型升级突破点汇总表》（xlsx 可直接按 A4 横向打印）。"""
     if fmt == "xlsx" and not out:
         raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
-    with _open(programme, db, documents) as gd:
+    with _open(programme, db, documents, now=now) as gd:
         text = gd.export_summary(fmt, out)
     if out is None and text is not None:
         click.echo(text, nl=False)

@@ -8,10 +8,11 @@ when the store does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from engine.runtime.records import DocumentRow, SentRow
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ class Snapshot:
     task_done_at: Mapping[str, tuple[str, ...]]  # programme-level task -> recorded_at of its events
     head: tuple[int, str]  # the chain head: last seq and its hash
     events: tuple[EventRow, ...] | None = None  # the whole trail, when asked for
+    # Read with the trail: the sent-log of the programme (every notice logged, in the order
+    # logged) and the documents its events name, by SHA-256.
+    sent: tuple[SentRow, ...] = ()
+    documents: Mapping[str, DocumentRow] = field(default_factory=dict)
 
     @property
     def trail(self) -> tuple[EventRow, ...]:
@@ -48,9 +53,15 @@ def read_snapshot(
     *,
     with_events: bool = False,
 ) -> Snapshot:
-    """Read everything a view needs about ``programme_id`` inside ``tx``."""
+    """Read everything a view needs about ``programme_id`` inside ``tx``; ``with_events``
+    adds the trail, the sent-log and the documents the trail names."""
     events = tuple(tx.events(programme_id)) if with_events else None
+    sent: tuple[SentRow, ...] = ()
+    documents: dict[str, DocumentRow] = {}
     if events is not None:
+        sent = tuple(tx.sent(programme_id))
+        named = {e.document_sha256 for e in events if e.document_sha256}
+        documents = {d.sha256: d for d in tx.documents() if d.sha256 in named}
         wanted = set(programme_tasks)
         done: dict[str, list[str]] = {t: [] for t in programme_tasks}
         for e in events:
@@ -70,4 +81,6 @@ def read_snapshot(
         task_done_at=task_done_at,
         head=tx.chain_head(),
         events=events,
+        sent=sent,
+        documents=documents,
     )

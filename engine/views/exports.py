@@ -1,10 +1,10 @@
 """What auditors and next year's administrators take away: the summary table and a calendar.
 
-``export_summary`` writes the 《全省产业转型升级突破点汇总表》 (the notice's attachment, "略" in
-the published text) from the store: one row per enrolled point with its unit, state and, for
-each document step, the date the submission took effect and whether it was late. CSV is
-written as UTF-8 with a byte-order mark so that Excel opens the Chinese text correctly; xlsx
-has a bold, frozen header, widths fitted to Chinese text and dates stored as dates.
+The 《全省产业转型升级突破点汇总表》 (the notice's attachment, "略" in the published text) is
+built by ``engine.views.summary`` (one row per enrolled point with its unit, state and, for
+each document step, the date the submission took effect and how it stands against its due
+day) and written by ``engine.views.summary_files`` (CSV, and xlsx ready to print); their
+names are re-exported here.
 
 ``export_ical`` writes every deadline of the programme for its year (the rows of
 ``docflow calendar``) as an RFC 5545 iCalendar file, optionally only the steps one unit
@@ -13,13 +13,7 @@ takes part in.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-from collections import defaultdict
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from engine.definition.deadlines import DeadlineResolver
@@ -27,13 +21,15 @@ from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
 from engine.definition.schema import INSPECTOR, OWNER
-from engine.errors import OutputFileError, os_reason
-from engine.refusals import MissingInput, UnitHasNoSteps, UnknownFormat, UnknownUnit
-from engine.runtime.progress import ProgressView
-from engine.runtime.snapshot import Snapshot
-from engine.runtime.store import EventRow, PointRow
+from engine.refusals import UnitHasNoSteps, UnknownUnit
 from engine.views.calendar import calendar_rows
-from engine.views.texttable import display_width as _display_width
+from engine.views.summary import SUMMARY_TITLE, build_summary, summary_table
+from engine.views.summary_files import (
+    summary_csv,
+    write_summary,
+    write_summary_xlsx,
+    write_text,
+)
 from engine.views.wording import actor_label, ids_label, source_document_label, weekday
 
 __all__ = [
@@ -47,329 +43,6 @@ __all__ = [
     "write_summary_xlsx",
     "write_text",
 ]
-
-SUMMARY_TITLE = "全省产业转型升级突破点汇总表"
-
-
-_YES, _NO = "是", "否"
-
-
-def write_text(out: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
-    path = Path(out)
-    try:
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            with path.open("w", encoding=encoding, newline="") as handle:
-                handle.write(data)
-    except OSError as exc:
-        raise OutputFileError(str(path), os_reason(exc)) from None
-
-
-# --- the summary table ---------------------------------------------------------------------
-
-
-def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> dict[str, Any]:
-    """Every enrolled point with its state and, per document step, submission and lateness.
-
-    The submission date of a step is the effective date of the latest submission event of
-    the point for that step; a later 退回 (a ``return`` decision of the same task) cancels it
-    until the unit submits again. A step is late (逾期) when it was submitted after its due
-    day - the point's own due day when an extension was granted - or when it has not been
-    submitted, the point still owes it and the due day has passed by ``now``.
-    """
-    view = ProgressView.of(definition)
-    today = view.local_date(now)
-    points = snapshot.points
-    events = snapshot.trail
-    overrides = snapshot.overrides
-    head_seq, head_hash = snapshot.head
-    by_point: dict[str, list[EventRow]] = defaultdict(list)
-    for event in events:
-        if event.point_id is not None:
-            by_point[event.point_id].append(event)
-    steps = view.steps
-    done_somewhere = set().union(*view.done_states.values()) if steps else set()
-    rows = []
-    for number, point in enumerate(points, 1):
-        rows.append(
-            _summary_row(
-                number,
-                point,
-                by_point.get(point.point_id, []),
-                overrides,
-                view,
-                today,
-                done_somewhere,
-            )
-        )
-    header = definition.programme.programme
-    return {
-        "title": SUMMARY_TITLE,
-        "programme": definition.id,
-        "programme_title": header.title,
-        "doc_number": header.doc_number,
-        "year": header.year,
-        "now": now.isoformat(),
-        "today": today.isoformat(),
-        "store": snapshot.location,
-        "trail_head": {"seq": head_seq, "hash": head_hash},
-        "steps": [
-            {
-                "step": t.trigger,
-                "label": t.label,
-                "document": t.document or t.label,
-                "phrase": t.deadline.governing_phrase if t.deadline else None,
-                "due": view.deadlines[t.trigger].due.isoformat(),
-            }
-            for t in steps
-        ],
-        "points": rows,
-        "counts": {
-            "points": len(rows),
-            "overdue_points": sum(
-                1 for r in rows if any(s["overdue"] for s in r["steps"].values())
-            ),
-        },
-    }
-
-
-def _summary_row(
-    number: int,
-    point: PointRow,
-    events: list[EventRow],
-    overrides: Mapping[tuple[str, str], date],
-    view: ProgressView,
-    today: date,
-    done_somewhere: set[str],
-) -> dict[str, Any]:
-    index = view.index
-    steps = view.steps
-    by_task: dict[str, list[str]] = defaultdict(list)
-    for step in steps:
-        by_task[step.task_id].append(step.trigger)
-    submitted: dict[str, date | None] = {}
-    returns: dict[str, list[date]] = defaultdict(list)
-    last_into_state: EventRow | None = None
-    for event in events:
-        if event.dest_state == point.state and event.source_state != point.state:
-            last_into_state = event
-        fired = index.transitions.get(event.trigger)
-        if fired is None:
-            continue
-        day = view.local_date(datetime.fromisoformat(event.effective_at))
-        if fired.trigger in by_task.get(fired.task_id, []):
-            submitted[fired.trigger] = day
-        elif fired.takes == "decision" and fired.outcome == "return":
-            for trigger in by_task.get(fired.task_id, []):
-                if submitted.get(trigger) is not None:
-                    submitted[trigger] = None
-                    returns[trigger].append(day)
-    final = point.state in index.final_states
-    cells: dict[str, dict[str, Any]] = {}
-    remarks: list[str] = []
-    for t in steps:
-        override = overrides.get((point.point_id, t.trigger))
-        due = view.due_of(t.trigger, override)
-        assert due is not None  # steps all have deadlines
-        when = submitted.get(t.trigger)
-        overdue: bool | None
-        if when is not None:
-            overdue = when > due
-        elif not final and point.state in view.behind_states[t.trigger]:
-            overdue = today > due
-        else:
-            overdue = None  # not owed: not selected, withdrawn, or done without a record
-        cells[t.trigger] = {
-            "submitted": when.isoformat() if when else None,
-            "due": due.isoformat(),
-            "extended": override is not None,
-            "overdue": overdue,
-            "returned": [d.isoformat() for d in returns.get(t.trigger, [])],
-        }
-        name = t.document or t.label
-        if override is not None:
-            remarks.append(f"{name}期限经批准延至 {override.isoformat()}")
-        for day in returns.get(t.trigger, []):
-            again = "，已重新报送" if when is not None and when >= day else "，待重新报送"
-            remarks.append(f"{name}于 {day.isoformat()} 退回{again}")
-    state = index.states.get(point.state)
-    state_label = state.label if state else point.state
-    if final and point.state not in done_somewhere and last_into_state is not None:
-        reason = f"：{last_into_state.reason}" if last_into_state.reason else ""
-        day = view.local_date(datetime.fromisoformat(last_into_state.effective_at))
-        remarks.insert(0, f"{day.isoformat()} {state_label}{reason}")
-    body = index.bodies.get(point.unit_id)
-    return {
-        "number": number,
-        "point": point.point_id,
-        "unit": point.unit_id,
-        "unit_name": body.short if body else point.unit_id,
-        "unit_full_name": body.name if body else point.unit_id,
-        "unit_kind": KIND_LABELS.get(body.kind, body.kind) if body else "",
-        "title": point.title,
-        "state": point.state,
-        "state_label": state_label,
-        "steps": cells,
-        "remarks": "；".join(remarks),
-    }
-
-
-def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the summary; dates as ``date``, flags as 是/否/blank."""
-    head = ["序号", "单位", "单位类别", "突破点", "编号", "负责单位", "当前状态"]
-    for step in summary["steps"]:
-        head += [f"{step['document']}报送日期", f"{step['document']}逾期"]
-    head.append("备注")
-    rows: list[list[Any]] = []
-    for r in summary["points"]:
-        row: list[Any] = [
-            r["number"],
-            r["unit_name"],
-            r["unit_kind"],
-            r["title"],
-            r["point"],
-            r["unit_full_name"],
-            r["state_label"],
-        ]
-        for step in summary["steps"]:
-            cell = r["steps"][step["step"]]
-            row.append(date.fromisoformat(cell["submitted"]) if cell["submitted"] else None)
-            row.append("" if cell["overdue"] is None else _YES if cell["overdue"] else _NO)
-        row.append(r["remarks"])
-        rows.append(row)
-    return head, rows
-
-
-def summary_csv(summary: dict[str, Any]) -> str:
-    """The summary as CSV text, starting with a BOM (U+FEFF) so that Excel reads UTF-8."""
-    head, rows = summary_table(summary)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(head)
-    for row in rows:
-        writer.writerow(
-            ["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row]
-        )
-    return "\ufeff" + buffer.getvalue()
-
-
-def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> None:
-    """The summary as an xlsx workbook: sheet 汇总表 (the table) and 说明 (how to read it)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    head, rows = summary_table(summary)
-    # Step headers on two lines (document / what), so that date columns stay narrow.
-    shown = list(head)
-    for step in summary["steps"]:
-        for what in ("报送日期", "逾期"):
-            shown[head.index(f"{step['document']}{what}")] = f"{step['document']}\n{what}"
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "汇总表"
-    sheet.append(shown)
-    sheet.row_dimensions[1].height = 32
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in sheet[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    date_columns = {i for i, name in enumerate(head) if name.endswith("报送日期")}
-    for row in rows:
-        sheet.append(row)
-        for i in date_columns:
-            cell = sheet.cell(row=sheet.max_row, column=i + 1)
-            if cell.value is not None:
-                cell.number_format = "yyyy-mm-dd"
-    # Widths: the widest cell of each column, East-Asian characters counted twice; dates are
-    # shown as yyyy-mm-dd (10 columns).
-    for i in range(len(head)):
-        values = [
-            "0000-00-00" if isinstance(r[i], date) else str(r[i] if r[i] is not None else "")
-            for r in rows
-        ]
-        lines = [*shown[i].split("\n"), *values]
-        widest = max(_display_width(v) for v in lines)
-        sheet.column_dimensions[get_column_letter(i + 1)].width = max(6, min(widest + 2, 60))
-    # Frozen below the header and right of the point's name, so both stay in view.
-    sheet.freeze_panes = "E2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(head))}{max(1, len(rows) + 1)}"
-    sheet.print_title_rows = "1:1"
-
-    notes = workbook.create_sheet("说明")
-    for line in _summary_notes(summary):
-        notes.append(line)
-    notes["A1"].font = Font(bold=True, size=14)
-    notes.column_dimensions["A"].width = 24
-    notes.column_dimensions["B"].width = 80
-    workbook.properties.title = SUMMARY_TITLE
-    workbook.properties.subject = f"{summary['programme_title']}（{summary['doc_number']}）"
-    workbook.properties.creator = "docflow"
-    try:
-        workbook.save(os.fspath(out))
-    except OSError as exc:
-        raise OutputFileError(str(out), os_reason(exc)) from None
-
-
-def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
-    head = summary["trail_head"]
-    lines = [
-        [SUMMARY_TITLE],
-        [
-            "工作方案",
-            f"{summary['programme_title']}（{summary['doc_number']}，{summary['year']} 年）",
-        ],
-        ["统计时间", summary["now"][:16].replace("T", " ")],
-        [
-            "数据来源",
-            f"存储库 {summary['store']}，留痕截至第 {head['seq']} 条（哈希 {head['hash'][:16]}…）",
-        ],
-        [
-            "突破点",
-            f"{summary['counts']['points']} 个，其中有逾期事项的 {summary['counts']['overdue_points']} 个",
-        ],
-        [],
-        ["各事项期限"],
-    ]
-    lines += [
-        [s["document"], f"{s['phrase']}，即 {s['due']}（{s['label']}）"] for s in summary["steps"]
-    ]
-    lines += [
-        [],
-        [
-            "报送日期",
-            "报送文件在留痕中的生效日期；被退回后以重新报送的日期为准，退回后尚未重新报送的为空",
-        ],
-        [
-            "逾期",
-            "是：晚于期限报送，或期限已过仍未报送；否：按期报送或尚未到期；空：不适用（未入选、已撤销等）",
-        ],
-        ["期限", "按方案时限；经批准延期的突破点按延期后的期限（见备注）"],
-    ]
-    return lines
-
-
-def write_summary(
-    summary: dict[str, Any], fmt: str = "csv", out: str | os.PathLike[str] | None = None
-) -> str | None:
-    """Write a summary built by ``build_summary`` as csv or xlsx to ``out``; with csv and no
-    ``out``, return the text instead."""
-    if fmt not in ("csv", "xlsx"):
-        raise UnknownFormat(fmt, ["csv", "xlsx"])
-    if fmt == "xlsx":
-        if out is None:
-            raise MissingInput("out", "xlsx")
-        write_summary_xlsx(summary, out)
-        return None
-    text = summary_csv(summary)
-    if out is None:
-        return text
-    write_text(out, text)
-    return None
 
 
 # --- the iCalendar file --------------------------------------------------------------------

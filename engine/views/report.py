@@ -17,8 +17,11 @@ The page shows, in order:
    whom, which document, the deadline as written and as dates, the reminders in words with
    their send days, the source clause with its quote;
 6. the amendments: each deadline a later document changed, both phrases, which governs;
-7. with a store (``db``): each point's state and colour, 上报率 per step, the units late, the
-   programme-level tasks and the trail with the result of its verification.
+7. with a store (``db``), first of all an overview (points by state and colour, 上报率 per
+   step, who is late by how many days), then each point's state and colour (已撤销 and 未入选
+   grey, apart from green 已办结), 上报率 per step, the units late, the programme-level tasks,
+   the notification record and the trail in words, each document linked to its copy in
+   ``out/documents/`` (``engine.views.report_run``), with the result of its verification.
 
 The moment the colours are judged at (``now``): the one given; else ``$DOCFLOW_NOW`` (as the
 other commands read it); else the real time - but never later than the last second of the
@@ -26,7 +29,8 @@ programme's year. A report printed in 2025 about 2011 shows where the year ended
 of red lights for deadlines nobody could meet any more; the page says which moment it used.
 
 Everything from the definition or the store is escaped by Jinja's autoescape; the SVGs escape
-their own text (``Markup``).
+their own text (``Markup``). At 390 px wide the page stays readable: each table scrolls
+sideways inside its own box instead of widening the page.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -43,13 +46,9 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from engine.clock import Clock, FixedClock, SystemClock
-from engine.definition.labels import COLOUR_LAMPS as COLOUR_LABELS
-from engine.definition.labels import COLOUR_MEANINGS
-from engine.definition.labels import ENGINE_TRIGGER_LABELS as _ENGINE_TRIGGERS
 from engine.definition.loader import Definition
 from engine.delivery.gongwen import format_date
 from engine.errors import DocflowError, os_reason
-from engine.runtime.snapshot import Snapshot
 from engine.views.calendar import calendar_rows
 from engine.views.diagram import Diagram, render_lifecycle
 from engine.views.report_parts import (
@@ -58,9 +57,9 @@ from engine.views.report_parts import (
     _organisation,
     _phases,
     _reminder_days,
-    _state_label,
     _step_view,
 )
+from engine.views.report_run import RUN_COLOUR_LAMPS, RUN_COLOUR_MEANINGS, RunInput, build_run
 from engine.views.svg_timeline import render_timeline
 from engine.views.wording import (
     month_day,
@@ -97,114 +96,20 @@ def report_moment(definition: Definition, clock: Clock) -> tuple[datetime, str]:
     return moment, "按生成报告的时间计算"
 
 
-@dataclass
-class RunView:
-    location: str
-    now: datetime
-    today: date
-    now_note: str
-    status: dict[str, Any] | None
-    status_problem: str | None
-    late_units: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    verify: Any
-
-
-@dataclass(frozen=True)
-class RunInput:
-    """What the application layer read from the store for the report's run section."""
-
-    snapshot: Snapshot  # read with the trail
-    status: dict[str, Any] | None  # build_status at ``moment``; None when it cannot be built
-    status_problem: str | None  # why not (the definition changed since the points enrolled)
-    verify: Any  # the trail's VerifyReport
-    moment: datetime
-    note: str  # how the moment was chosen (report_moment)
-
-
-def _run(definition: Definition, given: RunInput) -> RunView:
-    moment, note = given.moment, given.note
-    index = definition.index
-    status = given.status
-    problem = given.status_problem
-    events = given.snapshot.trail
-    report = given.verify
-    location = given.snapshot.location
-    today = moment.astimezone(ZoneInfo(definition.programme.programme.timezone)).date()
-    late: dict[str, list[str]] = {}
-    if status is not None:
-        for s in status["steps"]:
-            s["percent"] = f"{s['rate'] * 100:.0f}%" if s["total"] else "—"
-            s["width"] = f"{s['rate'] * 100:.1f}%"
-            s["overdue"] = bool(s["due"] and date.fromisoformat(s["due"]) < today)
-            if s["overdue"]:
-                for name in s["missing_names"]:
-                    late.setdefault(name, []).append(f"{s['label']}（期限 {s['due']}）")
-        for p in status["points"]:
-            p["colour_label"] = COLOUR_LABELS.get(p["colour"], p["colour"])
-    # Units late for the same steps share a row: 36 units that did not propose are one line.
-    grouped: dict[tuple[str, ...], list[str]] = {}
-    for unit, steps in late.items():
-        grouped.setdefault(tuple(steps), []).append(unit)
-    late_rows = [{"units": units, "steps": list(steps)} for steps, units in grouped.items()]
-    failing = report.failing_seq
-    rows = []
-    for e in events:
-        t = index.transitions.get(e.trigger)
-        task = index.tasks.get(e.trigger)
-        what = t.label if t else task.label if task else _ENGINE_TRIGGERS.get(e.trigger, e.trigger)
-        rows.append(
-            {
-                "seq": e.seq,
-                "recorded_at": e.recorded_at[:19].replace("T", " "),
-                "effective_at": e.effective_at[:19].replace("T", " ")
-                if e.effective_at != e.recorded_at
-                else None,
-                "actor": index.body_label(e.actor),
-                "what": what,
-                "trigger": e.trigger,
-                "point": e.point_id,
-                "unit": index.body_label(e.unit_id) if e.unit_id else None,
-                "move": (
-                    f"{_state_label(definition, e.source_state)} → "
-                    f"{_state_label(definition, e.dest_state)}"
-                )
-                if e.dest_state and e.source_state != e.dest_state
-                else "—",
-                "decision": e.decision,
-                "reason": e.reason,
-                "document": e.document_sha256,
-                "data": e.data,
-                "hash": e.hash,
-                "prev_hash": e.prev_hash,
-                "failing": failing is not None and e.seq == failing,
-            }
-        )
-    return RunView(
-        location=location,
-        now=moment,
-        today=today,
-        now_note=note,
-        status=status,
-        status_problem=problem,
-        late_units=late_rows,
-        events=rows,
-        verify=report,
-    )
-
-
 def build_report(
     definition: Definition,
     *,
     run: RunInput | None = None,
     diagram: Diagram | None = None,
+    out: Path | None = None,
 ) -> dict[str, Any]:
-    """Everything the template shows, as plain data (the SVGs as ``Markup``)."""
+    """Everything the template shows, as plain data (the SVGs as ``Markup``); with ``out``
+    (the report folder), the trail's documents are copied into it."""
     rows, notes = calendar_rows(definition)
     by_step = {r["step"]: r for r in rows}
     reminder_days = _reminder_days(definition)
     steps = [_step_view(definition, s, by_step, reminder_days) for s in definition.index.steps()]
-    shown = _run(definition, run) if run is not None else None
+    shown = build_run(definition, run, out) if run is not None else None
     today = shown.today if shown is not None else None
     if diagram is None:
         diagram = render_lifecycle(definition)
@@ -235,8 +140,8 @@ def build_report(
             for p in definition.programme.reminder_policies
         ],
         "run": shown,
-        "colour_labels": COLOUR_LABELS,
-        "colour_meanings": COLOUR_MEANINGS,
+        "colour_labels": RUN_COLOUR_LAMPS,
+        "colour_meanings": RUN_COLOUR_MEANINGS,
         "definition_file": str(definition.file),
         "definition_sha256": definition.sha256,
     }
@@ -284,9 +189,9 @@ def write_report(
     diagram = render_lifecycle(definition)
     if diagram.problem:
         warn(f"警告：{diagram.problem}")
-    context = build_report(definition, run=run, diagram=diagram)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        context = build_report(definition, run=run, diagram=diagram, out=folder)
         (folder / "lifecycle.dot").write_text(diagram.dot, encoding="utf-8")
         if diagram.svg is not None:
             (folder / "lifecycle.svg").write_text(str(diagram.svg) + "\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from engine.errors import StoreError
 from engine.refusals import NotRegistered, UnitHasNoSteps, UnknownUnit
 from engine.runtime.store import open_store
 from engine.views.calendar import calendar_rows
+from engine.views.summary_files import HEADER_ROW
 from tests.runtime.gd2011 import (
     EIC,
     POINT_COUNT,
@@ -168,26 +169,28 @@ def test_xlsx_holds_every_point_with_a_frozen_bold_header(year: Year, tmp_path: 
     assert export_summary(PROGRAMME_DIR, "xlsx", out, db=str(year.db), now=NOW) is None
     workbook = openpyxl.load_workbook(out)
     sheet = workbook["汇总表"]
-    assert sheet.max_row == POINT_COUNT + 1
-    header = [c.value for c in sheet[1]]
+    # A title row and a 统计时间 row, the header, the points, the totals row.
+    assert sheet.max_row == HEADER_ROW + POINT_COUNT + 1
+    header = [c.value for c in sheet[HEADER_ROW]]
     assert header[:7] == ["序号", "单位", "单位类别", "突破点", "编号", "负责单位", "当前状态"]
-    assert all(c.font.bold for c in sheet[1])
-    assert sheet.freeze_panes == "E2"
-    ids = [sheet.cell(row=r, column=5).value for r in range(2, sheet.max_row + 1)]
+    assert all(c.font.bold for c in sheet[HEADER_ROW])
+    assert sheet.freeze_panes == f"E{HEADER_ROW + 1}"
+    first, last = HEADER_ROW + 1, HEADER_ROW + POINT_COUNT
+    ids = [sheet.cell(row=r, column=5).value for r in range(first, last + 1)]
     assert ids == example_ids()
     default = openpyxl.Workbook().active.column_dimensions["A"].width  # type: ignore[union-attr]
     for column, name in (("B", "单位"), ("D", "突破点"), ("F", "负责单位")):
-        assert sheet[f"{column}1"].value == name
+        assert sheet[f"{column}{HEADER_ROW}"].value == name
         assert sheet.column_dimensions[column].width > default
     # The widest unit name, 省人力资源和社会保障厅, is 11 wide characters: 22 columns or more.
     assert sheet.column_dimensions["B"].width >= 22
     plan_date = header.index("突破点工作方案\n报送日期") + 1
-    row = ids.index("guangzhou-1") + 2
+    row = ids.index("guangzhou-1") + first
     cell = sheet.cell(row=row, column=plan_date)
     assert isinstance(cell.value, datetime)
     assert cell.value.date() == date(2011, 5, 9)
     assert cell.number_format == "yyyy-mm-dd"
-    assert sheet.cell(row=row, column=plan_date + 1).value == "否"
+    assert sheet.cell(row=row, column=plan_date + 1).value == "按时"
     assert "说明" in workbook.sheetnames
 
 
@@ -207,9 +210,9 @@ def test_csv_has_a_bom_and_parses(year: Year, tmp_path: Path) -> None:
     by_id = {r[head.index("编号")]: dict(zip(head, r, strict=True)) for r in rows[1:]}
     assert set(by_id) == set(example_ids())
     assert by_id["shenzhen-2"]["突破点工作方案报送日期"] == "2011-05-12"
-    assert by_id["shenzhen-2"]["突破点工作方案逾期"] == "是"
-    assert by_id["guangzhou-1"]["突破点工作方案逾期"] == "否"
-    assert by_id["dongguan-1"]["突破点工作方案逾期"] == ""
+    assert by_id["shenzhen-2"]["突破点工作方案按期情况"] == "逾期2天"
+    assert by_id["guangzhou-1"]["突破点工作方案按期情况"] == "按时"
+    assert by_id["dongguan-1"]["突破点工作方案按期情况"] == ""
 
 
 def test_cli_writes_csv_to_stdout(year: Year) -> None:

@@ -57,7 +57,7 @@ def run_a_spring(
 ) -> Run:
     """A store where, by 2011-06-27, guangzhou-1 has filed its plan (yellow: measures due
     06-30), shenzhen-1 never filed one (red), foshan-1 filed plan and measures (blue), dost-1
-    was screened out and eic-1 withdrawn (green)."""
+    was screened out and eic-1 withdrawn (grey: ended without success)."""
     folder.mkdir(parents=True, exist_ok=True)
     definition = load_definition(programme)
     clock = FixedClock(at("2011-03-02T09:00"))
@@ -397,8 +397,8 @@ def test_the_run_shows_colours_rates_late_units_and_a_verified_trail(html: str) 
         "guangzhou-1": "yellow",
         "shenzhen-1": "red",
         "foshan-1": "blue",
-        "dost-1": "green",
-        "eic-1": "green",
+        "dost-1": "grey",  # 未入选: ended, not 已办结
+        "eic-1": "grey",  # 已撤销
     }
     assert "留痕校验通过：21 条留痕" in run
     rate = re.search(r'<tr class="overdue" data-step="submit-plan">.*?</tr>', run, re.DOTALL)

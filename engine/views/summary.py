@@ -1,0 +1,256 @@
+"""The 汇总表's data: one row per enrolled point with its unit, state and, per document
+step, the day its submission took effect, its due day and how it stands against it.
+
+Each step of a point is judged by ``verdict``: 按时 (submitted on or before its due day),
+逾期N天 (submitted N days after it, or not submitted and N days past it), 未到期 (not
+submitted, not yet due) or blank (not owed: not selected, withdrawn). Days are calendar
+days in the programme's zone. Below the points, ``totals`` gives per step how many points
+owe it, how many submitted it (上报率) and how many are late.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
+from engine.definition.loader import Definition
+from engine.runtime.progress import ProgressView
+from engine.runtime.snapshot import Snapshot
+from engine.runtime.store import EventRow, PointRow
+
+__all__ = [
+    "NOT_YET_DUE",
+    "ON_TIME",
+    "STANDING",
+    "SUMMARY_TITLE",
+    "build_summary",
+    "days_late_label",
+    "rate_label",
+    "summary_table",
+    "verdict",
+]
+
+SUMMARY_TITLE = "全省产业转型升级突破点汇总表"
+STANDING = "按期情况"  # the heading of a step's standing column
+
+ON_TIME = "按时"
+NOT_YET_DUE = "未到期"
+
+
+def days_late_label(days: int) -> str:
+    """``逾期3天``."""
+    return f"逾期{days}天"
+
+
+def verdict(cell: Mapping[str, Any]) -> str:
+    """How a step of a point stands: 按时, 逾期N天, 未到期 or blank (not owed)."""
+    if cell["overdue"] is None:
+        return ""
+    if cell["days_late"]:
+        return days_late_label(cell["days_late"])
+    return ON_TIME if cell["submitted"] else NOT_YET_DUE
+
+
+def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> dict[str, Any]:
+    """Every enrolled point with its state and, per document step, submission and lateness.
+
+    The submission date of a step is the effective date of the latest submission event of
+    the point for that step; a later 退回 (a ``return`` decision of the same task) cancels it
+    until the unit submits again. A step is late (逾期) when it was submitted after its due
+    day - the point's own due day when an extension was granted - or when it has not been
+    submitted, the point still owes it and the due day has passed by ``now``.
+    """
+    view = ProgressView.of(definition)
+    today = view.local_date(now)
+    points = snapshot.points
+    events = snapshot.trail
+    overrides = snapshot.overrides
+    head_seq, head_hash = snapshot.head
+    by_point: dict[str, list[EventRow]] = defaultdict(list)
+    for event in events:
+        if event.point_id is not None:
+            by_point[event.point_id].append(event)
+    steps = view.steps
+    done_somewhere = set().union(*view.done_states.values()) if steps else set()
+    rows = []
+    for number, point in enumerate(points, 1):
+        rows.append(
+            _summary_row(
+                number,
+                point,
+                by_point.get(point.point_id, []),
+                overrides,
+                view,
+                today,
+                done_somewhere,
+            )
+        )
+    header = definition.programme.programme
+    return {
+        "title": SUMMARY_TITLE,
+        "programme": definition.id,
+        "programme_title": header.title,
+        "doc_number": header.doc_number,
+        "year": header.year,
+        "now": now.isoformat(),
+        "today": today.isoformat(),
+        "store": snapshot.location,
+        "trail_head": {"seq": head_seq, "hash": head_hash},
+        "steps": [
+            {
+                "step": t.trigger,
+                "label": t.label,
+                "document": t.document or t.label,
+                "phrase": t.deadline.governing_phrase if t.deadline else None,
+                "due": view.deadlines[t.trigger].due.isoformat(),
+            }
+            for t in steps
+        ],
+        "points": rows,
+        "totals": _totals(steps, rows),
+        "counts": {
+            "points": len(rows),
+            "overdue_points": sum(
+                1 for r in rows if any(s["overdue"] for s in r["steps"].values())
+            ),
+        },
+    }
+
+
+def _totals(steps: Any, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per step: points that owe it (or submitted it), those that submitted it, 上报率, late."""
+    totals = {}
+    for t in steps:
+        cells = [r["steps"][t.trigger] for r in rows]
+        owed = [c for c in cells if c["overdue"] is not None]
+        submitted = sum(1 for c in owed if c["submitted"])
+        totals[t.trigger] = {
+            "owed": len(owed),
+            "submitted": submitted,
+            "rate": round(submitted / len(owed), 4) if owed else None,
+            "late": sum(1 for c in owed if c["overdue"]),
+            "late_submitted": sum(1 for c in owed if c["overdue"] and c["submitted"]),
+        }
+    return totals
+
+
+def rate_label(rate: float | None) -> str:
+    """``67%``, or a dash when nothing is owed."""
+    return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+def _summary_row(
+    number: int,
+    point: PointRow,
+    events: list[EventRow],
+    overrides: Mapping[tuple[str, str], date],
+    view: ProgressView,
+    today: date,
+    done_somewhere: set[str],
+) -> dict[str, Any]:
+    index = view.index
+    steps = view.steps
+    by_task: dict[str, list[str]] = defaultdict(list)
+    for step in steps:
+        by_task[step.task_id].append(step.trigger)
+    submitted: dict[str, date | None] = {}
+    returns: dict[str, list[date]] = defaultdict(list)
+    last_into_state: EventRow | None = None
+    for event in events:
+        if event.dest_state == point.state and event.source_state != point.state:
+            last_into_state = event
+        fired = index.transitions.get(event.trigger)
+        if fired is None:
+            continue
+        day = view.local_date(datetime.fromisoformat(event.effective_at))
+        if fired.trigger in by_task.get(fired.task_id, []):
+            submitted[fired.trigger] = day
+        elif fired.takes == "decision" and fired.outcome == "return":
+            for trigger in by_task.get(fired.task_id, []):
+                if submitted.get(trigger) is not None:
+                    submitted[trigger] = None
+                    returns[trigger].append(day)
+    final = point.state in index.final_states
+    cells: dict[str, dict[str, Any]] = {}
+    remarks: list[str] = []
+    for t in steps:
+        override = overrides.get((point.point_id, t.trigger))
+        due = view.due_of(t.trigger, override)
+        assert due is not None  # steps all have deadlines
+        when = submitted.get(t.trigger)
+        overdue: bool | None
+        days_late = 0
+        if when is not None:
+            overdue = when > due
+            days_late = max(0, (when - due).days)
+        elif not final and point.state in view.behind_states[t.trigger]:
+            overdue = today > due
+            days_late = max(0, (today - due).days)
+        else:
+            overdue = None  # not owed: not selected, withdrawn, or done without a record
+        cell: dict[str, Any] = {
+            "submitted": when.isoformat() if when else None,
+            "due": due.isoformat(),
+            "extended": override is not None,
+            "overdue": overdue,
+            "days_late": days_late,
+            "returned": [d.isoformat() for d in returns.get(t.trigger, [])],
+        }
+        cell["verdict"] = verdict(cell)
+        cells[t.trigger] = cell
+        name = t.document or t.label
+        if override is not None:
+            remarks.append(f"{name}期限经批准延至 {override.isoformat()}")
+        for day in returns.get(t.trigger, []):
+            again = "，已重新报送" if when is not None and when >= day else "，待重新报送"
+            remarks.append(f"{name}于 {day.isoformat()} 退回{again}")
+    state = index.states.get(point.state)
+    state_label = state.label if state else point.state
+    if final and point.state not in done_somewhere and last_into_state is not None:
+        reason = f"：{last_into_state.reason}" if last_into_state.reason else ""
+        day = view.local_date(datetime.fromisoformat(last_into_state.effective_at))
+        remarks.insert(0, f"{day.isoformat()} {state_label}{reason}")
+    body = index.bodies.get(point.unit_id)
+    return {
+        "number": number,
+        "point": point.point_id,
+        "unit": point.unit_id,
+        "unit_name": body.short if body else point.unit_id,
+        "unit_full_name": body.name if body else point.unit_id,
+        "unit_kind": KIND_LABELS.get(body.kind, body.kind) if body else "",
+        "title": point.title,
+        "state": point.state,
+        "state_label": state_label,
+        "steps": cells,
+        "remarks": "；".join(remarks),
+    }
+
+
+def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the summary; dates as ``date``, each step's standing as 按时,
+    逾期N天, 未到期 or blank (see ``verdict``)."""
+    head = ["序号", "单位", "单位类别", "突破点", "编号", "负责单位", "当前状态"]
+    for step in summary["steps"]:
+        head += [f"{step['document']}报送日期", f"{step['document']}{STANDING}"]
+    head.append("备注")
+    rows: list[list[Any]] = []
+    for r in summary["points"]:
+        row: list[Any] = [
+            r["number"],
+            r["unit_name"],
+            r["unit_kind"],
+            r["title"],
+            r["point"],
+            r["unit_full_name"],
+            r["state_label"],
+        ]
+        for step in summary["steps"]:
+            cell = r["steps"][step["step"]]
+            row.append(date.fromisoformat(cell["submitted"]) if cell["submitted"] else None)
+            row.append(cell["verdict"])
+        row.append(r["remarks"])
+        rows.append(row)
+    return head, rows
