@@ -261,10 +261,9 @@ def _parse(number: int, text: str) -> _Line:
         body = record["checkpoint"]
         if body["format"] != FORMAT:
             return _Line(number, problem=f"格式 {body['format']!r} 不是 {FORMAT}")
-        programmes = body["programmes"]
         checkpoint = Checkpoint(
             store=body["store"],
-            programmes=tuple(programmes),
+            programmes=tuple(programmes := body["programmes"]),
             seq=body["seq"],
             hash=body["hash"],
             at=body["at"],
@@ -369,7 +368,7 @@ def _against_store(
             line,
             "changed",
             f"{name}：库中事件 #{seq} 的哈希为 {stored[:12]}…，检查点记录为 "
-            f"{checkpoint.hash[:12]}…：此前的留痕被改动、插入或删除后重算了链条",
+            f"{checkpoint.hash[:12]}…：第 {seq} 条及之前的留痕被改动、插入或删除后重算了链条",
             seq,
             checkpoint.at,
         )
