@@ -28,6 +28,7 @@ import base64
 import binascii
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,6 +70,10 @@ _MAX_WORDED = 20
 
 #: A checkpoints file larger than this is not one (a year of hourly checkpoints is ~5 MB).
 _MAX_FILE = 64 * 1024 * 1024
+
+# What a line must hold before any of it is shown in a message (the file is not trusted).
+_HASH = re.compile(r"[0-9a-f]{64}")
+_FINGERPRINT = re.compile(r"ed25519:[0-9a-f]{64}")
 
 Failure = Literal["unreadable", "wrong-key", "bad-signature", "rewound", "changed"]
 
@@ -275,12 +280,15 @@ def _parse(number: int, text: str) -> _Line:
             and type(checkpoint.seq) is int
             and checkpoint.seq >= 0
             and isinstance(checkpoint.hash, str)
+            and _HASH.fullmatch(checkpoint.hash) is not None
             and isinstance(checkpoint.at, str)
             and isinstance(record["key"], str)
+            and _FINGERPRINT.fullmatch(record["key"]) is not None
             and isinstance(record["signature"], str)
         )
         if not fields_ok:
-            return _Line(number, problem="字段的类型不对")
+            return _Line(number, problem="字段的类型或写法不对")
+        datetime.fromisoformat(checkpoint.at)
         signature = base64.b64decode(record["signature"], validate=True)
     except (json.JSONDecodeError, RecursionError):
         return _Line(number, problem="不是有效的 JSON")
@@ -290,6 +298,8 @@ def _parse(number: int, text: str) -> _Line:
         return _Line(number, problem="不是检查点记录")
     except binascii.Error:
         return _Line(number, problem="签名不是有效的 base64")
+    except ValueError:
+        return _Line(number, problem="时间不是 ISO 8601 格式")
     return _Line(number, SignedCheckpoint(checkpoint, signature, record["key"]))
 
 

@@ -519,3 +519,22 @@ def test_a_missing_checkpoints_file_is_a_clear_error(
     code, _, err = audit(year, tmp_path / "none.jsonl", keys[1])
     assert code == 1
     assert "检查点文件不存在" in err
+
+
+def test_a_checkpoint_line_is_checked_before_any_of_it_is_shown(
+    year: Year, keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The file is not trusted: a fingerprint carrying a terminal escape is not echoed."""
+    marks = tmp_path / "checkpoints.jsonl"
+    checkpoint(year, keys[0], marks, "2011-05-05T18:00")
+    record = json.loads(marks.read_text(encoding="utf-8"))
+    record["key"] = "\x1b]0;owned\x07"
+    marks.write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+    report = verify_store(str(year.db), year.documents, marks, keys[1]).checkpoints
+
+    (failure,) = report.failures
+    assert (failure.kind, failure.message) == (
+        "unreadable",
+        "检查点文件第 1 行：字段的类型或写法不对",
+    )
