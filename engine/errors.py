@@ -66,6 +66,7 @@ from typing import Literal
 __all__ = [
     "BadMoment",
     "CalendarError",
+    "CheckpointBroken",
     "ConcurrentWrite",
     "DefinitionChanged",
     "DefinitionError",
@@ -73,6 +74,7 @@ __all__ = [
     "DocflowError",
     "HeaderInjection",
     "InputFileError",
+    "KeyFileError",
     "MailError",
     "Named",
     "OutputFileError",
@@ -312,3 +314,28 @@ class ScenarioError(DefinitionError):
             self.reason = f"情景文件有 {len(lines)} 处错误：\n" + "\n".join(lines)
             self.message = self.reason
         self.args = (self.message,)
+
+
+class KeyFileError(InputFileError):
+    """An audit key file (the private key that signs checkpoints, or its public half) is
+    missing, unreadable or holds no Ed25519 key. The message names the file and why, never
+    anything read from it."""
+
+    def __init__(self, path: str, reason: str, kind: str = "私钥") -> None:
+        super().__init__(path, reason)
+        self.kind = kind
+        self.message = f"{kind}文件 {path} 无法使用：{reason}"
+        self.args = (self.message,)
+
+
+class CheckpointBroken(TrailBroken):
+    """A signed checkpoint of the trail no longer holds: its signature is not valid for the
+    given public key, or the store's chain no longer has the event it names at its seq.
+
+    ``failures`` holds one ``engine.runtime.checkpoints.CheckpointFailure`` per checkpoint
+    that failed (its line in the file, seq, what went wrong); ``message`` words them all.
+    """
+
+    def __init__(self, failures: Sequence[object], message: str) -> None:
+        self.failures = tuple(failures)
+        super().__init__(message)

@@ -1,6 +1,20 @@
 """The application layer: the one way every front end runs a programme."""
 
 from engine.app.mail import MailSettings, open_queue
-from engine.app.programme import NewPoint, Programme, verify_store
+from engine.app.programme import (
+    NewPoint,
+    Programme,
+    checkpoint_store,
+    generate_audit_keys,
+    verify_store,
+)
 
-__all__ = ["MailSettings", "NewPoint", "Programme", "open_queue", "verify_store"]
+__all__ = [
+    "MailSettings",
+    "NewPoint",
+    "Programme",
+    "checkpoint_store",
+    "generate_audit_keys",
+    "open_queue",
+    "verify_store",
+]

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from engine.app.mail import MailSettings
 from engine.clock import Clock, SystemClock
@@ -31,9 +31,11 @@ from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_
 if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use cases needing it
     from engine.delivery.dispatch import ReminderRunner, RunResult
     from engine.delivery.mail import MailQueue
+    from engine.runtime.checkpoints import AuditReport, SignedCheckpoint
+    from engine.runtime.signing import KeyPairFiles, SigningKey, VerifyKey
     from engine.runtime.trail import VerifyReport
 
-__all__ = ["NewPoint", "Programme"]
+__all__ = ["NewPoint", "Programme", "checkpoint_store", "generate_audit_keys", "verify_store"]
 
 PathLike = str | os.PathLike[str]
 
@@ -188,11 +190,25 @@ class Programme:
                 raise Refused(f"未登记的突破点 {point}")
             return tx.events(self.id, point)
 
-    def verify(self) -> VerifyReport:
-        """Recompute the trail's chain and every stored document's hash."""
-        from engine.runtime.trail import verify
+    @overload
+    def verify(self, checkpoints: None = None, public_key: None = None) -> VerifyReport: ...
 
-        return verify(self._store())
+    @overload
+    def verify(self, checkpoints: PathLike, public_key: PathLike) -> AuditReport: ...
+
+    def verify(
+        self, checkpoints: PathLike | None = None, public_key: PathLike | None = None
+    ) -> VerifyReport | AuditReport:
+        """Recompute the trail's chain and every stored document's hash; with a checkpoints
+        file (and the public key that signed it), check every checkpoint of it as well."""
+        return _verify(self._store(), checkpoints, _verify_key(checkpoints, public_key))
+
+    def checkpoint(self, key: PathLike, out: PathLike | None = None) -> SignedCheckpoint:
+        """Sign the head of the store's chain with the private key in ``key``, at the
+        clock's time; with ``out``, append it to that checkpoints file."""
+        from engine.runtime.signing import load_signing_key
+
+        return _checkpoint(self._store(), load_signing_key(key), out, self.now())
 
     # --- reminders ---------------------------------------------------------------------
 
@@ -268,11 +284,98 @@ class Programme:
         return write_report(self.definition, out, run, warn=warn)
 
 
-def verify_store(db: str | None = None, documents: PathLike | None = None) -> VerifyReport:
-    """``audit verify`` of a whole store: every programme's trail and every document."""
-    from engine.runtime.trail import verify as verify_trail
-
-    with open_store(
+def _open_existing(db: str | None, documents: PathLike | None) -> Store:
+    return open_store(
         resolve_location(db), os.fspath(documents) if documents else None, create=False
-    ) as store:
+    )
+
+
+def _verify_key(checkpoints: PathLike | None, public_key: PathLike | None) -> VerifyKey | None:
+    """The public key checkpoints are checked with (read before the store is opened)."""
+    if checkpoints is None:
+        return None
+    if public_key is None:
+        raise DocflowError("核对检查点需要签发检查点的公钥")
+    from engine.runtime.signing import load_verify_key
+
+    return load_verify_key(public_key)
+
+
+def _verify(
+    store: Store, checkpoints: PathLike | None, key: VerifyKey | None
+) -> VerifyReport | AuditReport:
+    if checkpoints is None or key is None:
+        from engine.runtime.trail import verify as verify_trail
+
         return verify_trail(store)
+    from engine.runtime.checkpoints import audit_with_checkpoints
+
+    return audit_with_checkpoints(store, checkpoints, key)
+
+
+def _checkpoint(
+    store: Store, key: SigningKey, out: PathLike | None, now: datetime
+) -> SignedCheckpoint:
+    from engine.runtime.checkpoints import append_checkpoint, take_checkpoint
+
+    signed = take_checkpoint(store, key, now)
+    if out is not None:
+        append_checkpoint(out, signed)
+    return signed
+
+
+@overload
+def verify_store(
+    db: str | None = None,
+    documents: PathLike | None = None,
+    checkpoints: None = None,
+    public_key: None = None,
+) -> VerifyReport: ...
+
+
+@overload
+def verify_store(
+    db: str | None,
+    documents: PathLike | None,
+    checkpoints: PathLike,
+    public_key: PathLike,
+) -> AuditReport: ...
+
+
+def verify_store(
+    db: str | None = None,
+    documents: PathLike | None = None,
+    checkpoints: PathLike | None = None,
+    public_key: PathLike | None = None,
+) -> VerifyReport | AuditReport:
+    """``audit verify`` of a whole store: every programme's trail and every document, and,
+    given a checkpoints file and its public key, every checkpoint of that file."""
+    key = _verify_key(checkpoints, public_key)
+    with _open_existing(db, documents) as store:
+        return _verify(store, checkpoints, key)
+
+
+def checkpoint_store(
+    key: PathLike,
+    out: PathLike | None = None,
+    *,
+    db: str | None = None,
+    documents: PathLike | None = None,
+    clock: Clock | None = None,
+) -> SignedCheckpoint:
+    """``audit checkpoint`` of a whole store: its chain's head signed with the private key
+    in ``key`` at the clock's time (default: the real one), appended to ``out`` if given."""
+    from engine.runtime.signing import load_signing_key
+
+    signing = load_signing_key(key)  # a bad key is reported before the store is opened
+    moment = (clock or SystemClock()).now()
+    with _open_existing(db, documents) as store:
+        return _checkpoint(store, signing, out, moment)
+
+
+def generate_audit_keys(out: PathLike) -> KeyPairFiles:
+    """A new audit key pair: the private key in ``out``, its public key in ``out.pub``
+    (both 0600; neither may exist)."""
+    from engine.runtime.signing import generate_key_pair
+
+    return generate_key_pair(out)

@@ -245,34 +245,159 @@ def log(programme: str, point: str | None, db: str, documents: str | None, as_js
 
 @group()
 def audit() -> None:
-    """审计。"""
+    """审计：校验留痕，签发和核对检查点。"""
+
+
+_KEY_NEEDED = (
+    "请用 --key 或环境变量 DOCFLOW_AUDIT_KEY 给出签名用的私钥文件"
+    "（没有密钥时可用 docflow audit keygen --out 文件 生成）"
+)
 
 
 @audit.command()
 @_db_option
 @_documents_option
+@click.option(
+    "--checkpoints",
+    type=click.Path(dir_okay=False),
+    help="同时核对这个检查点文件中的每个检查点（签名，以及留痕中是否仍有所记的事件）。",
+)
+@click.option(
+    "--public-key",
+    "public_key",
+    type=click.Path(dir_okay=False),
+    envvar="DOCFLOW_AUDIT_PUBLIC_KEY",
+    help="签发检查点的公钥文件（也可用环境变量 DOCFLOW_AUDIT_PUBLIC_KEY；"
+    "未给出时取 DOCFLOW_AUDIT_KEY 私钥的公钥）。",
+)
 @_json_option
-def verify(db: str, documents: str | None, as_json: bool) -> None:
-    """重新计算留痕链和每份存档文件的哈希，报告第一处不符。"""
+def verify(
+    db: str,
+    documents: str | None,
+    checkpoints: str | None,
+    public_key: str | None,
+    as_json: bool,
+) -> None:
+    """重新计算留痕链和每份存档文件的哈希，报告第一处不符；给出 --checkpoints 时还核对每个检查点。"""
+    import os
+
     from engine.app import verify_store
 
-    report = verify_store(db, documents)
-    if as_json:
-        _emit_json(
-            {
-                "ok": report.ok,
-                "events_checked": report.events_checked,
-                "documents_checked": report.documents_checked,
-                "first_failure": report.first_failure,
-                "failing_seq": report.failing_seq,
-                "failing_document": report.failing_document,
-            }
+    if checkpoints is None:
+        if (
+            public_key is not None
+            and click.get_current_context().get_parameter_source("public_key")
+            != click.core.ParameterSource.ENVIRONMENT
+        ):
+            raise click.UsageError("--public-key 只与 --checkpoints 一起使用")
+        _show_verified(verify_store(db, documents), None, as_json)
+        return
+    key = public_key or os.environ.get("DOCFLOW_AUDIT_KEY") or None
+    if key is None:
+        raise click.UsageError(
+            "核对检查点需要签发它们的公钥：请用 --public-key 或环境变量 "
+            "DOCFLOW_AUDIT_PUBLIC_KEY 给出公钥文件"
         )
-        if not report.ok:
+    report = verify_store(db, documents, checkpoints, key)
+    _show_verified(report.trail, report, as_json)
+
+
+def _show_verified(trail: Any, audited: Any, as_json: bool) -> None:
+    """The audit's outcome: JSON (exit 1 when it failed), or words (the error's exit)."""
+    if as_json:
+        data: dict[str, Any] = {
+            "ok": trail.ok,
+            "events_checked": trail.events_checked,
+            "documents_checked": trail.documents_checked,
+            "first_failure": trail.first_failure,
+            "failing_seq": trail.failing_seq,
+            "failing_document": trail.failing_document,
+        }
+        if audited is not None:
+            marks = audited.checkpoints
+            data["ok"] = audited.ok
+            data["checkpoints"] = {
+                "file": marks.path,
+                "ok": marks.ok,
+                "checked": marks.checked,
+                "vouched_seq": marks.vouched_seq,
+                "events_after_last_checkpoint": marks.unvouched,
+                "summary": marks.summary(),
+                "failures": [
+                    {"line": f.line, "kind": f.kind, "seq": f.seq, "at": f.at, "message": f.message}
+                    for f in marks.failures
+                ],
+            }
+        _emit_json(data)
+        if not data["ok"]:
             raise SystemExit(1)
         return
-    if report.ok:
+    if audited is not None:
+        audited.raise_if_broken()
+    if trail.ok:
         click.echo(
-            f"留痕校验通过：{report.events_checked} 条留痕、{report.documents_checked} 份文件均与哈希相符。"
+            f"留痕校验通过：{trail.events_checked} 条留痕、{trail.documents_checked} 份文件均与哈希相符。"
         )
-    report.raise_if_broken()
+    trail.raise_if_broken()
+    if audited is not None:
+        click.echo(audited.checkpoints.summary() + "。")
+
+
+@audit.command()
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False),
+    envvar="DOCFLOW_AUDIT_KEY",
+    help="签名用的私钥文件（也可用环境变量 DOCFLOW_AUDIT_KEY）；应保管在存储库之外。",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="把检查点追加到这个检查点文件（每行一个）；未给出时输出到标准输出。",
+)
+@_db_option
+@_documents_option
+def checkpoint(key: str | None, out: str | None, db: str, documents: str | None) -> None:
+    """签发检查点：用私钥签署留痕链头（序号与哈希）、存储库、工作方案和时间。"""
+    import os
+
+    from engine.app import checkpoint_store
+    from engine.clock import choose_clock
+    from engine.errors import BadMoment
+
+    if not key:
+        raise click.UsageError(_KEY_NEEDED)
+    try:
+        clock = choose_clock(None, os.environ.get("DOCFLOW_NOW"))
+    except BadMoment as exc:
+        raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
+    signed = checkpoint_store(key, out, db=db, documents=documents, clock=clock)
+    mark = signed.checkpoint
+    said = (
+        f"已签发检查点：留痕第 {mark.seq} 条（哈希 {mark.hash[:12]}…），{mark.moment}，"
+        f"签名密钥 {signed.key[:20]}…"
+    )
+    if out is None:
+        click.echo(signed.line())
+        click.echo(said + "。", err=True)
+    else:
+        click.echo(f"{said}，已追加到 {out}。")
+
+
+@audit.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="私钥写入这个文件，公钥写入同名加 .pub 的文件（权限均为 0600，不覆盖已有文件）。",
+)
+def keygen(out: str) -> None:
+    """生成签发检查点用的密钥对（Ed25519）。"""
+    from engine.app import generate_audit_keys
+
+    made = generate_audit_keys(out)
+    click.echo(
+        f"已生成密钥对：私钥 {made.private}，公钥 {made.public}（权限 0600），"
+        f"指纹 {made.fingerprint}。\n"
+        "私钥请保管在存储库之外，只交给签发检查点的人；公钥交给审计人员，用于核对检查点。"
+    )
