@@ -312,3 +312,29 @@ class ScenarioError(DefinitionError):
             self.reason = f"情景文件有 {len(lines)} 处错误：\n" + "\n".join(lines)
             self.message = self.reason
         self.args = (self.message,)
+
+
+class SchedulerFailed(DocflowError):
+    """The reminder service stopped because its scheduler failed: a job raised, a job was
+    missed, the job store could not be read, the scheduler thread died, or the database
+    connection holding the service's lock was lost. ``docflow serve`` exits with 7 so that a
+    supervisor notices and restarts it; ``reason`` says what happened."""
+
+    exit_code = 7
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"提醒服务因调度出错而停止：{reason}（请查看日志；重新启动即可接着发送）")
+
+
+class BadServeSetting(DocflowError):
+    """A number or time given to the reminder service that is out of its bounds (a usage
+    error): ``option`` is where it came from, ``detail`` says what the bounds are."""
+
+    exit_code = 2
+
+    def __init__(self, option: str, value: object, detail: str) -> None:
+        self.option = option
+        self.value = value
+        self.detail = detail
+        super().__init__(f"{option} 的值无效：{detail}")
