@@ -97,7 +97,7 @@ def serve_args(
     return [
         str(desk.programme),
         "--db",
-        str(getattr(desk, "url", desk.db)),
+        str(desk.url if hasattr(desk, "url") else desk.db),
         *(["--documents", str(documents)] if documents else []),
         "--outbox",
         str(desk.outbox),
