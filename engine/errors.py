@@ -41,7 +41,11 @@
     ├── OutputFileError          1  a file docflow writes cannot be written
     ├── BadMoment                2  DOCFLOW_NOW, --now or --at that is not a time (a usage error)
     ├── InputFileError           1  a file named on the command line is missing or unreadable
+    │   └── KeyFileError         1  an audit key file that cannot be used
     ├── TrailBroken              6  ``audit verify`` found a changed event or document
+    │   └── CheckpointBroken     6  a signed checkpoint of the trail no longer holds
+    ├── SchedulerFailed          7  ``serve`` stopped: a job failed, the job store or the lock was lost
+    ├── BadServeSetting          2  a number or time given to ``serve`` out of its bounds
     ├── TemplateProblem          1  a notice template is missing, broken or needs more data
     └── MailError                1  a message cannot be built or handed to a transport
         └── HeaderInjection      1  a header value carries a line break
@@ -65,6 +69,7 @@ from typing import Literal
 
 __all__ = [
     "BadMoment",
+    "BadServeSetting",
     "CalendarError",
     "CheckpointBroken",
     "ConcurrentWrite",
@@ -81,6 +86,7 @@ __all__ = [
     "PhraseError",
     "Refused",
     "ScenarioError",
+    "SchedulerFailed",
     "StoreError",
     "TemplateProblem",
     "TrailBroken",
@@ -339,3 +345,29 @@ class CheckpointBroken(TrailBroken):
     def __init__(self, failures: Sequence[object], message: str) -> None:
         self.failures = tuple(failures)
         super().__init__(message)
+
+
+class SchedulerFailed(DocflowError):
+    """The reminder service stopped because its scheduler failed: a job raised, a job was
+    missed, the job store could not be read, the scheduler thread died, or the database
+    connection holding the service's lock was lost. ``docflow serve`` exits with 7 so that a
+    supervisor notices and restarts it; ``reason`` says what happened."""
+
+    exit_code = 7
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"提醒服务因调度出错而停止：{reason}（请查看日志；重新启动即可接着发送）")
+
+
+class BadServeSetting(DocflowError):
+    """A number or time given to the reminder service that is out of its bounds (a usage
+    error): ``option`` is where it came from, ``detail`` says what the bounds are."""
+
+    exit_code = 2
+
+    def __init__(self, option: str, value: object, detail: str) -> None:
+        self.option = option
+        self.value = value
+        self.detail = detail
+        super().__init__(f"{option} 的值无效：{detail}")

@@ -115,15 +115,18 @@ def remind(
     type=click.FloatRange(min=0, min_open=True),
     default=3600.0,
     show_default=True,
-    help="每隔多少秒巡检一次（补发延期后的提醒、重试未发出的邮件）。",
+    help="每隔多少秒巡检一次（补发延期后的提醒、重试未发出的邮件）；0.2 至 86400。",
 )
 @click.option(
     "--speed",
     type=click.FloatRange(min=0, min_open=True),
-    help="演练用：时钟加速倍数（如 86400 即一秒一天）。",
+    help="演练用：时钟加速倍数（如 86400 即一秒一天）；0.001 至 1000000。",
 )
 @click.option("--virtual-start", help="演练用：加速时钟的起点（ISO 8601，方案年度内的时间）。")
-@click.option("--real-start", help="演练用：加速时钟对应的真实起点（默认为现在；重启时须沿用）。")
+@click.option(
+    "--real-start",
+    help="演练用：加速时钟对应的真实起点（默认为现在；重启时须沿用；须在 400 天之内）。",
+)
 def serve(
     programme: str,
     db: str,
@@ -152,20 +155,30 @@ def serve(
     # "Running job ...") would only drown them. Its warnings and errors still show.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from engine.definition.loader import load_definition
+    from engine.errors import BadServeSetting
+    from engine.serve import bounds
 
-    zone = load_definition(programme).zone  # a broken programme is refused before the start
+    definition = load_definition(programme)  # a broken programme is refused before the start
+    zone = definition.zone
     clock_spec = None
-    if speed is not None or virtual_start is not None:
-        if speed is None or virtual_start is None:
-            raise click.UsageError("--speed 与 --virtual-start 须同时给出")
-        from datetime import datetime
+    try:
+        bounds.check_sweep(sweep_seconds)
+        if speed is not None or virtual_start is not None:
+            if speed is None or virtual_start is None:
+                raise click.UsageError("--speed 与 --virtual-start 须同时给出")
+            from datetime import datetime
 
-        real = _parse_time(real_start, "--real-start", zone) or datetime.now(zone)
-        clock_spec = {
-            "real_epoch": real.isoformat(),
-            "virtual_epoch": _parse_time(virtual_start, "--virtual-start", zone).isoformat(),
-            "speed": speed,
-        }
+            bounds.check_speed(speed)
+            virtual = bounds.check_virtual_start(
+                _parse_time(virtual_start, "--virtual-start", zone),
+                definition.programme.programme.year,
+                zone,
+            )
+            now = datetime.now(zone)
+            real = _parse_time(real_start, "--real-start", zone) or now
+            clock_spec = bounds.check_clock(real, virtual, speed, now).spec()
+    except BadServeSetting as exc:
+        raise click.BadParameter(exc.detail, param_hint=exc.option) from None
     config = ServeConfig(
         programme=str(Path(programme).absolute()),
         db=db if "://" in db else str(Path(db).absolute()),

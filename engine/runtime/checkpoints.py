@@ -212,16 +212,19 @@ class AuditReport:
 # --- taking a checkpoint -------------------------------------------------------------------
 
 
-def take_checkpoint(store: StorePort, key: SigningKey, now: datetime) -> SignedCheckpoint:
+def take_checkpoint(
+    store: StorePort, key: SigningKey, now: datetime, *, tables: bool = True
+) -> SignedCheckpoint:
     """Sign the head of the store's chain at ``now``, after checking the chain holds.
 
     A broken chain is not signed (:class:`TrailBroken`): a checkpoint vouches for what it
-    names. Documents are re-hashed too, as by ``audit verify``.
+    names. Documents are re-hashed and the tables replayed too, as by ``audit verify``
+    (``tables=False``: the chain and documents only, for a store written without commands).
     """
     with store.transaction(readonly=True) as tx:
         seq, head = tx.chain_head()
         programmes = tuple(sorted(p.id for p in tx.programmes()))
-    verify_chain(store).raise_if_broken()
+    verify_chain(store, tables=tables).raise_if_broken()
     if seq:
         with store.transaction(readonly=True) as tx:
             found = tx.events(after_seq=seq - 1, limit=1)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,11 +31,21 @@ from typing import Any
 
 from engine.clock import Clock, ScaledClock
 
-__all__ = ["JOB_FUNC", "ServeConfig", "desired_jobs", "serve"]
+__all__ = [
+    "JOB_FUNC",
+    "LOCK_RETRY_SECONDS",
+    "SWEEP_FUNC",
+    "ServeConfig",
+    "desired_jobs",
+    "serve",
+]
 
 log = logging.getLogger(__name__)
 
 JOB_FUNC = "engine.serve.jobs:run_reminders"
+SWEEP_FUNC = "engine.serve.jobs:sweep"
+LOCK_RETRY_SECONDS = 2.0  # how often a standby tries the lock
+LOCK_CHECK_SECONDS = 5.0  # how often the active service checks it still holds it
 JOB_TABLE = "apscheduler_jobs"
 
 
@@ -49,6 +60,7 @@ class ServeConfig:
     smtp: Mapping[str, Any] | None = None  # host, port, security, user
     clock: Mapping[str, Any] | None = None  # ScaledClock.spec(), or None for the real clock
     sweep_seconds: float = 3600.0
+    lock_retry_seconds: float = LOCK_RETRY_SECONDS
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -72,11 +84,12 @@ def job_prefix(programme_id: str) -> str:
 
 
 def desired_jobs(runner: Any, clock: Clock, config: ServeConfig) -> dict[str, Any]:
-    """Job id -> real run time, for every occurrence still ahead of the clock."""
+    """Job id -> (real run time, scheduled virtual time), for every occurrence still ahead
+    of the clock."""
     now = clock.now()
     prefix = job_prefix(runner.pid)
     return {
-        f"{prefix}{occ.rule.id}:{occ.key}": to_real(clock, occ.send_at)
+        f"{prefix}{occ.rule.id}:{occ.key}": (to_real(clock, occ.send_at), occ.send_at)
         for occ in runner.job_occurrences()
         if occ.send_at > now
     }
@@ -94,12 +107,10 @@ def _job_store_options(store: Any) -> dict[str, Any]:
 
 
 def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT; return the number of scheduled jobs at start."""
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    from engine.serve.jobs import open_service, run_reminders
+    """Run until SIGTERM/SIGINT; return the number of scheduled jobs at start (0 when it was
+    stopped as a standby). A scheduler failure raises ``SchedulerFailed``."""
+    from engine.serve.jobs import open_service
+    from engine.serve.lock import serve_lock
 
     stop = threading.Event()
 
@@ -109,42 +120,102 @@ def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with open_service(config.as_dict()) as service:
-            runner, clock = service.runner, service.clock
-            runner.refuse_out_of_season(clock.now())
-            first = run_reminders(config.as_dict(), service=service)
-            log.info("启动时补发：%s", first)
-            scheduler = BackgroundScheduler(
-                jobstores={
-                    "default": SQLAlchemyJobStore(
-                        url=_job_store_url(service.programme.store),
-                        tablename=JOB_TABLE,
-                        engine_options=_job_store_options(service.programme.store),
-                    )
-                },
-                executors={"default": ThreadPoolExecutor(1)},
-                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-                timezone=service.programme.definition.zone,
-            )
-            scheduler.start(paused=True)
-            try:
-                count = _sync_jobs(scheduler, runner, clock, config)
-                scheduler.resume()
-                if ready is not None:
-                    ready.set()
-                print(
-                    f"docflow serve：已登记 {count} 个提醒任务，等待发送（Ctrl+C 或 SIGTERM 停止）",
-                    flush=True,
-                )
-                while not stop.wait(0.5):
-                    pass
-            finally:
-                scheduler.shutdown(wait=True)
+        with open_service(config.as_dict()) as service:  # refuses a bad store before waiting
+            pid, store = service.runner.pid, service.runner.store
+            lock = serve_lock(store.url, pid)
+            where = store.location
+        try:
+            if not _wait_for_lock(lock, pid, where, config, stop):
+                print("docflow serve：已停止（未曾接替）", flush=True)
+                return 0
+            count = _run_active(config, lock, stop, ready)
+        finally:
+            lock.release()
         print("docflow serve：已停止", flush=True)
         return count
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _wait_for_lock(
+    lock: Any, pid: str, where: str, config: ServeConfig, stop: threading.Event
+) -> bool:
+    """Take the lock, as a standby for as long as another service holds it; False when
+    stopped first."""
+    if lock.try_acquire():
+        return True
+    log.info(
+        "另一个 docflow serve 正在为工作方案 %s 发送提醒（存储库 %s，%s）：本进程待命，"
+        "每 %g 秒重试一次，对方停止后即接替",
+        pid,
+        where,
+        lock.where,
+        config.lock_retry_seconds,
+    )
+    print("docflow serve：另一个 serve 正在运行，本进程待命", flush=True)
+    while not stop.wait(config.lock_retry_seconds):
+        if lock.try_acquire():
+            log.info("已取得运行锁（%s），接替发送提醒", lock.where)
+            return True
+    return False
+
+
+def _run_active(
+    config: ServeConfig, lock: Any, stop: threading.Event, ready: threading.Event | None
+) -> int:
+    """The active service: catch up, register the jobs, run them until stopped."""
+    from engine.errors import SchedulerFailed
+    from engine.serve.jobs import open_service, run_reminders
+    from engine.serve.watch import Watch, WatchedJobStore, WatchedScheduler
+
+    watch = Watch()
+    with open_service(config.as_dict()) as service:
+        runner, clock = service.runner, service.clock
+        runner.refuse_out_of_season(clock.now())
+        first = run_reminders(config.as_dict(), service=service)
+        log.info("启动时补发：%s", first)
+        scheduler = WatchedScheduler(
+            watch,
+            jobstores={
+                "default": WatchedJobStore(
+                    watch,
+                    url=_job_store_url(service.programme.store),
+                    tablename=JOB_TABLE,
+                    engine_options=_job_store_options(service.programme.store),
+                )
+            },
+            executors={"default": _executor()},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=service.programme.definition.zone,
+        )
+        scheduler.start(paused=True)
+        try:
+            count = _sync_jobs(scheduler, runner, clock, config)
+            scheduler.resume()
+            if ready is not None:
+                ready.set()
+            print(
+                f"docflow serve：已登记 {count} 个提醒任务，等待发送（Ctrl+C 或 SIGTERM 停止）",
+                flush=True,
+            )
+            checked = time.monotonic()
+            while not stop.wait(0.2) and not watch.failed.is_set():
+                if time.monotonic() - checked >= LOCK_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    if not lock.healthy():
+                        watch.fail(f"失去了运行锁（{lock.where}），另一个 serve 可能已接替")
+        finally:
+            scheduler.shutdown(wait=True)
+    if watch.reason is not None:
+        raise SchedulerFailed(watch.reason)
+    return count
+
+
+def _executor() -> Any:
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(1)
 
 
 def _sync_jobs(scheduler: Any, runner: Any, clock: Clock, config: ServeConfig) -> int:
@@ -158,24 +229,24 @@ def _sync_jobs(scheduler: Any, runner: Any, clock: Clock, config: ServeConfig) -
     for job in scheduler.get_jobs():
         if job.id.startswith(prefix) and job.id not in wanted and job.id != sweep_id:
             scheduler.remove_job(job.id)
-    kwargs = {"config": config.as_dict()}
-    for job_id, run_at in wanted.items():
+    plain = config.as_dict()
+    for job_id, (run_at, at) in wanted.items():
         scheduler.add_job(
             JOB_FUNC,
             trigger=DateTrigger(run_date=run_at, timezone=runner.definition.zone),
             id=job_id,
             name=job_id.removeprefix(prefix),
-            kwargs=kwargs,
+            kwargs={"config": plain, "at": at.isoformat()},
             replace_existing=True,
         )
     scheduler.add_job(
-        JOB_FUNC,
+        SWEEP_FUNC,
         trigger=IntervalTrigger(
             seconds=max(config.sweep_seconds, 0.2), timezone=runner.definition.zone
         ),
         id=sweep_id,
         name="sweep",
-        kwargs=kwargs,
+        kwargs={"config": plain},
         replace_existing=True,
         next_run_time=None if config.sweep_seconds <= 0 else _soon(config.sweep_seconds),
     )
