@@ -28,8 +28,8 @@ from engine.definition.phrases import Conventions
 from engine.definition.schema import (
     ANY_STATE,
     INSPECTOR,
-    OWNER,
     MAX_REMINDERS_BEFORE,
+    OWNER,
     CalendarSettings,
     Deadline,
     Programme,
