@@ -292,7 +292,7 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_kept(desk: Desk) -
     before, kept = desk.trail(), desk.documents()
     args = ("submit", P, "--unit", "eic", "--task", "call-for-points", "--file", str(big))
     refused(desk.run(*args, "--max-file-size", "1"), 1, "文件过大", "1.0 MB")
-    refused(desk.run(*args, env={"DOCFLOW_MAX_FILE_SIZE": "0.5"}), 1, "文件过大")
+    refused(desk.run(*args, env={"DOCFLOW_MAX_UPLOAD_MB": "0.5"}), 1, "文件过大")
     assert desk.trail() == before
     assert desk.documents() == kept
     assert desk.run(*args, "--max-file-size", "2").exit_code == 0

@@ -68,8 +68,8 @@ _max_file_size_option = click.option(
     "--max-file-size",
     "max_file_size",
     type=float,
-    envvar="DOCFLOW_MAX_FILE_SIZE",
-    help="报送文件的大小上限，单位 MB（默认 100；也可用环境变量 DOCFLOW_MAX_FILE_SIZE）。",
+    envvar="DOCFLOW_MAX_UPLOAD_MB",
+    help="报送文件的大小上限，单位 MB（默认 100；也可用环境变量 DOCFLOW_MAX_UPLOAD_MB）。",
 )
 
 
