@@ -37,10 +37,15 @@
     │   ├── ExtensionProblem        extension rules: NothingToExtend, ExtensionTooLate,
     │   │                           NoExtensionRequest, ExtendedStepDone, BadNewDeadline
     │   ├── UnknownFormat           an export format docflow does not write
-    │   └── CannotRewrite           ``roll`` cannot rewrite a value in place
+    │   ├── CannotRewrite           ``roll`` cannot rewrite a value in place
+    │   ├── BeforeItExisted         an effective time before the year or the point began
+    │   ├── BadIdentifier           a point id outside the safe alphabet
+    │   └── UnsafeText              a control, bidi or invisible character in a user's text
     ├── OutputFileError          1  a file docflow writes cannot be written
     ├── BadMoment                2  DOCFLOW_NOW, --now or --at that is not a time (a usage error)
+    │   └── MomentOutOfRange     2  ... a time outside the programme's span
     ├── InputFileError           1  a file named on the command line is missing or unreadable
+    │   ├── FileTooLarge         1  ... larger than the size limit of submitted files
     │   └── KeyFileError         1  an audit key file that cannot be used
     ├── TrailBroken              6  ``audit verify`` found a changed event or document
     │   └── CheckpointBroken     6  a signed checkpoint of the trail no longer holds
@@ -77,10 +82,12 @@ __all__ = [
     "DefinitionError",
     "Diagnostic",
     "DocflowError",
+    "FileTooLarge",
     "HeaderInjection",
     "InputFileError",
     "KeyFileError",
     "MailError",
+    "MomentOutOfRange",
     "Named",
     "OutputFileError",
     "PhraseError",
@@ -371,3 +378,30 @@ class BadServeSetting(DocflowError):
         self.value = value
         self.detail = detail
         super().__init__(f"{option} 的值无效：{detail}")
+
+
+class MomentOutOfRange(BadMoment):
+    """A time given by a user that is a time, but outside the span docflow reckons a
+    programme in (``earliest`` to ``latest``): beyond it dates overflow (year 9999, year 1
+    with a +14:00 offset) and reports would be meaningless."""
+
+    def __init__(self, origin: str, value: str, earliest: str, latest: str) -> None:
+        super().__init__(origin, value)
+        self.earliest = earliest
+        self.latest = latest
+        self.detail = f"{value!r} 不在工作方案的时间范围内（{earliest} 至 {latest}）"
+        self.message = f"{origin} 的值无效：{self.detail}"
+        self.args = (self.message,)
+
+
+class FileTooLarge(InputFileError):
+    """A file to be kept in the documents folder is larger than the configured limit."""
+
+    def __init__(self, path: str, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(path, f"文件过大（{_megabytes(size)}），超过上限 {_megabytes(limit)}")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB" if size >= 1 << 20 else f"{size} 字节"

@@ -18,7 +18,9 @@ __all__ = [
     "ActorNotAllowed",
     "ActorNotGiven",
     "AlreadySubmitted",
+    "BadIdentifier",
     "BadNewDeadline",
+    "BeforeItExisted",
     "CannotRewrite",
     "ExtendedStepDone",
     "ExtensionProblem",
@@ -43,6 +45,7 @@ __all__ = [
     "UnknownState",
     "UnknownTask",
     "UnknownUnit",
+    "UnsafeText",
     "WaitingFor",
     "WrongCommand",
     "WrongState",
@@ -471,4 +474,46 @@ class OutOfSeason(Refused):
         super().__init__(
             f"工作方案 {programme}（{year} 年）的最后一次提醒应于 {last.isoformat()} 发出，"
             f"现在是 {today.isoformat()}：该方案已不再发送提醒"
+        )
+
+
+class BeforeItExisted(Refused):
+    """An effective time before what it is recorded on existed: before the programme's year
+    began, or before the point was enrolled."""
+
+    def __init__(self, at: datetime, since: datetime, point: str | None = None) -> None:
+        self.at = at
+        self.since = since
+        self.point = point
+        what = f"突破点 {point} 的登记时间" if point is not None else "工作方案年度的开始"
+        super().__init__(
+            f"生效时间 {at.isoformat()} 早于{what}（{since.isoformat()}），不能登记在此之前"
+        )
+
+
+class BadIdentifier(Refused):
+    """A point id outside the safe alphabet (letters, digits, ``-``, ``_``, ``.``), or one
+    that is only dots: ids name files and appear in paths and links."""
+
+    def __init__(self, value: str, where: str) -> None:
+        self.value = value
+        self.where = where
+        super().__init__(
+            f"{where}：突破点编号 {value!r} 不可用，只能含字母、数字、-、_ 和 .，"
+            "不能只由 . 组成，至多 64 个字符"
+        )
+
+
+class UnsafeText(Refused):
+    """Text a user gave (a title, a reason, a unit name) holding a control, bidirectional or
+    invisible character, which would reorder or hide what a reader sees, or drive their
+    terminal."""
+
+    def __init__(self, where: str, char: str, position: int) -> None:
+        self.where = where
+        self.char = char
+        self.position = position
+        super().__init__(
+            f"{where}：第 {position} 个字符是控制字符、双向控制字符或不可见字符"
+            f"（U+{ord(char):04X}），请删去"
         )

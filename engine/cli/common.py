@@ -1,24 +1,37 @@
 """What every docflow command shares: the store options, the clock, JSON output, and the
-programme opened through the application layer."""
+programme opened through the application layer.
+
+Times from the command line are checked against the programme's span (from the start of its
+year to ``SPAN_YEARS_AFTER`` years later): year 9999 or year 1 with a +14:00 offset is a
+usage error in Chinese, never an overflow deeper down."""
 
 from __future__ import annotations
 
 import json
+import math
+from datetime import datetime
 from typing import Any
 
 import click
 
 __all__ = [
+    "SPAN_YEARS_AFTER",
+    "_checked_text",
     "_db_option",
     "_documents_option",
     "_emit_json",
     "_json_option",
+    "_max_file_size_option",
     "_open",
     "_operator_option",
     "_parse_time",
     "_show",
     "_show_warnings",
 ]
+
+#: How many years after its own a programme's times may still be given (``status --now``
+#: on an old programme's store).
+SPAN_YEARS_AFTER = 50
 
 
 def _emit_json(data: Any) -> None:
@@ -52,17 +65,70 @@ _documents_option = click.option(
     help="报送文件的存放目录（默认为存储库旁的 documents/）。",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+_max_file_size_option = click.option(
+    "--max-file-size",
+    "max_file_size",
+    type=float,
+    envvar="DOCFLOW_MAX_UPLOAD_MB",
+    help="报送文件的大小上限，单位 MB（默认 100；也可用环境变量 DOCFLOW_MAX_UPLOAD_MB）。",
+)
 
 
-def _parse_time(value: str | None, option: str, zone: Any = None) -> Any:
-    """An ISO 8601 time from the command line; naive times are in the programme's zone."""
+def _file_size_limit(megabytes: float | None) -> int | None:
+    """``--max-file-size`` in bytes; a value that is not a positive finite number is a
+    usage error."""
+    if megabytes is None:
+        return None
+    if not math.isfinite(megabytes) or megabytes <= 0 or megabytes > 1 << 20:
+        raise click.BadParameter(
+            f"{megabytes!r} 不是可用的大小（应为大于 0、不超过 1048576 的 MB 数）",
+            param_hint="--max-file-size",
+        )
+    return max(1, int(megabytes * (1 << 20)))
+
+
+def _checked_text(value: str | None, option: str) -> str | None:
+    """A text typed on the command line, refused (naming ``option``) if it holds a control,
+    bidirectional or invisible character."""
+    if value is None:
+        return None
+    from engine.runtime.userinput import check_text
+
+    return check_text(value, option)
+
+
+def _span(zone: Any, year: int) -> tuple[datetime, datetime]:
+    return (
+        datetime(year, 1, 1, tzinfo=zone),
+        datetime(year + SPAN_YEARS_AFTER, 12, 31, 23, 59, 59, tzinfo=zone),
+    )
+
+
+def _within_span(moment: datetime, origin: str, text: str, zone: Any, year: int) -> datetime:
+    """``moment`` if it lies in the programme's span; else ``MomentOutOfRange`` (aware
+    datetimes compare without converting, so no offset can overflow here)."""
+    from engine.errors import MomentOutOfRange
+
+    earliest, latest = _span(zone, year)
+    if not earliest <= moment <= latest:
+        raise MomentOutOfRange(origin, text, earliest.date().isoformat(), latest.date().isoformat())
+    return moment
+
+
+def _parse_time(value: str | None, option: str, zone: Any = None, year: int | None = None) -> Any:
+    """An ISO 8601 time from the command line; naive times are in the programme's zone.
+    With the programme's ``year`` it must lie in the programme's span."""
     if value is None:
         return None
     from engine.clock import SHANGHAI, parse_moment
     from engine.errors import BadMoment
 
+    zone = zone or SHANGHAI
     try:
-        return parse_moment(value, option, zone or SHANGHAI)
+        moment = parse_moment(value, option, zone)
+        if year is not None:
+            _within_span(moment, option, value, zone, year)
+        return moment
     except BadMoment as exc:
         raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
 
@@ -77,23 +143,32 @@ def _open(
     mail: Any = None,
     with_store: bool = True,
     operator: str | None = None,
+    max_file_size: float | None = None,
 ) -> Any:
     """The programme opened through the application layer, on the one clock of this
-    command: ``--now``, else ``DOCFLOW_NOW``, else the real time (a bad value of either is
-    the same usage error in every command, reported before the store opens)."""
+    command: ``--now``, else ``DOCFLOW_NOW``, else the real time (a bad value of either, or
+    one outside the programme's span, is the same usage error in every command, reported
+    before the store opens). Only with ``create`` may the store be new."""
     import os
 
     from engine.app import Programme
-    from engine.clock import choose_clock
+    from engine.clock import FixedClock, choose_clock
     from engine.definition.loader import load_definition
     from engine.errors import BadMoment
 
+    limit = _file_size_limit(max_file_size)
     definition = load_definition(programme)
+    zone = definition.zone
+    environment = os.environ.get("DOCFLOW_NOW")
     try:
-        clock = choose_clock(now, os.environ.get("DOCFLOW_NOW"), definition.zone)
+        clock = choose_clock(now, environment, zone)
+        if isinstance(clock, FixedClock):
+            text = now if now is not None else str(environment)
+            year = definition.programme.programme.year
+            _within_span(clock.moment, clock.origin, text, zone, year)
     except BadMoment as exc:
         raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
-    return Programme.open(
+    opened = Programme.open(
         definition,
         db=db,
         documents=documents,
@@ -103,6 +178,9 @@ def _open(
         with_store=with_store,
         operator=_operator(operator),
     )
+    if limit is not None and opened.store is not None:
+        opened.store.documents.max_size = limit
+    return opened
 
 
 def _operator(given: str | None) -> str:

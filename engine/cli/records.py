@@ -7,10 +7,12 @@ from typing import Any
 import click
 
 from engine.cli.common import (
+    _checked_text,
     _db_option,
     _documents_option,
     _emit_json,
     _json_option,
+    _max_file_size_option,
     _open,
     _operator_option,
     _parse_time,
@@ -29,6 +31,17 @@ def _report_events(definition: Any, events: Any, as_json: bool, verb: str) -> No
 
     for e in events:
         click.echo(event_line(definition, e, verb))
+
+
+def _year(gd: Any) -> int:
+    """The programme's year: times given for it must lie in its span."""
+    return int(gd.definition.programme.programme.year)
+
+
+def _checked_all(values: tuple[str, ...], option: str) -> tuple[str, ...]:
+    for value in values:
+        _checked_text(value, option)
+    return values
 
 
 def _event_dict(e: Any) -> dict[str, Any]:
@@ -63,6 +76,7 @@ def _event_dict(e: Any) -> dict[str, Any]:
 @_operator_option
 @_db_option
 @_documents_option
+@_max_file_size_option
 @_json_option
 def enrol(
     programme: str,
@@ -75,12 +89,19 @@ def enrol(
     db: str,
     documents: str | None,
     operator: str | None,
+    max_file_size: float | None,
     as_json: bool,
 ) -> None:
     """登记突破点（单个，或用 --from 批量登记）。"""
     from pathlib import Path
 
     from engine.app import NewPoint
+    from engine.runtime.userinput import check_point_id
+
+    _checked_text(unit, "--unit")
+    _checked_text(title, "--title")
+    if point_id is not None:
+        check_point_id(point_id, "--id")
 
     if from_file and (unit or title or point_id or file):
         raise click.UsageError("--from 不能与 --unit、--title、--id、--file 同时使用")
@@ -92,8 +113,11 @@ def enrol(
         points = [NewPoint(unit, title, Path(file) if file else None, point_id)]
     else:
         raise click.UsageError("请给出 --unit 和 --title，或用 --from 指定批量登记文件")
-    with _open(programme, db, documents, create=True, operator=operator) as gd:
-        rows = gd.enrol(points, _parse_time(at, "--at", gd.definition.zone))
+    _checked_text(operator, "--operator")
+    with _open(
+        programme, db, documents, create=True, max_file_size=max_file_size, operator=operator
+    ) as gd:
+        rows = gd.enrol(points, _parse_time(at, "--at", gd.definition.zone, _year(gd)))
     if as_json:
         _emit_json(
             [
@@ -117,8 +141,15 @@ def enrol(
 @click.option("--point", "points", multiple=True, help="只就这些突破点报送（可重复）。")
 @click.option("--at", "at", help="文件实际收到的时间（ISO 8601）。")
 @_operator_option
+@click.option(
+    "--create",
+    is_flag=True,
+    help="存储库或其中的本方案尚不存在时新建（方案的第一条记录是一份报送时使用，"
+    "如征集突破点的通知）；不加此项时，存储库须已存在。",
+)
 @_db_option
 @_documents_option
+@_max_file_size_option
 @_json_option
 def submit(
     programme: str,
@@ -127,18 +158,25 @@ def submit(
     file: str,
     points: tuple[str, ...],
     at: str | None,
+    create: bool,
     db: str,
     documents: str | None,
     operator: str | None,
+    max_file_size: float | None,
     as_json: bool,
 ) -> None:
     """登记一份报送文件；未指明突破点时，覆盖该单位所有等待此事项的突破点。"""
     from pathlib import Path
 
-    with _open(programme, db, documents, create=True, operator=operator) as gd:
-        events = gd.submit(
-            unit, task, Path(file), points, _parse_time(at, "--at", gd.definition.zone)
-        )
+    _checked_text(unit, "--unit")
+    _checked_text(task, "--task")
+    _checked_all(points, "--point")
+    _checked_text(operator, "--operator")
+    with _open(
+        programme, db, documents, create=create, max_file_size=max_file_size, operator=operator
+    ) as gd:
+        moment = _parse_time(at, "--at", gd.definition.zone, _year(gd))
+        events = gd.submit(unit, task, Path(file), points, moment)
     _report_events(gd.definition, events, as_json, "已报送")
 
 
@@ -146,9 +184,9 @@ def submit(
 @click.argument("programme", type=click.Path())
 @click.option("--task", required=True, help="事项（如 screen、approve、work-plan）。")
 @click.option("--point", "points", multiple=True, required=True, help="突破点（可重复）。")
-@click.option("--accept", "outcome", flag_value="accept", help="同意。")
-@click.option("--reject", "outcome", flag_value="reject", help="不同意。")
-@click.option("--return", "outcome", flag_value="return", help="退回。")
+@click.option("--accept", "accept", is_flag=True, help="同意。")
+@click.option("--reject", "reject", is_flag=True, help="不同意。")
+@click.option("--return", "return_", is_flag=True, help="退回。")
 @click.option("--reason", required=True, help="理由。")
 @click.option("--by", "actor", help="作出决定的单位（事项可由多个单位决定时须给出）。")
 @click.option("--until", help="批准延期时的新期限（YYYY-MM-DD）。")
@@ -161,7 +199,9 @@ def decide(
     programme: str,
     task: str,
     points: tuple[str, ...],
-    outcome: str | None,
+    accept: bool,
+    reject: bool,
+    return_: bool,
     reason: str,
     actor: str | None,
     until: str | None,
@@ -172,15 +212,38 @@ def decide(
     as_json: bool,
 ) -> None:
     """记录一项决定：同意、不同意或退回。"""
-    if outcome is None:
-        raise click.UsageError("请给出 --accept、--reject 或 --return 之一")
-    with _open(programme, db, documents, create=True, operator=operator) as gd:
-        zone = gd.definition.zone
-        until_date = _parse_time(until, "--until", zone).date() if until else None
+    outcome = _one_outcome(accept=accept, reject=reject, return_=return_)
+    _checked_text(task, "--task")
+    _checked_all(points, "--point")
+    _checked_text(reason, "--reason")
+    _checked_text(actor, "--by")
+    _checked_text(operator, "--operator")
+    with _open(programme, db, documents, operator=operator) as gd:
+        zone, year = gd.definition.zone, _year(gd)
+        until_date = _parse_time(until, "--until", zone, year).date() if until else None
         events = gd.decide(
-            task, points, outcome, reason, actor, until_date, _parse_time(at, "--at", zone)
+            task, points, outcome, reason, actor, until_date, _parse_time(at, "--at", zone, year)
         )
     _report_events(gd.definition, events, as_json, "已决定")
+
+
+def _one_outcome(*, accept: bool, reject: bool, return_: bool) -> str:
+    """The one outcome flag given; none or several is a usage error (never "the last wins")."""
+    given = [
+        (flag, outcome)
+        for flag, outcome, on in (
+            ("--accept", "accept", accept),
+            ("--reject", "reject", reject),
+            ("--return", "return", return_),
+        )
+        if on
+    ]
+    if not given:
+        raise click.UsageError("请给出 --accept、--reject 或 --return 之一")
+    if len(given) > 1:
+        flags = "、".join(flag for flag, _ in given)
+        raise click.UsageError(f"{flags} 互相矛盾：一项决定只能有一个结果，请只给出其中之一")
+    return given[0][1]
 
 
 @command()
@@ -199,7 +262,10 @@ def migrate(
     operator: str | None,
 ) -> None:
     """工作方案定义改动后，让已登记的突破点改按新定义运行（记入留痕）。"""
-    with _open(programme, db, documents, create=True, operator=operator) as gd:
+    _checked_text(reason, "--reason")
+    _checked_text(actor, "--by")
+    _checked_text(operator, "--operator")
+    with _open(programme, db, documents, operator=operator) as gd:
         event = gd.migrate(reason, actor)
     if event is None:
         click.echo("定义未改动，无需迁移。")
@@ -220,6 +286,7 @@ def status(
     """每个突破点的状态、下一步、期限和红黄蓝绿灯，以及各事项的上报率。"""
     from engine.views.status import render_status
 
+    _checked_text(unit, "--unit")
     with _open(programme, db, documents, now=now) as gd:
         report = gd.status(unit)
     _show(report, as_json, render_status)
@@ -235,6 +302,7 @@ def log(programme: str, point: str | None, db: str, documents: str | None, as_js
     """按时间顺序列出留痕。"""
     from engine.views.status import render_log
 
+    _checked_text(point, "--point")
     with _open(programme, db, documents) as gd:
         events = gd.trail(point)
     if as_json:

@@ -28,6 +28,7 @@ from engine.definition.phrases import Conventions
 from engine.definition.schema import (
     ANY_STATE,
     INSPECTOR,
+    MAX_REMINDERS_BEFORE,
     OWNER,
     CalendarSettings,
     Deadline,
@@ -200,6 +201,11 @@ class _Checker:
                 self.body_or_group(("reminder_policies", i, "cc", j), ident)
             if len(set(policy.before)) != len(policy.before):
                 self.error(("reminder_policies", i, "before"), "提醒日重复")
+            elif len(policy.before) > MAX_REMINDERS_BEFORE:
+                self.error(
+                    ("reminder_policies", i, "before"),
+                    f"提醒日有 {len(policy.before)} 个，至多 {MAX_REMINDERS_BEFORE} 个",
+                )
             for j, days in enumerate(policy.before):
                 if days < 0:
                     self.error(("reminder_policies", i, "before", j), f"提醒日 {days} 不能为负数")

@@ -127,6 +127,17 @@ Email = Annotated[
 Int = StrictInt
 Bool = StrictBool
 
+# Bounds of the numbers a definition gives the runtime: beyond them it would count working
+# days past the years the calendar knows (``before: [500000000]``), mail a unit hundreds of
+# times (``overdue_times: 100000``) or enrol without end. A year has about 250 working days.
+MAX_DAYS_BEFORE = 120
+MAX_REMINDERS_BEFORE = 10
+MAX_OVERDUE_EVERY = 60
+MAX_OVERDUE_TIMES = 20
+MAX_WARN_DAYS = 120
+MAX_MAKEUP_DAYS = 60
+MAX_POINTS_PER_UNIT = 1_000_000
+
 
 def _tuple_of(value: Any) -> Any:
     """Accept a single item where a list is expected (``source: approved``)."""
@@ -373,8 +384,18 @@ class Transition(Model):
 
 class Enrolment(Model):
     proposers: IdList = Field(min_length=1, description="提出突破点的单位或组")
-    min_per_unit: Int = Field(default=1, ge=0, description="每个单位至少提出几个")
-    max_per_unit: Int = Field(default=2, ge=1, description="每个单位至多提出几个")
+    min_per_unit: Int = Field(
+        default=1,
+        ge=0,
+        le=MAX_POINTS_PER_UNIT,
+        description=f"每个单位至少提出几个（0-{MAX_POINTS_PER_UNIT}）",
+    )
+    max_per_unit: Int = Field(
+        default=2,
+        ge=1,
+        le=MAX_POINTS_PER_UNIT,
+        description=f"每个单位至多提出几个（1-{MAX_POINTS_PER_UNIT}）",
+    )
     task: Identifier | None = Field(
         default=None, description="登记突破点即完成的单位事项（tasks 中的 id），如 提出突破点"
     )
@@ -408,20 +429,49 @@ class Task(Model):
     source_clause: SourceRef | None = None
 
 
+DaysBefore = Annotated[Int, Field(le=MAX_DAYS_BEFORE)]
+
+
 class ReminderPolicy(Model):
     id: Identifier
     label: Line = Field(description="规则名称")
-    before: tuple[Int, ...] = Field(
-        default=(5, 2, 0), description="到期前第几个工作日提醒（0 为到期当天）"
+    before: tuple[DaysBefore, ...] = Field(
+        default=(5, 2, 0),
+        # The count is checked with the meaning (engine.definition.checks), in Chinese.
+        json_schema_extra={"maxItems": MAX_REMINDERS_BEFORE},
+        description=f"到期前第几个工作日提醒（0 为到期当天；每项 0-{MAX_DAYS_BEFORE}，"
+        f"至多 {MAX_REMINDERS_BEFORE} 项）",
     )
-    overdue_every: Int = Field(default=2, ge=1, description="逾期后每隔几个工作日催报")
-    overdue_times: Int = Field(default=3, ge=0, description="最多催报几次")
-    warn_days: Int = Field(default=5, ge=0, description="到期前几个工作日内亮黄灯")
-    hour: Int = Field(default=9, ge=0, le=23, description="发送时刻（北京时间，整点）")
+    overdue_every: Int = Field(
+        default=2,
+        ge=1,
+        le=MAX_OVERDUE_EVERY,
+        description=f"逾期后每隔几个工作日催报（1-{MAX_OVERDUE_EVERY}）",
+    )
+    overdue_times: Int = Field(
+        default=3, ge=0, le=MAX_OVERDUE_TIMES, description=f"最多催报几次（0-{MAX_OVERDUE_TIMES}）"
+    )
+    warn_days: Int = Field(
+        default=5,
+        ge=0,
+        le=MAX_WARN_DAYS,
+        description=f"到期前几个工作日内亮黄灯（0-{MAX_WARN_DAYS}）",
+    )
+    hour: Int = Field(default=9, ge=0, le=23, description="发送时刻（北京时间，整点，0-23）")
     cc: IdList = Field(default=(), description="催报时抄送的协调单位")
-    copy_from_stage: Int = Field(default=2, ge=1, description="从第几次催报起抄送")
+    copy_from_stage: Int = Field(
+        default=2,
+        ge=1,
+        le=MAX_OVERDUE_TIMES,
+        description=f"从第几次催报起抄送（1-{MAX_OVERDUE_TIMES}）",
+    )
     leadership_at_last: Bool = Field(default=True, description="末次催报是否抄送单位分管领导")
-    makeup_days: Int = Field(default=3, ge=1, description="补报期限：催报后几个工作日")
+    makeup_days: Int = Field(
+        default=3,
+        ge=1,
+        le=MAX_MAKEUP_DAYS,
+        description=f"补报期限：催报后几个工作日（1-{MAX_MAKEUP_DAYS}）",
+    )
     notice_before: Identifier = Field(default="reminder", description="临近提醒使用的通知模板")
     notice_overdue: Identifier = Field(default="urge", description="催报使用的通知模板")
 

@@ -8,6 +8,10 @@ Files are written to a temporary name in the same directory and moved into place
 ``os.replace``, so a reader never sees half a file and a crash leaves at most a stray
 ``.tmp-*`` file. Storing the same bytes again writes nothing.
 
+Only regular files are taken (a device such as ``/dev/zero``, a FIFO or a directory is
+refused before anything is read), up to ``max_size`` bytes (``DEFAULT_MAX_SIZE`` unless the
+caller sets another limit); a file over the limit leaves nothing behind.
+
 This module only handles files; the ``documents`` table (who submitted what, when) is kept
 by :mod:`engine.runtime.store.documents`, and re-hashing for the audit is done by
 :mod:`engine.runtime.trail`.
@@ -15,18 +19,23 @@ by :mod:`engine.runtime.store.documents`, and re-hashing for the audit is done b
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from engine.errors import InputFileError, StoreError, os_reason
+from engine.errors import FileTooLarge, InputFileError, StoreError, os_reason
 
-__all__ = ["DocumentFolder", "StoredDocument", "hash_file"]
+__all__ = ["DEFAULT_MAX_SIZE", "DocumentFolder", "StoredDocument", "hash_file"]
 
 _CHUNK = 1 << 20
+#: The largest document kept unless configured otherwise (bytes): 100 MB.
+DEFAULT_MAX_SIZE = 100 * (1 << 20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +62,10 @@ def hash_file(path: Path) -> tuple[str, int]:
 class DocumentFolder:
     """A directory of documents named by their SHA-256."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], max_size: int = DEFAULT_MAX_SIZE) -> None:
         self.root = Path(root)
+        #: The largest file :meth:`store_file` takes, in bytes; callers may set another.
+        self.max_size = max_size
 
     def __repr__(self) -> str:
         return f"DocumentFolder({str(self.root)!r})"
@@ -87,13 +98,14 @@ class DocumentFolder:
     ) -> StoredDocument:
         """Copy the file at ``path`` into the folder (hashing while copying).
 
-        Raises :class:`InputFileError` when the file is missing, is a directory or cannot be
-        read; :class:`StoreError` when the documents folder cannot be written.
+        Raises :class:`InputFileError` when the file is missing, is not a regular file or
+        cannot be read, :class:`FileTooLarge` when it exceeds ``max_size``;
+        :class:`StoreError` when the documents folder cannot be written.
         """
         source = Path(path)
         name = original_name if original_name is not None else source.name
         try:
-            handle = open(source, "rb")  # closed in the finally below
+            handle = _open_regular(source, self.max_size)  # closed in the finally below
         except FileNotFoundError:
             raise InputFileError(str(source), "文件不存在") from None
         except IsADirectoryError:
@@ -117,6 +129,8 @@ class DocumentFolder:
                         return
                     digest.update(chunk)
                     size += len(chunk)
+                    if size > self.max_size:  # it grew while being read
+                        raise FileTooLarge(str(source), size, self.max_size)
                     yield chunk
 
             # The digest is only known after reading, so copy into a temporary file in the
@@ -171,6 +185,29 @@ class DocumentFolder:
                 raise StoreError(f"无法在文件夹 {directory} 中写入文件：{os_reason(exc)}") from None
             raise
         return tmp
+
+
+def _open_regular(source: Path, max_size: int) -> BinaryIO:
+    """``source`` opened for reading if it is a regular file within ``max_size``.
+
+    Opened without blocking (a FIFO would wait for a writer) and checked on the open
+    descriptor, so what is checked is what is read.
+    """
+    fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(source))
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(str(source), "不是普通文件（设备、管道或套接字），不能报送")
+        if info.st_size > max_size:
+            raise FileTooLarge(str(source), info.st_size, max_size)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _unlink_quietly(path: Path) -> None:

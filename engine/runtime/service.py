@@ -28,6 +28,7 @@ from engine.errors import Named
 from engine.refusals import (
     ActorNotAllowed,
     AlreadySubmitted,
+    BeforeItExisted,
     InputNotAllowed,
     InTheFuture,
     MissingInput,
@@ -51,6 +52,7 @@ from engine.runtime.documents import StoredDocument
 from engine.runtime.machine import Attempt, LifecycleMachine
 from engine.runtime.moves import with_operator
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
+from engine.runtime.userinput import check_point_id, check_text
 
 if TYPE_CHECKING:
     from engine.runtime.progress import ProgressView
@@ -157,6 +159,9 @@ class Runtime:
         enrolment = self.definition.programme.points.enrolment
         units: dict[str, str] = {}
         for p in points:
+            check_text(p.title, "突破点名称")
+            if p.point_id is not None:
+                check_point_id(p.point_id, "突破点编号")
             unit = units.get(p.unit) or self.resolve_unit(p.unit)
             units[p.unit] = unit
             if unit not in proposers:
@@ -226,6 +231,9 @@ class Runtime:
         at: datetime | None = None,
     ) -> list[EventRow]:
         """Record a document from ``unit`` for ``task``; it covers the unit's waiting points."""
+        check_text(task, "事项")
+        for point_id in points:
+            check_text(point_id, "突破点编号")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
         if task in self.index.tasks:
@@ -247,6 +255,7 @@ class Runtime:
             drafts = []
             states: dict[str, str] = {}
             for point, transition in targets:
+                self._not_before_enrolment(tx, point, effective)
                 attempt = Attempt(
                     point,
                     unit,
@@ -414,6 +423,10 @@ class Runtime:
             raise MissingInput("reason", "decision")
         if not points:
             raise MissingInput("points", "decision")
+        check_text(reason, "理由")
+        check_text(task, "事项")
+        for point_id in points:
+            check_text(point_id, "突破点编号")
         transitions = [
             t
             for t in self.index.point_tasks.get(task, [])
@@ -436,6 +449,7 @@ class Runtime:
                 point = tx.get_point(self.pid, point_id)
                 if point is None:
                     raise UnknownPoint(point_id)
+                self._not_before_enrolment(tx, point, effective)
                 transition = self._transition_for(transitions, point.state)
                 attempt = Attempt(
                     point,
@@ -464,6 +478,7 @@ class Runtime:
 
     def resolve_unit(self, unit: str) -> str:
         """The id of the body named by ``unit`` (its id, short or full name), or refused."""
+        check_text(unit, "单位")
         found = self.index.resolve_body(unit)
         if found is None:
             raise UnknownUnit(unit, self.index.body_names)
@@ -481,12 +496,32 @@ class Runtime:
         return self.store.documents.store_file(file)
 
     def _effective(self, at: datetime | None) -> datetime | None:
+        """The time a document arrived or a decision was made: not later than now, not
+        before the programme's year began (nothing of it existed earlier)."""
         if at is None:
             return None
         at = aware(at)
         if at > self.clock.now():
             raise InTheFuture(at)
+        start = datetime(
+            self.definition.programme.programme.year, 1, 1, tzinfo=self.definition.zone
+        )
+        if at < start:
+            raise BeforeItExisted(at, start)
         return at
+
+    def _not_before_enrolment(
+        self, tx: Transaction, point: PointRow, effective: datetime | None
+    ) -> None:
+        """Refuse an effective time before the point was enrolled."""
+        if effective is None:
+            return
+        first = tx.events(self.pid, point.point_id, limit=1)
+        if not first:
+            return
+        since = aware(datetime.fromisoformat(first[0].effective_at))
+        if effective < since:
+            raise BeforeItExisted(effective, since, point.point_id)
 
     def _transition_for(self, transitions: list[Transition], state: str) -> Transition:
         """The transition of a command that leaves from ``state``; the first if none does,

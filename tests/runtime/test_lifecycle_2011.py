@@ -89,8 +89,8 @@ class Year:
         path.write_text(f"{what}（第 {self._files} 份）", encoding="utf-8")
         return str(path)
 
-    def submit(self, unit: str, task: str, *points: str) -> CliResult:
-        options = [a for p in points for a in ("--point", p)]
+    def submit(self, unit: str, task: str, *points: str, create: bool = False) -> CliResult:
+        options = [a for p in points for a in ("--point", p)] + (["--create"] if create else [])
         return self.ok(
             "submit", "--unit", unit, "--task", task, "--file", self.file(f"{unit} {task}"),
             *options,
@@ -128,7 +128,7 @@ def run_the_year(y: Year) -> Year:
     ids = example_ids()
 
     y.now = "2011-03-02T09:00"
-    y.submit("eic", "call-for-points")
+    y.submit("eic", "call-for-points", create=True)  # the year's first record
     y.now = "2011-03-15T10:00"
     y.kept["enrolled"] = json.loads(y.ok("enrol", "--from", str(EXAMPLE_POINTS), "--json").stdout)
 

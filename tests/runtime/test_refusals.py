@@ -8,7 +8,6 @@ of both its points; zhuhai has asked for an extension of zhuhai-1's work plan.
 
 from __future__ import annotations
 
-import builtins
 import os
 import re
 import shlex
@@ -521,14 +520,15 @@ def test_an_unreadable_file_is_refused(year: Year, files: Files) -> None:
 def test_a_file_the_system_will_not_let_us_read_is_refused(
     year: Year, files: Files, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_open = builtins.open
+    real_open = os.open
 
     def guarded(path: Any, *args: Any, **kwargs: Any) -> Any:
         if Path(path) == files.unreadable:
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("engine.runtime.documents.open", guarded, raising=False)
+    # The documents folder opens a file without blocking, by descriptor (os.open).
+    monkeypatch.setattr(os, "open", guarded)
     before = year.snapshot()
 
     with pytest.raises(InputFileError, match=r"locked\.txt: 没有读取权限"):
