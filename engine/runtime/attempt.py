@@ -46,6 +46,7 @@ class Attempt:
     effective: datetime | None = None
     deadlines: Deadlines | None = None  # needed by extension requests and decisions
     operator: str | None = None  # the person who keyed the command in (经办人)
+    document_name: str | None = None  # the name the document came with
     # Filled in by the machine:
     who: str = ""
     data: dict[str, Any] | None = None

@@ -220,7 +220,7 @@ class MoveRules:
                 document_sha256=a.document,
                 decision=a.decision,
                 reason=a.reason,
-                data=with_operator(a.data, a.operator),
+                data=event_data(a.data, a.operator, a.document_name),
                 effective_at=a.effective,
             )
 
@@ -233,8 +233,17 @@ def _deadlines(a: Attempt) -> Deadlines:
     return a.deadlines
 
 
-def with_operator(data: dict[str, Any] | None, operator: str | None) -> dict[str, Any] | None:
-    """An event's data with the person who keyed it in (``operator``), when known."""
-    if operator is None:
+def event_data(
+    data: dict[str, Any] | None, operator: str | None, document_name: str | None = None
+) -> dict[str, Any] | None:
+    """An event's data with who keyed it in (``operator``) and the name the document it
+    records came with (``file``), when known: the trail carries both, so that the audit can
+    check the documents table's names against it."""
+    if operator is None and document_name is None:
         return data
-    return {**(data or {}), "operator": operator}
+    found = dict(data or {})
+    if operator is not None:
+        found["operator"] = operator
+    if document_name is not None:
+        found["file"] = document_name
+    return found

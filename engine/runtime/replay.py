@@ -12,7 +12,8 @@ the same pass that checks the chain) and works out what those tables must hold:
   table must hold exactly those, each with the event that granted it;
 - every unit in the units table enrolled a point;
 - a document is stored at the place its content hash gives (never elsewhere: a changed
-  ``stored_at`` could make the audit read a file outside the documents folder).
+  ``stored_at`` could make the audit read a file outside the documents folder), under the
+  name the event that first recorded it carries (``file`` in its data).
 
 ``findings`` lists every difference in Chinese: which row, which column, what the trail
 says and what the table says.
@@ -41,6 +42,7 @@ _UNIT = _COLUMN["unit_id"]
 _TRIGGER = _COLUMN["trigger"]
 _DEST = _COLUMN["dest_state"]
 _DATA = _COLUMN["data"]
+_DOCUMENT = _COLUMN["document_sha256"]
 
 
 @dataclass(slots=True)
@@ -58,11 +60,17 @@ class TableReplay:
     points: dict[tuple[str, str], _Point] = field(default_factory=dict)
     grants: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)  # seq -> row
     units: dict[str, set[str]] = field(default_factory=dict)
+    names: dict[str, tuple[str, int]] = field(default_factory=dict)  # sha -> first name, seq
     findings: list[str] = field(default_factory=list)
 
     def feed(self, row: Sequence[Any]) -> None:
         """Take one event row (``seq``, content columns, ``prev_hash``, ``hash``)."""
         programme, point = row[_PROGRAMME], row[_POINT]
+        document = row[_DOCUMENT]
+        if document is not None and document not in self.names:
+            name = _data(row[_DATA]).get("file")
+            if isinstance(name, str):  # the event that first recorded it; the table keeps it
+                self.names[document] = (name, row[0])
         if point is None:
             return
         data = _data(row[_DATA])
@@ -150,6 +158,12 @@ class TableReplay:
 
     def _compare_documents(self, tx: StoreTransaction, folder: DocumentFolder) -> None:
         for doc in tx.documents():
+            recorded = self.names.get(doc.sha256)
+            if recorded is not None and recorded[0] != doc.original_name:
+                self.findings.append(
+                    f"文件 {doc.sha256} 的原文件名：表中为 {doc.original_name}，"
+                    f"留痕第 {recorded[1]} 条记为 {recorded[0]}（表被改动）"
+                )
             expected = folder.relpath_for(doc.sha256)
             if doc.stored_at != expected:
                 self.findings.append(

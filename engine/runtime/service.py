@@ -50,7 +50,7 @@ from engine.refusals import (
 from engine.runtime import pinning
 from engine.runtime.documents import StoredDocument
 from engine.runtime.machine import Attempt, LifecycleMachine
-from engine.runtime.moves import with_operator
+from engine.runtime.moves import event_data
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
 from engine.runtime.userinput import check_point_id, check_text
 
@@ -138,7 +138,7 @@ class Runtime:
                         trigger=MIGRATE,
                         actor=actor or self.definition.programme.programme.issuer,
                         reason=reason,
-                        data=with_operator(
+                        data=event_data(
                             {"from": row.definition_hash, "to": pin.sha256}, self.operator
                         ),
                     )
@@ -200,7 +200,11 @@ class Runtime:
                         unit_id=unit,
                         dest_state=initial,
                         document_sha256=document.sha256 if document else None,
-                        data=with_operator({"title": p.title.strip()}, self.operator),
+                        data=event_data(
+                            {"title": p.title.strip()},
+                            self.operator,
+                            document.original_name if document else None,
+                        ),
                         effective_at=effective,
                     )
                 )
@@ -263,6 +267,7 @@ class Runtime:
                     effective=effective,
                     deadlines=deadlines,
                     operator=self.operator,
+                    document_name=document.original_name,
                 )
                 draft = machine.fire(transition.trigger, attempt)
                 states[point.point_id] = draft.dest_state or point.state
@@ -365,8 +370,10 @@ class Runtime:
                         actor=unit,
                         unit_id=unit,
                         document_sha256=document.sha256,
-                        data=with_operator(
-                            {"missing": missing} if missing else None, self.operator
+                        data=event_data(
+                            {"missing": missing} if missing else None,
+                            self.operator,
+                            document.original_name,
                         ),
                         effective_at=effective,
                     )

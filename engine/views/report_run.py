@@ -278,6 +278,12 @@ def _data_words(definition: Definition, trigger: str, data: dict[str, Any]) -> l
             words.append(("原定义 " if key == "from" else "新定义 ") + str(value)[:12] + "…")
         elif key == "until":
             words.append(f"延至 {value}")
+        elif key == "operator":
+            words.append(f"经办人：{value}")
+        elif key == "file":
+            words.append(f"文件名：{value}")
+        elif key == "step":
+            words.append(f"事项：{step_label(definition, str(value))}")
         else:
             words.append(f"{key}：{value}")
     return words

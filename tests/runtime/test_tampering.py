@@ -97,6 +97,11 @@ def test_the_untouched_store_verifies_tables_and_all(year: Year) -> None:
             "单位表中的 gd-2011/nowhere 在留痕中没有登记过突破点",
         ),
         (
+            "UPDATE documents SET original_name = '假名.pdf' "
+            "WHERE sha256 = (SELECT document_sha256 FROM events WHERE trigger = 'submit-plan')",
+            "的原文件名：表中为 假名.pdf",
+        ),
+        (
             "UPDATE documents SET stored_at = '../../../../../etc/hostname' "
             "WHERE sha256 = (SELECT min(sha256) FROM documents)",
             "的存放位置记为 '../../../../../etc/hostname'",
@@ -113,6 +118,7 @@ def test_the_untouched_store_verifies_tables_and_all(year: Year) -> None:
         "moved-extension",
         "deleted-extension",
         "inserted-unit",
+        "document-name",
         "document-place",
     ],
 )
