@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from engine.clock import Clock
 from engine.errors import MailError
@@ -20,36 +20,13 @@ _DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 @dataclass(frozen=True)
 class MailSettings:
-    """Plain data (the reminder service pickles it into its jobs)."""
+    """Where a programme's reminders go: an outbox folder, and an SMTP server if one is named."""
 
     outbox: str = "outbox"
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_security: str = "none"
     smtp_user: str | None = None  # the password comes only from DOCFLOW_SMTP_PASSWORD
-
-    @property
-    def smtp(self) -> bool:
-        return bool(self.smtp_host)
-
-    def absolute(self) -> MailSettings:
-        """The same settings with the outbox as an absolute path (for a service's jobs)."""
-        return MailSettings(
-            str(Path(self.outbox).absolute()),
-            self.smtp_host,
-            self.smtp_port,
-            self.smtp_security,
-            self.smtp_user,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "outbox": self.outbox,
-            "smtp_host": self.smtp_host,
-            "smtp_port": self.smtp_port,
-            "smtp_security": self.smtp_security,
-            "smtp_user": self.smtp_user,
-        }
 
 
 def open_queue(settings: MailSettings, clock: Clock) -> MailQueue:

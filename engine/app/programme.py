@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, overload
 from engine.app.mail import MailSettings
 from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
-from engine.errors import DefinitionChanged, DocflowError, Refused
+from engine.errors import DefinitionChanged, DocflowError, Refused, StoreError
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
@@ -122,7 +122,7 @@ class Programme:
 
     def _store(self) -> Store:
         if self.store is None:
-            raise DocflowError("未打开存储库：此操作需要存储库")
+            raise StoreError("未打开存储库：此操作需要存储库")
         return self.store
 
     # --- commands that write -----------------------------------------------------------
@@ -246,10 +246,9 @@ class Programme:
         self, fmt: str = "csv", out: PathLike | None = None, now: datetime | None = None
     ) -> str | None:
         """Write the 汇总表 as csv or xlsx; csv without ``out`` is returned as text."""
-        from engine.views.exports import write_summary
+        from engine.views.summary_files import check_summary_target, write_summary
 
-        if fmt not in ("csv", "xlsx"):
-            raise DocflowError(f"不支持的导出格式 {fmt}：可用 csv、xlsx")
+        check_summary_target(fmt, out)  # before the store is read
         return write_summary(self.summary(now), fmt, out)
 
     def export_ical(self, unit: str | None = None, out: PathLike | None = None) -> str:

@@ -389,7 +389,7 @@ class Runtime:
         """
         from engine.runtime.progress import ProgressView
 
-        view = ProgressView(self.definition)
+        view = ProgressView.of(self.definition)
         missing: list[str] = []
         points = [(p.unit_id, p.state) for p in tx.points(self.pid)]
         for name in task.waits_for:
@@ -577,7 +577,7 @@ class _StoreDeadlines:
         if self._view is None:
             from engine.runtime.progress import ProgressView
 
-            self._view = ProgressView(self._runtime.definition)
+            self._view = ProgressView.of(self._runtime.definition)
         return self._view
 
     def due(self, point_id: str, step: str) -> date | None:

@@ -87,7 +87,7 @@ class YearDriver:
         self.points = list(points)
         self.drafts = drafts
         self.drafts.mkdir()
-        self.view = ProgressView(self.definition)
+        self.view = ProgressView.of(self.definition)
         self.calendar = self.view.calendar
         self.year = self.definition.programme.programme.year
         self.first_day = scenario.enrol_on or default_enrol_day(self.definition, self.view)

@@ -99,7 +99,7 @@ class ScenarioContext:
 
     @cached_property
     def view(self) -> ProgressView:
-        return ProgressView(self.definition)
+        return ProgressView.of(self.definition)
 
     @cached_property
     def steps(self) -> dict[str, Transition]:

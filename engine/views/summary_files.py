@@ -39,6 +39,7 @@ from engine.views.texttable import display_width
 __all__ = [
     "FROZEN_COLUMNS",
     "HEADER_ROW",
+    "check_summary_target",
     "summary_csv",
     "write_summary",
     "write_summary_xlsx",
@@ -253,16 +254,22 @@ def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
     return lines
 
 
+def check_summary_target(fmt: str, out: str | os.PathLike[str] | None) -> None:
+    """Refuse a format the 汇总表 is not written in, or xlsx without a file, before any work."""
+    if fmt not in ("csv", "xlsx"):
+        raise UnknownFormat(fmt, ["csv", "xlsx"])
+    if fmt == "xlsx" and out is None:
+        raise MissingInput("out", "xlsx")
+
+
 def write_summary(
     summary: dict[str, Any], fmt: str = "csv", out: str | os.PathLike[str] | None = None
 ) -> str | None:
     """Write a summary built by ``build_summary`` as csv or xlsx to ``out``; with csv and no
     ``out``, return the text instead."""
-    if fmt not in ("csv", "xlsx"):
-        raise UnknownFormat(fmt, ["csv", "xlsx"])
+    check_summary_target(fmt, out)
     if fmt == "xlsx":
-        if out is None:
-            raise MissingInput("out", "xlsx")
+        assert out is not None  # checked above
         write_summary_xlsx(summary, out)
         return None
     text = summary_csv(summary)
