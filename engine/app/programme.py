@@ -24,6 +24,7 @@ from engine.app.mail import MailSettings
 from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
 from engine.errors import DefinitionChanged, DocflowError, Refused, StoreError
+from engine.refusals import UnknownPoint
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
@@ -199,11 +200,15 @@ class Programme:
         return self.runtime.resolve_unit(unit)
 
     def status(
-        self, unit: str | None = None, now: datetime | None = None, at: datetime | None = None
+        self,
+        unit: str | None = None,
+        now: datetime | None = None,
+        at: datetime | None = None,
+        point: str | None = None,
     ) -> dict[str, Any]:
         """States, next steps, due days, colours and 上报率 at ``now`` (default: the clock),
-        of the points as stored; with ``at`` instead, as the trail had them at ``at``, judged
-        at ``at``."""
+        of the points as stored (all, ``unit``'s, or ``point``); with ``at`` instead, as the
+        trail had them at ``at``, judged at ``at``."""
         from engine.views.status import build_status
 
         if unit is not None:
@@ -212,15 +217,17 @@ class Programme:
             _one_moment(now, at)
             snapshot, as_of = self.snapshot_at(at)
             note = self._pinned_at(as_of)
-            if unit is not None and not any(p.unit_id == unit for p in snapshot.points):
-                _refuse_not_yet(self, as_of, unit)
-            report = build_status(self.definition, snapshot, at, unit)
+            _refuse_not_yet(self, snapshot, as_of, unit, point)
+            report = build_status(self.definition, snapshot, at, unit, point)
             report["definition_note"] = note
             return report
         # Deadlines, labels and steps come from the definition: a changed one must be
         # migrated (and so recorded) before it may colour the points.
         self.runtime.check_pinned()
-        return build_status(self.definition, self.snapshot(), now or self.now(), unit)
+        snapshot = self.snapshot()
+        if point is not None and not any(p.point_id == point for p in snapshot.points):
+            raise UnknownPoint(point)
+        return build_status(self.definition, snapshot, now or self.now(), unit, point)
 
     def trail(self, point: str | None = None) -> list[EventRow]:
         """The trail in order, of the whole programme or one point."""
@@ -365,15 +372,23 @@ def _one_moment(now: datetime | None, at: datetime | None) -> None:
         raise DocflowError("判断时刻（now）与查看时刻（at）只能给出一个")
 
 
-def _refuse_not_yet(programme: Programme, as_of: AsOf, unit: str) -> None:
-    """Refuse an as-of view of a unit that enrolled its first point after the moment;
-    a unit with no point at all is shown (empty), as without a moment."""
+def _refuse_not_yet(
+    programme: Programme, snapshot: Snapshot, as_of: AsOf, unit: str | None, point: str | None
+) -> None:
+    """Refuse an as-of view of a point, or of a unit's points, enrolled after the moment
+    (a unit with no point at all is shown, empty, as without a moment)."""
     from engine.refusals import NotYetEnrolled
 
-    since = as_of.enrolled_after.get(unit)
-    if since is not None:
-        named = programme.definition.index.named_body(unit)
-        raise NotYetEnrolled(as_of.moment, since, unit=named)
+    if point is not None and not any(p.point_id == point for p in snapshot.points):
+        since = as_of.enrolled_after.get(point)
+        if since is None:
+            raise UnknownPoint(point)
+        raise NotYetEnrolled(as_of.moment, since, point=point)
+    if unit is not None and not any(p.unit_id == unit for p in snapshot.points):
+        since = as_of.enrolled_after.get(unit)
+        if since is not None:
+            named = programme.definition.index.named_body(unit)
+            raise NotYetEnrolled(as_of.moment, since, unit=named)
 
 
 def _open_existing(db: str | None, documents: PathLike | None) -> Store:

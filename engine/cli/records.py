@@ -278,6 +278,7 @@ def migrate(
 @command()
 @click.argument("programme", type=click.Path())
 @click.option("--unit", help="只看这个单位。")
+@click.option("--point", help="只看这个突破点。")
 @click.option("--now", "now", help="按这个时间判断到期情况（ISO 8601，默认为当前时间）。")
 @_at_option
 @_db_option
@@ -286,6 +287,7 @@ def migrate(
 def status(
     programme: str,
     unit: str | None,
+    point: str | None,
     now: str | None,
     at: str | None,
     db: str,
@@ -296,8 +298,9 @@ def status(
     from engine.views.status import render_status
 
     _checked_text(unit, "--unit")
+    _checked_text(point, "--point")
     with _open(programme, db, documents, now=now, at=at) as gd:
-        report = gd.status(unit, at=_parse_at(gd.definition, at, now))
+        report = gd.status(unit, at=_parse_at(gd.definition, at, now), point=point)
     _show(report, as_json, render_status)
 
 

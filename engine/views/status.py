@@ -31,15 +31,24 @@ __all__ = [
 
 
 def build_status(
-    definition: Definition, snapshot: Snapshot, now: datetime, unit: str | None = None
+    definition: Definition,
+    snapshot: Snapshot,
+    now: datetime,
+    unit: str | None = None,
+    point: str | None = None,
 ) -> dict[str, Any]:
-    """The status table's data: points (all, or ``unit``'s), colours, 上报率, tasks."""
+    """The status table's data: points (all, ``unit``'s, or ``point``), colours, 上报率,
+    tasks."""
     index = definition.index
     view = ProgressView.of(definition)
     points = snapshot.points
     overrides = snapshot.overrides
     tasks_done = snapshot.task_done_at
-    shown = [p for p in points if unit is None or p.unit_id == unit]
+    shown = [
+        p
+        for p in points
+        if (unit is None or p.unit_id == unit) and (point is None or p.point_id == point)
+    ]
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
     ]

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from engine.errors import DefinitionChanged, OutsideTheTrail
-from engine.refusals import NotYetEnrolled
+from engine.refusals import NotYetEnrolled, UnknownPoint
 from engine.runtime.pointsfile import read_points_file
 from engine.runtime.service import NewPoint
 from engine.views.status import render_status
@@ -157,6 +157,19 @@ def test_a_unit_whose_points_came_later_is_refused_saying_since_when(year: Year)
     assert refused.value.unit == LATE_UNIT
     assert refused.value.since == moment("2011-03-20T10:00")
     assert "第一个突破点登记于 2011-03-20 10:00" in refused.value.message
+
+
+def test_a_point_enrolled_later_is_refused_saying_when_it_was(year: Year) -> None:
+    with pytest.raises(NotYetEnrolled) as refused:
+        year.app.status(point="chaozhou-2", at=moment("2011-05-15"))
+    with pytest.raises(UnknownPoint):
+        year.app.status(point="chaozhou-9", at=moment("2011-05-15"))
+
+    assert refused.value.message == (
+        "突破点 chaozhou-2 在 2011-05-15 00:00 时尚未登记（登记于 2011-05-16 10:00）"
+    )
+    (shown,) = year.app.status(point="chaozhou-2", at=moment("2011-05-17"))["points"]
+    assert (shown["id"], shown["state_label"]) == ("chaozhou-2", "已推荐")
 
 
 def test_status_now_says_the_states_are_not_that_moment_s(year: Year) -> None:
@@ -307,6 +320,14 @@ def test_status_at_on_the_command_line(year: Year) -> None:
     (row,) = [line for line in lines if "guangzhou-1" in line]
     assert row.split()[0] == "红"
     assert "已审定" in row
+
+
+def test_status_point_at_before_its_enrolment_is_refused(year: Year) -> None:
+    result = cli(year, "status", str(PROGRAMME_DIR), "--point", "chaozhou-2", "--at", "2011-05-15")
+
+    assert result.exit_code == 1
+    assert "突破点 chaozhou-2 在 2011-05-15 00:00 时尚未登记" in result.stderr
+    assert result.stdout == ""
 
 
 def test_export_summary_at_on_the_command_line(year: Year) -> None:
