@@ -53,6 +53,16 @@ def _recorded(event: EventRow) -> datetime:
     return datetime.fromisoformat(event.recorded_at)
 
 
+def _migrated_from(migration: EventRow) -> str | None:
+    """The pin a migration replaced (None if its data does not say: a changed event, which
+    the audit reports)."""
+    try:
+        was = migration.extras.get("from")
+    except (TypeError, ValueError):
+        return None
+    return was if isinstance(was, str) else None
+
+
 def _sent_by(recorded_at: str, moment: datetime) -> bool:
     return datetime.fromisoformat(recorded_at) <= moment
 
@@ -86,8 +96,8 @@ def read_snapshot_at(
     registered = tx.get_programme(programme_id)
     pinned = registered.definition_hash if registered is not None else None
     if migration is not None:
-        was = migration.extras.get("from")
-        pinned = was if isinstance(was, str) else pinned
+        was = _migrated_from(migration)
+        pinned = was if was is not None else pinned
     if registered is not None and pinned is not None:
         registered = replace(registered, definition_hash=pinned)
     last = trail[-1] if trail else None
