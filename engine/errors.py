@@ -44,6 +44,7 @@
     ├── OutputFileError          1  a file docflow writes cannot be written
     ├── BadMoment                2  DOCFLOW_NOW, --now or --at that is not a time (a usage error)
     │   └── MomentOutOfRange     2  ... a time outside the programme's span
+    │       └── OutsideTheTrail  2  ... a moment to show the store as of, outside its trail
     ├── InputFileError           1  a file named on the command line is missing or unreadable
     │   ├── FileTooLarge         1  ... larger than the size limit of submitted files
     │   └── KeyFileError         1  an audit key file that cannot be used
@@ -90,6 +91,7 @@ __all__ = [
     "MomentOutOfRange",
     "Named",
     "OutputFileError",
+    "OutsideTheTrail",
     "PhraseError",
     "Refused",
     "ScenarioError",
@@ -391,6 +393,24 @@ class MomentOutOfRange(BadMoment):
         self.latest = latest
         self.detail = f"{value!r} 不在工作方案的时间范围内（{earliest} 至 {latest}）"
         self.message = f"{origin} 的值无效：{self.detail}"
+        self.args = (self.message,)
+
+
+class OutsideTheTrail(MomentOutOfRange):
+    """A moment to show a programme's store as of (``earliest`` to ``latest``, as text) that
+    its trail has no state for: before the programme's first event, or after now (``later``:
+    the trail does not know yet what will be recorded)."""
+
+    def __init__(self, value: str, earliest: str, latest: str, later: bool) -> None:
+        super().__init__("查看时刻", value, earliest, latest)
+        self.later = later
+        if later:
+            self.detail = f"{value} 晚于当前时间（{latest}），留痕中还没有那时的状态"
+        else:
+            self.detail = (
+                f"{value} 早于存储库中本方案的第一条留痕（{earliest}），那时还没有状态可看"
+            )
+        self.message = f"查看时刻 {self.detail}"
         self.args = (self.message,)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from engine.errors import DefinitionChanged, DocflowError
+from engine.errors import DefinitionChanged, DocflowError, OutsideTheTrail
 from engine.refusals import (
     ActorNotGiven,
     InputNotAllowed,
@@ -98,6 +98,9 @@ def hint(error: DocflowError) -> str | None:
             "演练请用 docflow simulate，或 serve 的 --speed 与 --virtual-start，"
             "或 remind --now 指定方案年度内的时间"
         )
+    if isinstance(error, OutsideTheTrail):
+        later = "；要显示现状并按以后的时间判断期限和灯色，请用 --now" if error.later else ""
+        return f"请用 --at 给出 {error.earliest} 至 {error.latest} 之间的时间{later}"
     if isinstance(error, UnknownUnit):
         labels = {i: names[0] for i, names in error.known.items() if names}
         found = _suggest(error.unit, error.known, labels)

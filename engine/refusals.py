@@ -34,6 +34,7 @@ __all__ = [
     "NotAnInspector",
     "NotRegistered",
     "NotTheOwner",
+    "NotYetEnrolled",
     "NothingToExtend",
     "NothingWaiting",
     "PointIdTaken",
@@ -517,3 +518,27 @@ class UnsafeText(Refused):
             f"{where}：第 {position} 个字符是控制字符、双向控制字符或不可见字符"
             f"（U+{ord(char):04X}），请删去"
         )
+
+
+class NotYetEnrolled(Refused):
+    """A view of the store as of ``at`` asked for a unit or a point that had no point
+    enrolled yet then; ``since`` is when its (first) point was enrolled."""
+
+    def __init__(
+        self, at: datetime, since: datetime, *, unit: Named | None = None, point: str | None = None
+    ) -> None:
+        self.at = at
+        self.since = since
+        self.unit = unit
+        self.point = point
+        then, later = _minute(at), _minute(since)
+        if point is not None:
+            text = f"突破点 {point} 在 {then} 时尚未登记（登记于 {later}）"
+        else:
+            assert unit is not None
+            text = f"{_unit(unit)} 在 {then} 时尚未登记突破点（第一个突破点登记于 {later}）"
+        super().__init__(text)
+
+
+def _minute(moment: datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes")[:16]

@@ -24,6 +24,7 @@ from engine.app.mail import MailSettings
 from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
 from engine.errors import DefinitionChanged, DocflowError, Refused, StoreError
+from engine.refusals import UnknownPoint
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
@@ -31,6 +32,7 @@ from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_
 if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use cases needing it
     from engine.delivery.dispatch import ReminderRunner, RunResult
     from engine.delivery.mail import MailQueue
+    from engine.runtime.asof import AsOf
     from engine.runtime.checkpoints import AuditReport, SignedCheckpoint
     from engine.runtime.signing import KeyPairFiles, SigningKey, VerifyKey
     from engine.runtime.trail import VerifyReport
@@ -168,20 +170,64 @@ class Programme:
         with store.transaction(readonly=True) as tx:
             return read_snapshot(tx, self.id, store.location, tasks, with_events=with_events)
 
+    def snapshot_at(self, at: datetime) -> tuple[Snapshot, AsOf]:
+        """The programme as its trail stood at ``at``: the events recorded by then replayed
+        (``engine.runtime.asof``). ``OutsideTheTrail`` if ``at`` is before the programme's
+        first event or after the clock's now."""
+        from engine.runtime.asof import as_of_range, read_snapshot_at
+
+        store = self._store()
+        tasks = tuple(t.id for t in self.definition.programme.tasks if t.level == "programme")
+        with store.transaction(readonly=True) as tx:
+            found = read_snapshot_at(tx, self.id, store.location, at, tasks)
+        as_of_range(found[1], self.now())
+        return found
+
+    def _pinned_at(self, as_of: AsOf) -> str | None:
+        """Check the definition for a view as of a moment: the one pinned then, or else the
+        one pinned now (``DefinitionChanged`` otherwise); what to say when it is not the
+        definition of that moment."""
+        from engine.runtime.asof import definition_note
+        from engine.runtime.pinning import Pin
+
+        if as_of.pinned in (Pin.of(self.definition).sha256, self.definition.sha256):
+            return None
+        self.runtime.check_pinned()
+        return definition_note(as_of)
+
     def resolve_unit(self, unit: str) -> str:
         """The id of the body a user named by its id, short name or full name."""
         return self.runtime.resolve_unit(unit)
 
-    def status(self, unit: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-        """States, next steps, due days, colours and 上报率 at ``now`` (default: the clock)."""
+    def status(
+        self,
+        unit: str | None = None,
+        now: datetime | None = None,
+        at: datetime | None = None,
+        point: str | None = None,
+    ) -> dict[str, Any]:
+        """States, next steps, due days, colours and 上报率 at ``now`` (default: the clock),
+        of the points as stored (all, ``unit``'s, or ``point``); with ``at`` instead, as the
+        trail had them at ``at``, judged at ``at``."""
         from engine.views.status import build_status
 
         if unit is not None:
             unit = self.resolve_unit(unit)
+        if at is not None:
+            _one_moment(now, at)
+            snapshot, as_of = self.snapshot_at(at)
+            note = self._pinned_at(as_of)
+            _refuse_not_yet(self, snapshot, as_of, unit, point)
+            report = build_status(self.definition, snapshot, at, unit, point)
+            report["definition_note"] = note
+            return report
         # Deadlines, labels and steps come from the definition: a changed one must be
         # migrated (and so recorded) before it may colour the points.
         self.runtime.check_pinned()
-        return build_status(self.definition, self.snapshot(), now or self.now(), unit)
+        snapshot = self.snapshot()
+        if point is not None and not any(p.point_id == point for p in snapshot.points):
+            raise UnknownPoint(point)
+        return build_status(self.definition, snapshot, now or self.now(), unit, point)
 
     def trail(self, point: str | None = None) -> list[EventRow]:
         """The trail in order, of the whole programme or one point."""
@@ -235,52 +281,114 @@ class Programme:
 
     # --- views -------------------------------------------------------------------------
 
-    def summary(self, now: datetime | None = None) -> dict[str, Any]:
-        """The 汇总表's data at ``now`` (default: the clock): each step 按时, 逾期N天 or 未到期."""
+    def summary(self, now: datetime | None = None, at: datetime | None = None) -> dict[str, Any]:
+        """The 汇总表's data at ``now`` (default: the clock): each step 按时, 逾期N天 or 未到期;
+        with ``at`` instead, of the trail as it stood at ``at``, judged at ``at``."""
         from engine.views.exports import build_summary
 
+        if at is not None:
+            _one_moment(now, at)
+            snapshot, as_of = self.snapshot_at(at)
+            note = self._pinned_at(as_of)
+            summary = build_summary(self.definition, snapshot, at)
+            summary["definition_note"] = note
+            return summary
         self.runtime.check_pinned()
         return build_summary(self.definition, self.snapshot(with_events=True), now or self.now())
 
     def export_summary(
-        self, fmt: str = "csv", out: PathLike | None = None, now: datetime | None = None
+        self,
+        fmt: str = "csv",
+        out: PathLike | None = None,
+        now: datetime | None = None,
+        at: datetime | None = None,
     ) -> str | None:
         """Write the 汇总表 as csv or xlsx; csv without ``out`` is returned as text."""
         from engine.views.summary_files import check_summary_target, write_summary
 
         check_summary_target(fmt, out)  # before the store is read
-        return write_summary(self.summary(now), fmt, out)
+        return write_summary(self.summary(now, at), fmt, out)
 
-    def export_ical(self, unit: str | None = None, out: PathLike | None = None) -> str:
-        """Every deadline of the year as iCalendar text (also written to ``out``)."""
+    def export_ical(
+        self, unit: str | None = None, out: PathLike | None = None, at: datetime | None = None
+    ) -> str:
+        """Every deadline of the year as iCalendar text (also written to ``out``). The
+        calendar holds the definition's deadlines only; ``at`` stamps it (DTSTAMP) at that
+        moment instead of the clock's."""
         from engine.views.exports import build_ical, write_text
 
-        text = build_ical(self.definition, self.now(), unit)
+        text = build_ical(self.definition, at or self.now(), unit)
         if out is not None:
             write_text(out, text.encode("utf-8"))
         return text
 
-    def render(self, out: PathLike, *, warn: Callable[[str], None] | None = None) -> Path:
-        """The programme as a static HTML report in ``out``; with a store, its run too."""
+    def render(
+        self,
+        out: PathLike,
+        *,
+        warn: Callable[[str], None] | None = None,
+        at: datetime | None = None,
+    ) -> Path:
+        """The programme as a static HTML report in ``out``; with a store, its run too, as
+        the trail stood at ``at`` if given."""
         from engine.views.report import RunInput, report_moment, write_report
         from engine.views.status import build_status
 
         run = None
-        if self.store is not None:
+        if at is not None or self.store is not None:
+            store = self._store()
             moment, note = report_moment(self.definition, self.clock)
             status: dict[str, Any] | None = None
             problem = None
-            try:
-                self.runtime.check_pinned()
-            except DefinitionChanged as exc:
-                problem = exc.message
-            snapshot = self.snapshot(with_events=True)
+            if at is not None:
+                snapshot, as_of = self.snapshot_at(at)
+                moment, note = at, AS_OF_NOTE
+                try:
+                    changed = self._pinned_at(as_of)
+                except DefinitionChanged as exc:
+                    problem = exc.message
+                else:
+                    note = f"{note}；{changed}" if changed else note
+            else:
+                try:
+                    self.runtime.check_pinned()
+                except DefinitionChanged as exc:
+                    problem = exc.message
+                snapshot = self.snapshot(with_events=True)
             if problem is None:
                 status = build_status(self.definition, snapshot, moment)
             run = RunInput(
-                snapshot, status, problem, self.verify(), moment, note, self.store.documents.root
+                snapshot, status, problem, self.verify(), moment, note, store.documents.root
             )
         return write_report(self.definition, out, run, warn=warn)
+
+
+#: How the report's moment was chosen when the trail is replayed to it.
+AS_OF_NOTE = "按留痕重放至该时刻的状态，期限和灯色按该时刻判断"
+
+
+def _one_moment(now: datetime | None, at: datetime | None) -> None:
+    if now is not None and at is not None:
+        raise DocflowError("判断时刻（now）与查看时刻（at）只能给出一个")
+
+
+def _refuse_not_yet(
+    programme: Programme, snapshot: Snapshot, as_of: AsOf, unit: str | None, point: str | None
+) -> None:
+    """Refuse an as-of view of a point, or of a unit's points, enrolled after the moment
+    (a unit with no point at all is shown, empty, as without a moment)."""
+    from engine.refusals import NotYetEnrolled
+
+    if point is not None and not any(p.point_id == point for p in snapshot.points):
+        since = as_of.enrolled_after.get(point)
+        if since is None:
+            raise UnknownPoint(point)
+        raise NotYetEnrolled(as_of.moment, since, point=point)
+    if unit is not None and not any(p.unit_id == unit for p in snapshot.points):
+        since = as_of.enrolled_after.get(unit)
+        if since is not None:
+            named = programme.definition.index.named_body(unit)
+            raise NotYetEnrolled(as_of.moment, since, unit=named)
 
 
 def _open_existing(db: str | None, documents: PathLike | None) -> Store:

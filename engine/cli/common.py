@@ -16,6 +16,7 @@ import click
 
 __all__ = [
     "SPAN_YEARS_AFTER",
+    "_at_option",
     "_checked_text",
     "_db_option",
     "_documents_option",
@@ -24,6 +25,7 @@ __all__ = [
     "_max_file_size_option",
     "_open",
     "_operator_option",
+    "_parse_at",
     "_parse_time",
     "_show",
     "_show_warnings",
@@ -133,6 +135,27 @@ def _parse_time(value: str | None, option: str, zone: Any = None, year: int | No
         raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
 
 
+_at_option = click.option(
+    "--at",
+    "at",
+    help="查看这个时刻的状态：留痕按当时已记录的事件重放，期限和灯色也按该时刻判断"
+    "（ISO 8601；不能与 --now 同用）。",
+)
+
+
+def _parse_at(definition: Any, at: str | None, now: str | None) -> Any:
+    """``--at`` as a moment in the programme's zone and span (a usage error otherwise, as
+    ``--now``); ``--at`` and ``--now`` together are a usage error."""
+    if at is None:
+        return None
+    if now is not None:
+        raise click.UsageError(
+            "--at 与 --now 只能给出一个：--at 显示该时刻的状态，"
+            "--now 显示存储库现状并按该时刻判断期限和灯色"
+        )
+    return _parse_time(at, "--at", definition.zone, definition.programme.programme.year)
+
+
 def _open(
     programme: str,
     db: str | None = None,
@@ -144,11 +167,13 @@ def _open(
     with_store: bool = True,
     operator: str | None = None,
     max_file_size: float | None = None,
+    at: str | None = None,
 ) -> Any:
     """The programme opened through the application layer, on the one clock of this
     command: ``--now``, else ``DOCFLOW_NOW``, else the real time (a bad value of either, or
     one outside the programme's span, is the same usage error in every command, reported
-    before the store opens). Only with ``create`` may the store be new."""
+    before the store opens; so is a bad ``at``, see ``_parse_at``). Only with ``create`` may
+    the store be new."""
     import os
 
     from engine.app import Programme
@@ -168,6 +193,7 @@ def _open(
             _within_span(clock.moment, clock.origin, text, zone, year)
     except BadMoment as exc:
         raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
+    _parse_at(definition, at, now)
     opened = Programme.open(
         definition,
         db=db,

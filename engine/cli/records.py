@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from engine.cli.common import (
+    _at_option,
     _checked_text,
     _db_option,
     _documents_option,
@@ -15,6 +16,7 @@ from engine.cli.common import (
     _max_file_size_option,
     _open,
     _operator_option,
+    _parse_at,
     _parse_time,
     _show,
 )
@@ -276,19 +278,29 @@ def migrate(
 @command()
 @click.argument("programme", type=click.Path())
 @click.option("--unit", help="只看这个单位。")
+@click.option("--point", help="只看这个突破点。")
 @click.option("--now", "now", help="按这个时间判断到期情况（ISO 8601，默认为当前时间）。")
+@_at_option
 @_db_option
 @_documents_option
 @_json_option
 def status(
-    programme: str, unit: str | None, now: str | None, db: str, documents: str | None, as_json: bool
+    programme: str,
+    unit: str | None,
+    point: str | None,
+    now: str | None,
+    at: str | None,
+    db: str,
+    documents: str | None,
+    as_json: bool,
 ) -> None:
     """每个突破点的状态、下一步、期限和红黄蓝绿灯，以及各事项的上报率。"""
     from engine.views.status import render_status
 
     _checked_text(unit, "--unit")
-    with _open(programme, db, documents, now=now) as gd:
-        report = gd.status(unit)
+    _checked_text(point, "--point")
+    with _open(programme, db, documents, now=now, at=at) as gd:
+        report = gd.status(unit, at=_parse_at(gd.definition, at, now), point=point)
     _show(report, as_json, render_status)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli.common import _db_option, _documents_option, _open
+from engine.cli.common import _at_option, _db_option, _documents_option, _open, _parse_at
 from engine.cliui import command, group
 
 __all__ = ["export", "render"]
@@ -20,13 +20,16 @@ __all__ = ["export", "render"]
 )
 @click.option("--db", help="同时报告存储库中的运行情况（突破点状态、上报率、留痕及其校验结果）。")
 @click.option("--now", "now", help="按这个时间判断到期情况（ISO 8601，默认为当前时间）。")
+@_at_option
 @_documents_option
 def render(
-    programme: str, out: str, db: str | None, now: str | None, documents: str | None
+    programme: str, out: str, db: str | None, now: str | None, at: str | None, documents: str | None
 ) -> None:
     """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
-    with _open(programme, db, documents, now=now, with_store=db is not None) as gd:
-        index = gd.render(out)
+    if at is not None and db is None:
+        raise click.UsageError("--at 报告存储库在该时刻的状态，须同时用 --db 指定存储库")
+    with _open(programme, db, documents, now=now, with_store=db is not None, at=at) as gd:
+        index = gd.render(out, at=_parse_at(gd.definition, at, now))
     click.echo(f"已生成报告：{index}")
 
 
@@ -51,16 +54,23 @@ def export() -> None:
     help="输出文件（xlsx 必须给出；csv 默认输出到标准输出）。",
 )
 @click.option("--now", "now", help="统计时间：按这个时间判断是否逾期（ISO 8601，默认为当前时间）。")
+@_at_option
 @_db_option
 @_documents_option
 def export_summary(
-    programme: str, fmt: str, out: str | None, now: str | None, db: str, documents: str | None
+    programme: str,
+    fmt: str,
+    out: str | None,
+    now: str | None,
+    at: str | None,
+    db: str,
+    documents: str | None,
 ) -> None:
     """导出《全省产业转型升级突破点汇总表》（xlsx 可直接按 A4 横向打印）。"""
     if fmt == "xlsx" and not out:
         raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
-    with _open(programme, db, documents, now=now) as gd:
-        text = gd.export_summary(fmt, out)
+    with _open(programme, db, documents, now=now, at=at) as gd:
+        text = gd.export_summary(fmt, out, at=_parse_at(gd.definition, at, now))
     if out is None and text is not None:
         click.echo(text, nl=False)
     elif out is not None:
@@ -71,10 +81,15 @@ def export_summary(
 @click.argument("programme", type=click.Path())
 @click.option("--unit", help="只导出这个单位要办的事项。")
 @click.option("--out", type=click.Path(dir_okay=False), help="输出文件（默认输出到标准输出）。")
-def export_ical(programme: str, unit: str | None, out: str | None) -> None:
+@click.option(
+    "--at",
+    "at",
+    help="日历的生成时刻（DTSTAMP，ISO 8601）；日历只含定义中的时限，与留痕无关。",
+)
+def export_ical(programme: str, unit: str | None, out: str | None, at: str | None) -> None:
     """把各项时限导出为 iCalendar 日历，可在日历软件中订阅。"""
-    with _open(programme, with_store=False) as gd:
-        text = gd.export_ical(unit, out)
+    with _open(programme, with_store=False, at=at) as gd:
+        text = gd.export_ical(unit, out, at=_parse_at(gd.definition, at, None))
     if out is None:
         click.echo(text, nl=False)
     else:

@@ -16,21 +16,24 @@ the same pass that checks the chain) and works out what those tables must hold:
   name the event that first recorded it carries (``file`` in its data).
 
 ``findings`` lists every difference in Chinese: which row, which column, what the trail
-says and what the table says.
+says and what the table says. The same replay, fed only the events recorded by a moment,
+gives the rows as they stood then (``point_rows``, ``granted``: ``engine.runtime.asof``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from datetime import date
 from typing import Any
 
 from engine.runtime.chain import CONTENT_COLUMNS
 from engine.runtime.documents import DocumentFolder
 from engine.runtime.ports import StoreTransaction
+from engine.runtime.records import EventRow, PointRow
 
-__all__ = ["ENROL_TRIGGER", "TableReplay"]
+__all__ = ["ENROL_TRIGGER", "TableReplay", "event_values"]
 
 #: The trigger of an enrolment event (``engine.runtime.service.ENROL``).
 ENROL_TRIGGER = "enrol"
@@ -88,6 +91,47 @@ class TableReplay:
         step, until = data.get("step"), data.get("until")
         if isinstance(step, str) and isinstance(until, str):
             self.grants[row[0]] = (programme, point, step, until)
+
+    def feed_event(self, event: EventRow) -> None:
+        """Take one event as the store's ports return it."""
+        self.feed(event_values(event))
+
+    # --- the rows as replayed ----------------------------------------------------------
+
+    def point_rows(self, programme: str, stored: Iterable[PointRow] = ()) -> list[PointRow]:
+        """The points of ``programme`` as the events fed so far make them, in the store's
+        order (by enrolment event, then id); a title or state the trail does not carry is
+        taken from ``stored``."""
+        known = {p.point_id: p for p in stored}
+        rows = []
+        for (p, point_id), v in self.points.items():
+            if p != programme:
+                continue
+            row = known.get(point_id)
+            rows.append(
+                PointRow(
+                    programme,
+                    point_id,
+                    v.unit if v.unit is not None else (row.unit_id if row else ""),
+                    v.title if v.title is not None else (row.title if row else ""),
+                    v.state if v.state is not None else (row.state if row else ""),
+                    v.created_seq,
+                )
+            )
+        return sorted(rows, key=lambda r: (r.created_seq or 0, r.point_id))
+
+    def granted(self, programme: str) -> dict[tuple[str, str], date]:
+        """(point, step) -> due day of the extensions of ``programme`` granted by the events
+        fed so far; the latest grant of a step is the one in force."""
+        found: dict[tuple[str, str], date] = {}
+        for _, (p, point, step, until) in sorted(self.grants.items()):
+            if p != programme:
+                continue
+            try:
+                found[(point, step)] = date.fromisoformat(until)
+            except ValueError:
+                continue  # not a day: the chain check reports the changed event
+        return found
 
     # --- comparing -------------------------------------------------------------------
 
@@ -180,6 +224,11 @@ def _data(text: str | bytes | None) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {}  # the chain check reports a changed event; nothing to replay from it
     return value if isinstance(value, dict) else {}
+
+
+def event_values(event: EventRow) -> tuple[Any, ...]:
+    """``event`` as the plain row ``feed`` takes (``seq``, content columns, hashes)."""
+    return astuple(event)
 
 
 def replay(rows: Iterable[Sequence[Any]]) -> TableReplay:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from engine.runtime.records import DocumentRow, SentRow
@@ -37,6 +37,10 @@ class Snapshot:
     # logged) and the documents its events name, by SHA-256.
     sent: tuple[SentRow, ...] = ()
     documents: Mapping[str, DocumentRow] = field(default_factory=dict)
+    # When the newest event shown was recorded (None: none); ``as_of``: the moment the trail
+    # was replayed to (``engine.runtime.asof``), None for the store as it is now.
+    newest_at: str | None = None
+    as_of: datetime | None = None
 
     @property
     def trail(self) -> tuple[EventRow, ...]:
@@ -72,6 +76,7 @@ def read_snapshot(
         task_done_at = {
             t: tuple(e.recorded_at for e in tx.events_for(programme_id, t)) for t in programme_tasks
         }
+    newest = tx.last_event()
     return Snapshot(
         programme_id=programme_id,
         location=location,
@@ -83,4 +88,5 @@ def read_snapshot(
         events=events,
         sent=sent,
         documents=documents,
+        newest_at=newest.recorded_at if newest is not None else None,
     )

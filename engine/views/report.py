@@ -27,6 +27,9 @@ The moment the colours are judged at (``now``): the one given; else ``$DOCFLOW_N
 other commands read it); else the real time - but never later than the last second of the
 programme's year. A report printed in 2025 about 2011 shows where the year ended, not a page
 of red lights for deadlines nobody could meet any more; the page says which moment it used.
+A report as of a moment (``Programme.render(at=...)``) shows the trail replayed to it and
+judges at it; one whose moment lies before the store's newest event says that its states are
+the store's present ones (``engine.views.status.states_note``), not that moment's.
 
 Everything from the definition or the store is escaped by Jinja's autoescape; the SVGs escape
 their own text (``Markup``). At 390 px wide the page stays readable: each table scrolls

@@ -36,7 +36,7 @@ from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView
 from engine.runtime.records import DocumentRow, SentRow
 from engine.runtime.snapshot import Snapshot
-from engine.views.status import state_label, step_label
+from engine.views.status import state_label, states_note, step_label
 from engine.views.summary import build_summary, days_late_label, rate_label
 
 __all__ = [
@@ -100,6 +100,7 @@ class RunView:
     verify: Any
     overview: dict[str, Any] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    states_note: str | None = None  # the states are not ``now``'s (see ``states_note``)
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -387,4 +388,5 @@ def build_run(definition: Definition, given: RunInput, out: Path | None = None) 
         verify=given.verify,
         overview=overview,
         notifications=_notifications(definition, given.snapshot.sent),
+        states_note=states_note(given.snapshot, moment),
     )

@@ -19,19 +19,36 @@ from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 
-__all__ = ["build_status", "event_line", "render_log", "render_status", "state_label", "step_label"]
+__all__ = [
+    "build_status",
+    "event_line",
+    "render_log",
+    "render_status",
+    "state_label",
+    "states_note",
+    "step_label",
+]
 
 
 def build_status(
-    definition: Definition, snapshot: Snapshot, now: datetime, unit: str | None = None
+    definition: Definition,
+    snapshot: Snapshot,
+    now: datetime,
+    unit: str | None = None,
+    point: str | None = None,
 ) -> dict[str, Any]:
-    """The status table's data: points (all, or ``unit``'s), colours, 上报率, tasks."""
+    """The status table's data: points (all, ``unit``'s, or ``point``), colours, 上报率,
+    tasks."""
     index = definition.index
     view = ProgressView.of(definition)
     points = snapshot.points
     overrides = snapshot.overrides
     tasks_done = snapshot.task_done_at
-    shown = [p for p in points if unit is None or p.unit_id == unit]
+    shown = [
+        p
+        for p in points
+        if (unit is None or p.unit_id == unit) and (point is None or p.point_id == point)
+    ]
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
     ]
@@ -45,6 +62,11 @@ def build_status(
         "programme": definition.id,
         "title": definition.programme.programme.title,
         "now": now.isoformat(),
+        # The moment the trail was replayed to (states as they were then), or None: the
+        # states as stored, with ``newest_at`` the time of the newest event among them.
+        "as_of": snapshot.as_of.isoformat() if snapshot.as_of is not None else None,
+        "newest_at": snapshot.newest_at,
+        "states_note": states_note(snapshot, now),
         "unit": unit,
         "points": [
             {
@@ -89,6 +111,21 @@ def build_status(
     }
 
 
+def states_note(snapshot: Snapshot, now: datetime) -> str | None:
+    """What to say when the states shown are not those at ``now``: the store as it is, with
+    events recorded after ``now`` (a clock set back); None when they are ``now``'s."""
+    if snapshot.as_of is not None or snapshot.newest_at is None:
+        return None
+    newest = datetime.fromisoformat(snapshot.newest_at)
+    if newest <= now:
+        return None
+    return f"状态为存储库现状（最新留痕记于 {_minute(snapshot.newest_at)}），不是该时刻的状态"
+
+
+def _minute(text: str) -> str:
+    return text[:16].replace("T", " ")
+
+
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -105,8 +142,25 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     ]
 
 
+def _heading(report: dict[str, Any]) -> str:
+    """``截至`` the moment only when the states shown are that moment's."""
+    now = _minute(report["now"])
+    title = report["title"]
+    if report.get("as_of"):
+        heading = f"{title}：截至 {now}（按留痕重放至该时刻的状态）"
+    elif report.get("states_note"):
+        heading = (
+            f"{title}：期限和灯色按 {now} 判断；{report['states_note']}"
+            "（查看该时刻的状态请用 --at）"
+        )
+    else:
+        heading = f"{title}：截至 {now}"
+    note = report.get("definition_note")
+    return f"{heading}\n{note}" if note else heading
+
+
 def render_status(report: dict[str, Any]) -> str:
-    lines = [f"{report['title']}：截至 {report['now'][:16].replace('T', ' ')}", ""]
+    lines = [_heading(report), ""]
     rows = [
         [
             COLOUR_NAMES.get(p["colour"], p["colour"]),

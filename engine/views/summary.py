@@ -20,6 +20,7 @@ from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
+from engine.views.status import states_note
 
 __all__ = [
     "NOT_YET_DUE",
@@ -97,6 +98,8 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
         "year": header.year,
         "now": now.isoformat(),
         "today": today.isoformat(),
+        "as_of": snapshot.as_of.isoformat() if snapshot.as_of is not None else None,
+        "states_note": states_note(snapshot, now),
         "store": snapshot.location,
         "trail_head": {"seq": head_seq, "hash": head_hash},
         "steps": [

@@ -82,7 +82,15 @@ def summary_csv(summary: dict[str, Any]) -> str:
 
 
 def _moment(summary: dict[str, Any]) -> str:
-    return str(summary["now"])[:16].replace("T", " ")
+    """The statistics time, with what the states shown are when they are not simply its."""
+    moment = str(summary["now"])[:16].replace("T", " ")
+    notes = []
+    if summary.get("as_of"):
+        notes.append("按留痕重放至该时刻的状态")
+    for key in ("states_note", "definition_note"):
+        if summary.get(key):
+            notes.append(summary[key])
+    return f"{moment}（{'；'.join(notes)}）" if notes else moment
 
 
 def _totals_row(summary: dict[str, Any], width: int) -> list[Any]:
