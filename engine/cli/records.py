@@ -173,7 +173,13 @@ def submit(
     _checked_all(points, "--point")
     _checked_text(operator, "--operator")
     with _open(
-        programme, db, documents, create=create, max_file_size=max_file_size, operator=operator
+        programme,
+        db,
+        documents,
+        create=create,
+        max_file_size=max_file_size,
+        operator=operator,
+        may_create=True,
     ) as gd:
         moment = _parse_time(at, "--at", gd.definition.zone, _year(gd))
         events = gd.submit(unit, task, Path(file), points, moment)
@@ -287,7 +293,7 @@ def status(
     from engine.views.status import render_status
 
     _checked_text(unit, "--unit")
-    with _open(programme, db, documents, now=now) as gd:
+    with _open(programme, db, documents, now=now, readonly=True) as gd:
         report = gd.status(unit)
     _show(report, as_json, render_status)
 
@@ -303,7 +309,7 @@ def log(programme: str, point: str | None, db: str, documents: str | None, as_js
     from engine.views.status import render_log
 
     _checked_text(point, "--point")
-    with _open(programme, db, documents) as gd:
+    with _open(programme, db, documents, readonly=True) as gd:
         events = gd.trail(point)
     if as_json:
         _emit_json([_event_dict(e) for e in events])

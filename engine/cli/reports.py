@@ -25,7 +25,7 @@ def render(
     programme: str, out: str, db: str | None, now: str | None, documents: str | None
 ) -> None:
     """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
-    with _open(programme, db, documents, now=now, with_store=db is not None) as gd:
+    with _open(programme, db, documents, now=now, with_store=db is not None, readonly=True) as gd:
         index = gd.render(out)
     click.echo(f"已生成报告：{index}")
 
@@ -59,7 +59,7 @@ def export_summary(
     """导出《全省产业转型升级突破点汇总表》（xlsx 可直接按 A4 横向打印）。"""
     if fmt == "xlsx" and not out:
         raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
-    with _open(programme, db, documents, now=now) as gd:
+    with _open(programme, db, documents, now=now, readonly=True) as gd:
         text = gd.export_summary(fmt, out)
     if out is None and text is not None:
         click.echo(text, nl=False)
