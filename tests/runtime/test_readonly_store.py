@@ -81,10 +81,10 @@ def fill(fs: Path) -> None:
     """Write zeros until the file system has no room left."""
     fd = os.open(fs / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
     try:
-        while True:
-            os.write(fd, b"\0" * 65536)
-    except OSError as exc:
-        assert exc.errno == errno.ENOSPC
+        with pytest.raises(OSError) as full:
+            while True:
+                os.write(fd, b"\0" * 65536)
+        assert full.value.errno == errno.ENOSPC
     finally:
         os.close(fd)
 
@@ -95,7 +95,8 @@ def check_reading_commands(year: Year, out: Path) -> None:
 
     status = run_cli(["status", P, "--unit", "shenzhen"], env)
     assert status.exit_code == 0, status.stderr
-    assert "shenzhen-1" in status.stdout and "已审定" in status.stdout
+    assert "shenzhen-1" in status.stdout
+    assert "已审定" in status.stdout
 
     log = run_cli(["log", P, "--point", "guangzhou-1"], env)
     assert log.exit_code == 0, log.stderr
@@ -218,7 +219,8 @@ def test_status_reads_through_a_read_only_session(backend: str, tmp_path: Path) 
                 tx.connection.exec_driver_sql("DELETE FROM sent_log")
         status = run_cli(["status", P, "--unit", "guangzhou"], year.env(DOCFLOW_NOW=NOW))
         assert status.exit_code == 0, status.stderr
-        assert "guangzhou-1" in status.stdout and "工作方案已备案" in status.stdout
+        assert "guangzhou-1" in status.stdout
+        assert "工作方案已备案" in status.stdout
         assert table_rows(url) == rows
 
 
