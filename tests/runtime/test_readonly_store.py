@@ -255,3 +255,29 @@ def test_submit_on_a_store_that_does_not_exist_offers_create(tmp_path: Path) -> 
     )
     assert created.exit_code == 0, created.stderr
     assert mistyped.exists()
+
+
+def test_a_programme_opened_read_only_reads_and_writes_nothing(tmp_path: Path) -> None:
+    from engine.app import Programme
+    from engine.clock import FixedClock
+    from tests.runtime.gd2011 import moment
+
+    year = spring(tmp_path / "store")
+    rows, files = table_rows(year.url), digests(year.documents)
+    plan = tmp_path / "深圳市突破点工作方案.txt"
+    plan.write_text("深圳市工作方案", encoding="utf-8")
+    clock = FixedClock(moment(NOW))
+    with Programme.open(
+        PROGRAMME_DIR, db=year.url, documents=year.documents, clock=clock, readonly=True
+    ) as gd:
+        assert gd.store is not None
+        assert gd.store.readonly
+        points = {p["id"]: p["state_label"] for p in gd.status()["points"]}
+        assert points["shenzhen-1"] == "已审定"
+        assert len(gd.trail("guangzhou-1")) == 4
+        with pytest.raises(StoreError, match="属于以只读方式打开的存储库，不能写入"):
+            gd.submit("shenzhen", "work-plan", plan)
+        with pytest.raises(StoreError, match="是以只读方式打开的，不能写入"):
+            gd.decide("work-plan", ["guangzhou-1"], "return", "缺少时间节点")
+    assert table_rows(year.url) == rows
+    assert digests(year.documents) == files

@@ -55,7 +55,8 @@ def open_store(
     """
     where = locate(location, create=create and not readonly)
     docs = Path(documents_dir).absolute() if documents_dir is not None else where.default_documents
-    store = Store(where.url, where.display, DocumentFolder(docs), busy_timeout, readonly=readonly)
+    folder = DocumentFolder(docs, readonly=readonly)
+    store = Store(where.url, where.display, folder, busy_timeout, readonly=readonly)
     try:
         if readonly:
             store._check_readable()
