@@ -107,6 +107,27 @@ def check_reading_commands(year: Year, out: Path) -> None:
     assert audit.exit_code == 0, audit.stderr
     assert "留痕校验通过：58 条留痕、3 份文件均与哈希相符" in audit.stdout
 
+    keys = run_cli(["audit", "keygen", "--out", str(out / "audit.key")], env)
+    assert keys.exit_code == 0, keys.stderr
+    marks = out / "checkpoints.jsonl"
+    signed = run_cli(
+        ["audit", "checkpoint", "--key", str(out / "audit.key"), "--out", str(marks)], env
+    )
+    assert signed.exit_code == 0, signed.stderr
+    assert "已签发检查点：留痕第 58 条" in signed.stdout
+    checked = run_cli(
+        [
+            "audit",
+            "verify",
+            "--checkpoints",
+            str(marks),
+            "--public-key",
+            str(out / "audit.key.pub"),
+        ],
+        env,
+    )
+    assert checked.exit_code == 0, checked.stderr
+
     render = run_cli(["render", P, "--out", str(out / "report"), "--db", year.url], env)
     assert render.exit_code == 0, render.stderr
     assert "shenzhen-1" in (out / "report" / "index.html").read_text(encoding="utf-8")
