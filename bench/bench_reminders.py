@@ -8,7 +8,7 @@
    first reminder, so that every job lies ahead) against a store holding the 2011 programme
    with its 52 example points, then against one holding the same programme with N points
    (``max_per_unit`` raised, see ``_programme.py``); it is stopped with SIGTERM once its jobs
-   are registered and the rows of ``apscheduler_jobs`` are counted. Target: the same count
+   are registered and the rows of its job table are counted. Target: the same count
    for both, equal to ``desired_jobs(...)`` + the sweep job. Printed beside it: the jobs a
    job-per-point-per-reminder design would need (points x the reminder rules that apply to
    a point) and the time APScheduler's SQLAlchemy job store would take to add them, from its
@@ -86,7 +86,8 @@ def virtual_start(runner: Any) -> datetime:
 def serve_and_count(folder: Path, db: Path, start: datetime, work: Path) -> dict[str, Any]:
     """Start the real ``serve``, stop it once its jobs are registered, count the job rows."""
     from engine.clock import SHANGHAI
-    from engine.serve.scheduler import JOB_TABLE, ServeConfig, job_prefix, serve
+    from engine.serve.jobtable import job_table
+    from engine.serve.scheduler import ServeConfig, job_prefix, serve
 
     config = ServeConfig(
         programme=str(folder),
@@ -116,7 +117,7 @@ def serve_and_count(folder: Path, db: Path, start: datetime, work: Path) -> dict
         count = serve(config, ready=ready)
     stopper.join(5)
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        ids = [row[0] for row in conn.execute(f"SELECT id FROM {JOB_TABLE}")]
+        ids = [row[0] for row in conn.execute(f"SELECT id FROM {job_table('gd-2011')}")]
     prefix = job_prefix("gd-2011")
     return {
         "returned": count,
@@ -136,7 +137,8 @@ def add_rate(work: Path, sample: int) -> float:
 
     from engine.clock import SHANGHAI
     from engine.runtime.store import open_store
-    from engine.serve.scheduler import JOB_FUNC, JOB_TABLE, ServeConfig
+    from engine.serve.jobtable import job_table
+    from engine.serve.scheduler import JOB_FUNC, ServeConfig
 
     store = open_store(work / "job-rate.db")  # a docflow store: WAL, as serve's database
     config = ServeConfig(programme=str(GD_2011), db=str(work / "job-rate.db"))
@@ -144,7 +146,7 @@ def add_rate(work: Path, sample: int) -> float:
         jobstores={
             "default": SQLAlchemyJobStore(
                 url=store.url,
-                tablename=JOB_TABLE,
+                tablename=job_table("gd-2011"),
                 engine_options={"connect_args": {"timeout": 30}},
             )
         },

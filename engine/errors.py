@@ -9,6 +9,8 @@
     ├── PhraseError              1  a deadline phrase that is not one of the accepted forms
     ├── CalendarError            1  working-day arithmetic that cannot be done
     ├── StoreError               4  the store cannot be opened, migrated or written
+    │   ├── StoreMissing         4  ... there is no store where one was named
+    │   ├── StoreNotWritable     4  ... a read-only file system, a full disk: nothing written
     │   ├── DefinitionChanged    4  the programme's YAML changed while points run in it
     │   └── ConcurrentWrite      5  another process holds the store for too long
     ├── Refused                  1  a command docflow will not carry out; nothing written
@@ -97,6 +99,8 @@ __all__ = [
     "ScenarioError",
     "SchedulerFailed",
     "StoreError",
+    "StoreMissing",
+    "StoreNotWritable",
     "TemplateProblem",
     "TrailBroken",
     "os_reason",
@@ -189,6 +193,31 @@ class StoreError(DocflowError):
     """The store cannot be opened, migrated or written."""
 
     exit_code = 4
+
+
+class StoreMissing(StoreError):
+    """No store at ``path``, where a command needs one that exists (only a command that may
+    start a store creates one). ``may_create`` says whether the command that was refused
+    could have started one, had it been asked to (the hints name how)."""
+
+    def __init__(self, path: str, *, may_create: bool = False) -> None:
+        self.path = path
+        self.may_create = may_create
+        super().__init__(f"存储库 {path} 不存在（尚未登记任何工作方案？）")
+
+    def creatable(self) -> StoreMissing:
+        """The same error, for a command that could have started the store."""
+        return StoreMissing(self.path, may_create=True)
+
+
+class StoreNotWritable(StoreError):
+    """A store that can be read but not written: its file system is read-only or full, or
+    its file or folder may not be written. ``reason`` says which; nothing was written."""
+
+    def __init__(self, location: str, reason: str) -> None:
+        self.location = location
+        self.reason = reason
+        super().__init__(f"无法写入存储库 {location}：{reason}；未写入任何内容")
 
 
 class DefinitionChanged(StoreError):

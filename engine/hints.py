@@ -10,7 +10,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from engine.errors import DefinitionChanged, DocflowError, OutsideTheTrail
+from engine.errors import (
+    DefinitionChanged,
+    DocflowError,
+    OutsideTheTrail,
+    StoreMissing,
+    StoreNotWritable,
+)
 from engine.refusals import (
     ActorNotGiven,
     InputNotAllowed,
@@ -82,6 +88,14 @@ def hint(error: DocflowError) -> str | None:
         return (
             f"如确需改用新定义，请执行 docflow migrate {error.programme} --reason 理由"
             "（迁移将记入留痕）"
+        )
+    if isinstance(error, StoreMissing):
+        found = "请用 --db 或环境变量 DOCFLOW_DB 指定已有的存储库"
+        return found + ("；如要以提交开始一个新的存储库，请加 --create" if error.may_create else "")
+    if isinstance(error, StoreNotWritable):
+        return (
+            "只读的命令（status、log、audit verify、render、export、remind --dry-run）"
+            "仍可使用；腾出空间或恢复写权限后再执行本命令"
         )
     if isinstance(error, ActorNotGiven):
         return "请用 --by 指明作出决定的单位"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.definition.loader import Definition, load_definition
-from engine.errors import Named, StoreError
+from engine.errors import Named, StoreError, StoreMissing, StoreNotWritable
 from engine.hints import did_you_mean, explain, hint
 from engine.refusals import (
     ActorNotAllowed,
@@ -79,6 +79,27 @@ def test_a_programme_the_store_lacks_points_to_enrol_and_db() -> None:
     assert "--db" in text
 
 
+def test_a_missing_store_offers_create_only_where_the_command_could_start_one() -> None:
+    missing = StoreMissing("/srv/docflwo.db")
+
+    assert hint(missing) == "请用 --db 或环境变量 DOCFLOW_DB 指定已有的存储库"
+    assert hint(missing.creatable()) == (
+        "请用 --db 或环境变量 DOCFLOW_DB 指定已有的存储库；如要以提交开始一个新的存储库，请加 --create"
+    )
+    assert missing.creatable().path == "/srv/docflwo.db"
+    assert missing.creatable().exit_code == 4
+
+
+def test_a_store_that_cannot_be_written_points_to_the_commands_that_only_read() -> None:
+    error = StoreNotWritable("/mnt/ro/docflow.db", "它所在的文件系统是只读的")
+
+    assert explain(error) == (
+        "无法写入存储库 /mnt/ro/docflow.db：它所在的文件系统是只读的；未写入任何内容。"
+        "只读的命令（status、log、audit verify、render、export、remind --dry-run）仍可使用；"
+        "腾出空间或恢复写权限后再执行本命令"
+    )
+
+
 def test_errors_without_a_hint_are_shown_as_they_are() -> None:
     error = ActorNotAllowed(Named("dost", "省科技厅"), Named("approve", "审定"), [], "decision")
 
@@ -99,6 +120,8 @@ def test_domain_messages_name_no_flags(definition: Definition) -> None:
         ActorNotGiven(Named("screen-in", "初步筛选"), [Named("eic")]),
         NotRegistered("gd-2011", "/tmp/x.db"),
         UnknownUnit("atlantis", definition.index.body_names),
+        StoreMissing("/tmp/x.db", may_create=True),
+        StoreNotWritable("/tmp/x.db", "它所在的磁盘已满"),
     ):
         assert "--" not in error.message, error.message
         assert "docflow " not in error.message, error.message

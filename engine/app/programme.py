@@ -74,10 +74,13 @@ class Programme:
         create: bool = False,
         with_store: bool = True,
         operator: str | None = None,
+        readonly: bool = False,
     ) -> Programme:
         """Load ``programme`` (a folder or YAML file) and open its store: ``db`` is a SQLite
         path or a database URL (default ``$DOCFLOW_DB`` or ``docflow.db``). Without
-        ``create`` the store must exist and hold the programme already."""
+        ``create`` the store must exist and hold the programme already. With ``readonly``
+        the store is only read (a read-only folder or a full disk will do): the reading use
+        cases and ``remind(dry_run=True)`` work, the ones that write are refused."""
         definition = (
             programme
             if isinstance(programme, Definition)
@@ -86,7 +89,10 @@ class Programme:
         store = None
         if with_store:
             store = open_store(
-                resolve_location(db), os.fspath(documents) if documents else None, create=create
+                resolve_location(db),
+                os.fspath(documents) if documents else None,
+                create=create and not readonly,
+                readonly=readonly,
             )
         opened = cls(definition, store, clock, mail, operator)
         if store is not None and not create:
@@ -392,8 +398,9 @@ def _refuse_not_yet(
 
 
 def _open_existing(db: str | None, documents: PathLike | None) -> Store:
+    """A store that must exist, opened read-only: the audit only reads it."""
     return open_store(
-        resolve_location(db), os.fspath(documents) if documents else None, create=False
+        resolve_location(db), os.fspath(documents) if documents else None, readonly=True
     )
 
 

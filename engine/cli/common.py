@@ -168,18 +168,21 @@ def _open(
     operator: str | None = None,
     max_file_size: float | None = None,
     at: str | None = None,
+    readonly: bool = False,
+    may_create: bool = False,
 ) -> Any:
     """The programme opened through the application layer, on the one clock of this
     command: ``--now``, else ``DOCFLOW_NOW``, else the real time (a bad value of either, or
     one outside the programme's span, is the same usage error in every command, reported
     before the store opens; so is a bad ``at``, see ``_parse_at``). Only with ``create`` may
-    the store be new."""
+    the store be new; ``may_create`` says that the command could start one (the hint then
+    names how). With ``readonly`` the store is only read."""
     import os
 
     from engine.app import Programme
     from engine.clock import FixedClock, choose_clock
     from engine.definition.loader import load_definition
-    from engine.errors import BadMoment
+    from engine.errors import BadMoment, StoreMissing
 
     limit = _file_size_limit(max_file_size)
     definition = load_definition(programme)
@@ -194,16 +197,22 @@ def _open(
     except BadMoment as exc:
         raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
     _parse_at(definition, at, now)
-    opened = Programme.open(
-        definition,
-        db=db,
-        documents=documents,
-        clock=clock,
-        create=create,
-        mail=mail,
-        with_store=with_store,
-        operator=_operator(operator),
-    )
+    try:
+        opened = Programme.open(
+            definition,
+            db=db,
+            documents=documents,
+            clock=clock,
+            create=create,
+            mail=mail,
+            with_store=with_store,
+            operator=_operator(operator),
+            readonly=readonly,
+        )
+    except StoreMissing as exc:
+        if not may_create:
+            raise
+        raise exc.creatable() from None
     if limit is not None and opened.store is not None:
         opened.store.documents.max_size = limit
     return opened

@@ -175,7 +175,13 @@ def submit(
     _checked_all(points, "--point")
     _checked_text(operator, "--operator")
     with _open(
-        programme, db, documents, create=create, max_file_size=max_file_size, operator=operator
+        programme,
+        db,
+        documents,
+        create=create,
+        max_file_size=max_file_size,
+        operator=operator,
+        may_create=True,
     ) as gd:
         moment = _parse_time(at, "--at", gd.definition.zone, _year(gd))
         events = gd.submit(unit, task, Path(file), points, moment)
@@ -299,7 +305,7 @@ def status(
 
     _checked_text(unit, "--unit")
     _checked_text(point, "--point")
-    with _open(programme, db, documents, now=now, at=at) as gd:
+    with _open(programme, db, documents, now=now, at=at, readonly=True) as gd:
         report = gd.status(unit, at=_parse_at(gd.definition, at, now), point=point)
     _show(report, as_json, render_status)
 
@@ -315,7 +321,7 @@ def log(programme: str, point: str | None, db: str, documents: str | None, as_js
     from engine.views.status import render_log
 
     _checked_text(point, "--point")
-    with _open(programme, db, documents) as gd:
+    with _open(programme, db, documents, readonly=True) as gd:
         events = gd.trail(point)
     if as_json:
         _emit_json([_event_dict(e) for e in events])

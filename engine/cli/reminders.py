@@ -82,7 +82,7 @@ def remind(
     from engine.views.reminders import outgoing_dict, render_run
 
     mail = MailSettings(outbox, smtp_host, smtp_port, smtp_security, smtp_user)
-    with _open(programme, db, documents, now=now, mail=mail) as gd:
+    with _open(programme, db, documents, now=now, mail=mail, readonly=dry_run) as gd:
         moment = gd.now()
         result = gd.remind(moment, dry_run=dry_run)
     smtp = smtp_host is not None

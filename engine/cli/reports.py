@@ -28,7 +28,9 @@ def render(
     """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
     if at is not None and db is None:
         raise click.UsageError("--at 报告存储库在该时刻的状态，须同时用 --db 指定存储库")
-    with _open(programme, db, documents, now=now, with_store=db is not None, at=at) as gd:
+    with _open(
+        programme, db, documents, now=now, with_store=db is not None, at=at, readonly=True
+    ) as gd:
         index = gd.render(out, at=_parse_at(gd.definition, at, now))
     click.echo(f"已生成报告：{index}")
 
@@ -69,7 +71,7 @@ def export_summary(
     """导出《全省产业转型升级突破点汇总表》（xlsx 可直接按 A4 横向打印）。"""
     if fmt == "xlsx" and not out:
         raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
-    with _open(programme, db, documents, now=now, at=at) as gd:
+    with _open(programme, db, documents, now=now, at=at, readonly=True) as gd:
         text = gd.export_summary(fmt, out, at=_parse_at(gd.definition, at, now))
     if out is None and text is not None:
         click.echo(text, nl=False)

@@ -62,10 +62,18 @@ def hash_file(path: Path) -> tuple[str, int]:
 class DocumentFolder:
     """A directory of documents named by their SHA-256."""
 
-    def __init__(self, root: str | os.PathLike[str], max_size: int = DEFAULT_MAX_SIZE) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        max_size: int = DEFAULT_MAX_SIZE,
+        *,
+        readonly: bool = False,
+    ) -> None:
         self.root = Path(root)
         #: The largest file :meth:`store_file` takes, in bytes; callers may set another.
         self.max_size = max_size
+        #: The folder of a store opened read-only: documents are read, never kept.
+        self.readonly = readonly
 
     def __repr__(self) -> str:
         return f"DocumentFolder({str(self.root)!r})"
@@ -87,6 +95,7 @@ class DocumentFolder:
 
     def store_bytes(self, data: bytes, original_name: str) -> StoredDocument:
         """Keep ``data``; return where it lives. Idempotent for the same bytes."""
+        self._require_writable()
         sha = hashlib.sha256(data).hexdigest()
         target = self.path_for(sha)
         if not target.is_file():
@@ -102,6 +111,7 @@ class DocumentFolder:
         cannot be read, :class:`FileTooLarge` when it exceeds ``max_size``;
         :class:`StoreError` when the documents folder cannot be written.
         """
+        self._require_writable()
         source = Path(path)
         name = original_name if original_name is not None else source.name
         try:
@@ -156,6 +166,10 @@ class DocumentFolder:
         return self.path_for(sha256).read_bytes()
 
     # -- internals ------------------------------------------------------------------------
+
+    def _require_writable(self) -> None:
+        if self.readonly:
+            raise StoreError(f"文件夹 {self.root} 属于以只读方式打开的存储库，不能写入")
 
     def _write_atomically(self, target: Path, chunks: Iterator[bytes]) -> None:
         tmp = self._write_temp(target.parent, chunks)

@@ -1,6 +1,8 @@
 """``docflow serve``: APScheduler 3.x sending reminders day after day, restart-safe.
 
-Jobs live in APScheduler's SQLAlchemy job store in the same database as the programme. There
+Jobs live in APScheduler's SQLAlchemy job store in the same database as the programme, in
+a table of the programme's own (``engine.serve.jobtable``), so that the services of two
+programmes on one store never run or remove each other's jobs. There
 is one job per reminder rule and due day (``docflow:<programme>:<rule>:<due>``), so their
 number follows the definition, never the number of points, plus one sweep job that runs
 the same reminder code every so often (it picks up extended due days and retries queued
@@ -46,7 +48,6 @@ JOB_FUNC = "engine.serve.jobs:run_reminders"
 SWEEP_FUNC = "engine.serve.jobs:sweep"
 LOCK_RETRY_SECONDS = 2.0  # how often a standby tries the lock
 LOCK_CHECK_SECONDS = 5.0  # how often the active service checks it still holds it
-JOB_TABLE = "apscheduler_jobs"
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def _run_active(
     """The active service: catch up, register the jobs, run them until stopped."""
     from engine.errors import SchedulerFailed
     from engine.serve.jobs import open_service, run_reminders
+    from engine.serve.jobtable import job_table, retire_shared_table
     from engine.serve.watch import Watch, WatchedJobStore, WatchedScheduler
 
     watch = Watch()
@@ -175,14 +177,17 @@ def _run_active(
         runner.refuse_out_of_season(clock.now())
         first = run_reminders(config.as_dict(), service=service)
         log.info("启动时补发：%s", first)
+        store = service.programme.store
+        options = _job_store_options(store)
+        retire_shared_table(_job_store_url(store), runner.pid, job_prefix(runner.pid), **options)
         scheduler = WatchedScheduler(
             watch,
             jobstores={
                 "default": WatchedJobStore(
                     watch,
-                    url=_job_store_url(service.programme.store),
-                    tablename=JOB_TABLE,
-                    engine_options=_job_store_options(service.programme.store),
+                    url=_job_store_url(store),
+                    tablename=job_table(runner.pid),
+                    engine_options=options,
                 )
             },
             executors={"default": _executor()},

@@ -21,6 +21,7 @@ from engine.clock import SHANGHAI, ScaledClock
 from engine.delivery.reminders import PointInfo, occurrences, reminders_for, rules
 from engine.runtime.progress import ProgressView
 from engine.runtime.service import NewPoint
+from engine.serve.jobtable import job_table
 
 from .serve_process import Service, serve_args, wait_for
 from .serve_process import services as services  # the fixture
@@ -157,7 +158,7 @@ def roomy(tmp_path: Path) -> Path:
 def docflow_jobs(db: Path) -> int:
     with closing(sqlite3.connect(db)) as conn:
         (count,) = conn.execute(
-            "SELECT count(*) FROM apscheduler_jobs WHERE id LIKE ?", (f"docflow:{PID}:%",)
+            f"SELECT count(*) FROM {job_table(PID)} WHERE id LIKE ?", (f"docflow:{PID}:%",)
         ).fetchone()
     return int(count)
 

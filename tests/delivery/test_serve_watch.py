@@ -15,11 +15,12 @@ from apscheduler.jobstores.memory import MemoryJobStore
 
 from engine.clock import SHANGHAI
 from engine.errors import SchedulerFailed
+from engine.serve.jobtable import job_table
 from engine.serve.watch import Watch, WatchedScheduler
 
 from .serve_process import Service, serve_args
 from .serve_process import services as services  # the fixture
-from .year2011 import Desk
+from .year2011 import PID, Desk
 
 
 def broken_job() -> None:
@@ -90,7 +91,7 @@ def test_serve_exits_7_when_its_job_store_cannot_be_read(
     service = services(args, "serve")
     service.wait_ready()
     with closing(sqlite3.connect(desk.db, timeout=30)) as conn:
-        conn.execute("DROP TABLE apscheduler_jobs")
+        conn.execute(f"DROP TABLE {job_table(PID)}")
         conn.commit()
     assert service.proc.wait(15) == 7
     log = service.log()

@@ -18,10 +18,12 @@ from engine.clock import FixedClock
 from engine.delivery.dispatch import ReminderRunner
 from engine.errors import DocflowError, TrailBroken
 from engine.runtime.trail import verify
+from engine.serve.jobtable import job_table
 from tests.runtime.gd2011 import (
     EIC,
     POSTGRES,
     PROGRAMME_DIR,
+    PROGRAMME_ID,
     Year,
     docflow_process,
     example_ids,
@@ -177,7 +179,7 @@ def test_serve_keeps_its_jobs_in_the_same_postgresql_database(pg: Year, tmp_path
             proc.wait()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
-    (jobs,) = run_sql(pg.url, "SELECT count(*) FROM apscheduler_jobs")
+    (jobs,) = run_sql(pg.url, f"SELECT count(*) FROM {job_table(PROGRAMME_ID)}")
     assert jobs[0] > 0
     assert f"已登记 {jobs[0]} 个提醒任务" in line
     # At the start it caught up once: the work plan's last reminder before 5月10日 so far.

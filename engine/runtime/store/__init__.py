@@ -19,7 +19,7 @@ The package, from the bottom up:
 ``overrides``             ``deadline_overrides``
 ``sentlog``               ``sent_log``
 ``transaction``           :class:`Transaction`, composed of the table groups above
-``opening``               :func:`open_store` and :class:`Store`
+``opening``               :func:`open_store` (also read-only) and :class:`Store`
 ========================  ==================================================================
 
 The row types are in :mod:`engine.runtime.records`. Use cases reach the store through the

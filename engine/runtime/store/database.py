@@ -10,6 +10,14 @@ Writes are serialised across processes:
 * PostgreSQL: a write transaction takes ``SELECT ... FOR UPDATE`` on the single row of
   ``trail_head`` before anything else, with ``lock_timeout`` set to the busy timeout
   (see :meth:`engine.runtime.store.transaction.Transaction.lock_for_writing`).
+
+A store opened read-only (``make_engine(..., readonly=True)``) writes nothing, by
+construction: on SQLite the file is opened through a URI with ``mode=ro`` (see
+https://www.sqlite.org/uri.html), without the journal-mode and synchronous pragmas and
+with ``query_only``; on PostgreSQL every transaction of the session is ``READ ONLY``
+(``default_transaction_read_only``). A SQLite database in WAL mode still needs its
+``-shm`` file, which a read-only folder or a full disk cannot give; such a store is read
+as ``immutable=1`` instead (:func:`readonly_url`), which takes no locks at all.
 """
 
 from __future__ import annotations
@@ -17,12 +25,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from engine.errors import ConcurrentWrite, StoreError
+from engine.errors import ConcurrentWrite, StoreError, StoreMissing
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -31,6 +40,7 @@ __all__ = [
     "dbapi_error",
     "locate",
     "make_engine",
+    "readonly_url",
     "resolve_location",
     "translate_error",
 ]
@@ -72,19 +82,36 @@ def locate(location: str | os.PathLike[str] | None, *, create: bool) -> Location
     if path.is_dir():
         raise StoreError(f"存储库位置 {path} 是一个目录，请给出数据库文件的路径")
     if not create and not path.exists():
-        raise StoreError(f"存储库 {path} 不存在（尚未登记任何工作方案？）")
+        raise StoreMissing(str(path))
     url = sa.URL.create("sqlite+pysqlite", database=str(path))
     return Location(url, str(path), path.parent / "documents")
 
 
-def make_engine(url: sa.URL, busy_timeout: float, display: str) -> Engine:
-    """The engine for a store; on SQLite with the pragmas and BEGIN hook described above."""
+def readonly_url(url: sa.URL, *, immutable: bool = False) -> sa.URL:
+    """The URL that opens a SQLite file read-only: a SQLite URI with ``mode=ro``, and with
+    ``immutable=1`` for a file that nothing can write while it is read (no locks, no
+    ``-shm``). Other URLs are returned as they are."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return url
+    query = {"uri": "true", "mode": "ro", **({"immutable": "1"} if immutable else {})}
+    return url.set(database="file:" + quote(str(url.database), safe="/"), query=query)
+
+
+def make_engine(
+    url: sa.URL, busy_timeout: float, display: str, *, readonly: bool = False
+) -> Engine:
+    """The engine for a store; on SQLite with the pragmas and BEGIN hook described above.
+    With ``readonly`` it cannot write (see the module's docstring)."""
     is_sqlite = url.get_backend_name() == "sqlite"
     kwargs: dict[str, Any] = {}
     if is_sqlite:
         kwargs["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
         if url.database in (None, "", ":memory:"):
             kwargs["poolclass"] = sa.StaticPool
+    elif readonly and url.get_backend_name() == "postgresql":
+        given = url.query.get("options")
+        options = " ".join(filter(None, [str(given or ""), "-c default_transaction_read_only=on"]))
+        kwargs["connect_args"] = {"options": options}
     try:
         engine = sa.create_engine(url, **kwargs)
     except sa_exc.NoSuchModuleError:
@@ -97,11 +124,11 @@ def make_engine(url: sa.URL, busy_timeout: float, display: str) -> Engine:
     except sa_exc.ArgumentError as exc:
         raise StoreError(f"无法识别的数据库地址 {display}：{exc}") from None
     if is_sqlite:
-        _configure_sqlite(engine, busy_timeout)
+        _configure_sqlite(engine, busy_timeout, readonly)
     return engine
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float, readonly: bool) -> None:
     timeout_ms = int(busy_timeout * 1000)
 
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -110,8 +137,11 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            if readonly:  # the journal mode is the file's; changing it would write
+                cursor.execute("PRAGMA query_only = ON")
+            else:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
 

@@ -32,6 +32,7 @@ __all__ = [
     "SENT",
     "UNITS",
     "apply_migrations",
+    "check_readable",
 ]
 
 _NAMING = {
@@ -193,16 +194,7 @@ def apply_migrations(
     ``connect(readonly)`` opens a connection to the store. Raises :class:`StoreError` for a
     store made by a newer docflow; database errors are left to the caller to translate.
     """
-    with connect(True) as conn, conn.begin():
-        if sa.inspect(conn).has_table("schema_version"):
-            version = int(conn.scalar(sa.select(sa.func.max(_VERSIONS.c.version))) or 0)
-        else:
-            version = 0
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"存储库 {location} 的结构版本为 {version}，高于本程序支持的版本 "
-            f"{SCHEMA_VERSION}：它由更新版本的 docflow 创建，请升级 docflow 后再使用"
-        )
+    version = _stored_version(connect, location)
     for number in range(version + 1, SCHEMA_VERSION + 1):
         with connect(False) as conn, conn.begin():
             if dialect == "postgresql":
@@ -213,3 +205,38 @@ def apply_migrations(
                 continue  # another process got there first
             MIGRATIONS[number - 1](conn)
             conn.execute(_VERSIONS.insert().values(version=number))
+
+
+def check_readable(
+    connect: Callable[[bool], AbstractContextManager[Connection]], location: str
+) -> None:
+    """Check, without writing, that the store's schema is the code's: a store opened
+    read-only cannot be migrated. Raises :class:`StoreError` naming what is wrong."""
+    version = _stored_version(connect, location)
+    if version == 0:
+        raise StoreError(
+            f"{location} 中没有 docflow 的数据表：它不是 docflow 存储库，或是一个空文件"
+        )
+    if version < SCHEMA_VERSION:
+        raise StoreError(
+            f"存储库 {location} 的结构版本为 {version}，低于本程序的版本 {SCHEMA_VERSION}："
+            "只读的命令不升级存储库，请先执行一个写入它的命令（升级随之完成）"
+        )
+
+
+def _stored_version(
+    connect: Callable[[bool], AbstractContextManager[Connection]], location: str
+) -> int:
+    """The schema version recorded in the store (0 for none); one from a newer docflow is
+    refused."""
+    with connect(True) as conn, conn.begin():
+        if sa.inspect(conn).has_table("schema_version"):
+            version = int(conn.scalar(sa.select(sa.func.max(_VERSIONS.c.version))) or 0)
+        else:
+            version = 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"存储库 {location} 的结构版本为 {version}，高于本程序支持的版本 "
+            f"{SCHEMA_VERSION}：它由更新版本的 docflow 创建，请升级 docflow 后再使用"
+        )
+    return version
