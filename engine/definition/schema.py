@@ -273,7 +273,9 @@ class Header(Model):
     id: Identifier = Field(description="工作方案标识，如 gd-2011")
     title: Line = Field(description="工作方案名称")
     year: Int = Field(ge=2000, le=2100, description="年度")
-    doc_number: Line = Field(description="发文字号")
+    doc_number: Line | None = Field(
+        default=None, description="发文字号（原文未载的不写；写了才在通知和报表中列出）"
+    )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
     issued: date = Field(description="成文日期")
     addressees: tuple[Line, ...] = Field(min_length=1, description="主送机关，按原文")
