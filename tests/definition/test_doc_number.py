@@ -66,7 +66,8 @@ def test_its_reminder_names_the_programme_by_title_alone(folder: Path, tmp_path:
     assert isinstance(message, EmailMessage)
     plain = message.get_body(("plain",))
     html = message.get_body(("html",))
-    assert plain is not None and html is not None
+    assert plain is not None
+    assert html is not None
     text = plain.get_content()
     assert f"根据《{TITLE}》要求" in text
     _no_empty_brackets(text)
@@ -90,9 +91,7 @@ def test_the_report_heading_shows_the_doc_number_when_there_is_one(tmp_path: Pat
     assert '<p class="doc-number">粤测〔2011〕1号</p>' in index.read_text(encoding="utf-8")
 
 
-def test_its_calendar_and_summary_name_the_programme_by_title(
-    folder: Path, tmp_path: Path
-) -> None:
+def test_its_calendar_and_summary_name_the_programme_by_title(folder: Path, tmp_path: Path) -> None:
     definition = load_definition(folder)
     rows, _ = calendar_rows(definition)
     calendar = render_calendar_table(definition, rows)
