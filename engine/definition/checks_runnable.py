@@ -12,6 +12,8 @@ error. The checks:
 - a programme task waits for nothing that can never be recorded as done: not the enrolment
   task (enrolling records points, not the task), not tasks that wait for one another;
 - every reachable state can still reach a final state (no loop that never ends);
+- an extension request leaves from a state that owes a step with a deadline, and a grant
+  or refusal from a state a request leaves from (else each is refused every time);
 - each unit is inspected by one inspection group (``actor: inspector`` names one lead);
 - a reminder policy with ``cc`` copies from a 催报 stage it reaches.
 """
@@ -37,6 +39,7 @@ def runnable_problems(
     check.unit_tasks()
     check.waits()
     check.endings()
+    check.extensions()
     check.inspection()
     check.policies()
     return check.found
@@ -191,6 +194,38 @@ class _Runnable:
                     f"从状态 {state.id}（{state.label}）出发，无论办理哪些事项都到不了终止状态 {finals}："
                     f"处于该状态的突破点永远无法办结；请加一个通往终止状态的事项（如办结、撤销）",
                 )
+
+    # --- extensions -------------------------------------------------------------------
+
+    def extensions(self) -> None:
+        index = self.index
+        requested = {
+            s
+            for t in self.p.points.transitions
+            if t.extension == "request"
+            for s in index.sources_of(t)
+        }
+        for i, t in enumerate(self.p.points.transitions):
+            if t.extension is None:
+                continue
+            for j, src in enumerate(t.source):
+                if src not in index.states or index.states[src].final:
+                    continue  # reported by the life-cycle checks
+                state = index.named_state(src)
+                where = ("points", "transitions", i, "source", j)
+                if t.extension == "request" and index.pending_step(src) is None:
+                    self.error(
+                        where,
+                        f"{t.trigger}（{t.label}）在状态 {src}（{state.label}）下无从办理："
+                        f"该状态没有带时限的报送事项可以延期；请从 source 中删去 {src}",
+                    )
+                elif t.extension in ("grant", "refuse") and src not in requested:
+                    self.error(
+                        where,
+                        f"{t.trigger}（{t.label}）在状态 {src}（{state.label}）下无从办理："
+                        f"没有从该状态提出的延期申请（extension: request）；请加上延期申请事项，"
+                        f"或从 source 中删去 {src}",
+                    )
 
     # --- inspection groups -------------------------------------------------------------
 
