@@ -121,7 +121,7 @@ class _Runnable:
                         f"完成，不会记作已办，{task.id} 将永远无法报送：请删去这一项"
                         f"（登记突破点之后的突破点事项可以等待）",
                     )
-                elif waited.level == "programme":
+                elif waited.level == "programme" and task.level == "programme":
                     cycle = self._cycle(task, name)
                     if cycle:
                         chain = " → ".join([task.id, *cycle])
