@@ -95,7 +95,7 @@ def test_its_calendar_and_summary_name_the_programme_by_title(folder: Path, tmp_
     definition = load_definition(folder)
     rows, _ = calendar_rows(definition)
     calendar = render_calendar_table(definition, rows)
-    assert calendar.splitlines()[0] == f"{TITLE}2011 年时限表"
+    assert calendar.splitlines()[0] == f"{TITLE} 2011 年时限表"
     clock = engine.FixedClock(datetime(2011, 3, 24, 9, 0))
     db = str(tmp_path / "docflow.db")
     with engine.Programme.open(folder, db=db, clock=clock, create=True) as mini:
