@@ -11,7 +11,8 @@ first problem, so an administrator sees every problem of a file in one run. The 
   follows; each phase covers its steps' deadlines (a warning where an amendment or a stated
   exception moved a step out of its phase); a due day that is not a working day is a warning;
 - every quote is found word for word in the source document shipped beside the programme;
-- reminder policies and notice templates are usable.
+- reminder policies and notice templates are usable;
+- the runtime can run what is written (``engine.definition.checks_runnable``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+from engine.definition.checks_runnable import runnable_problems
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline, calendar_for
 from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.paths import _MISSING, PathT, _lookup, _source_refs, _squeeze
@@ -559,6 +561,7 @@ class _Checker:
         self.check_references()
         self.check_lifecycle()
         self.check_tasks()
+        self.found.extend(runnable_problems(self.p, self.marks, self.index))
         self.check_calendar()
         self.check_deadlines()
         self.check_quotes()

@@ -150,6 +150,7 @@ _MESSAGES = {
     "string_pattern_mismatch": "标识符 {value} 不合规：应以小写英文字母开头，只含小写字母、数字、_ 和 -",
     "literal_error": "{name} 的值 {value} 不可用，可用的值：{expected}",
     "single_line": "{name} 只能写成一行：第 {at} 个字符是换行或控制字符（{char}），请删去",
+    "date_range": "{name} 的值 {value} 超出可用的范围（{first} 至 {last}）：请核对年份",
     "email_address": "{name} 的值 {value} 不是电子邮箱地址（应形如 name@example.gov.cn）",
 }
 

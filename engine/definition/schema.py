@@ -137,6 +137,25 @@ MAX_OVERDUE_TIMES = 20
 MAX_WARN_DAYS = 120
 MAX_MAKEUP_DAYS = 60
 MAX_POINTS_PER_UNIT = 1_000_000
+# Dates a definition gives (成文日期, listed holidays and working days) lie within these: the
+# programme years are 2000-2100, and ``docflow roll`` moves dates by up to a century, which
+# from a mistyped 9999 would leave the calendar (a traceback instead of a message).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def _sane_day(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise PydanticCustomError(
+            "date_range",
+            "date outside the years a programme uses",
+            {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+    return value
+
+
+#: A date of the definition, within the years the calendar and ``roll`` handle.
+Day = Annotated[date, AfterValidator(_sane_day)]
 
 
 def _tuple_of(value: Any) -> Any:
@@ -224,7 +243,7 @@ class SourceDocument(Model):
         default=None, description="发文字号，如 粤经信技改〔2011〕333号"
     )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
-    issued: date | None = Field(default=None, description="成文日期")
+    issued: Day | None = Field(default=None, description="成文日期")
     text_file: Line | None = Field(
         default=None, description="与定义放在同一目录的原文文本文件，用于核对引语"
     )
@@ -242,8 +261,8 @@ class HolidayEntry(Model):
         "mid_autumn_festival",
         "national_day",
     ] = Field(description="节日")
-    first: date = Field(description="放假第一天")
-    last: date = Field(description="放假最后一天")
+    first: Day = Field(description="放假第一天")
+    last: Day = Field(description="放假最后一天")
 
 
 class CalendarSettings(Model):
@@ -264,7 +283,7 @@ class CalendarSettings(Model):
     holidays: tuple[HolidayEntry, ...] = Field(
         default=(), description="节假日（仅在日历库没有该年数据时需要列出）"
     )
-    workdays: tuple[date, ...] = Field(default=(), description="调休上班日（同上）")
+    workdays: tuple[Day, ...] = Field(default=(), description="调休上班日（同上）")
 
 
 class Header(Model):
@@ -273,9 +292,11 @@ class Header(Model):
     id: Identifier = Field(description="工作方案标识，如 gd-2011")
     title: Line = Field(description="工作方案名称")
     year: Int = Field(ge=2000, le=2100, description="年度")
-    doc_number: Line = Field(description="发文字号")
+    doc_number: Line | None = Field(
+        default=None, description="发文字号（原文未载的不写；写了才在通知和报表中列出）"
+    )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
-    issued: date = Field(description="成文日期")
+    issued: Day = Field(description="成文日期")
     addressees: tuple[Line, ...] = Field(min_length=1, description="主送机关，按原文")
     attachments: tuple[Line, ...] = Field(default=(), description="附件名称")
     contacts: tuple[Contact, ...] = Field(default=(), description="联系人及联系方式")
@@ -414,7 +435,8 @@ class Task(Model):
     id: Identifier
     label: Line = Field(description="事项名称")
     level: Literal["unit", "programme"] = Field(
-        description="unit 为每个单位各自完成，programme 为全省层面由一个单位完成"
+        description="unit 为各单位登记突破点即完成的事项（只能是 points.enrolment.task），"
+        "programme 为全省层面由一个单位完成"
     )
     responsible: IdList = Field(min_length=1, description="负责单位或组")
     recipients: IdList = Field(default=(), description="报送对象")

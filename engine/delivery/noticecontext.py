@@ -10,7 +10,7 @@ only use what the runner provides.
 field                 value
 ====================  ==========================================================================
 ``programme``         ``ProgrammeFacts``: ``title`` (the cover notice's title, without 《》),
-                      ``doc_number`` (发文字号), ``issuer`` (the issuing body's name, which also
+                      ``doc_number`` (发文字号, or None), ``issuer`` (the issuing body's name, which also
                       signs reminders and 催报), ``issued`` (date), ``year``, ``topic`` (what
                       the programme is about: its title without the final 方案), ``id``
 ``date_style``        ``"auto"``, ``"chinese"`` or ``"arabic"``: the ``gongwen_date`` and
@@ -77,7 +77,7 @@ __all__ = [
 class ProgrammeFacts:
     id: str
     title: str
-    doc_number: str
+    doc_number: str | None  # None: the notice has none, and the notices leave it out
     issuer: str
     issued: date
     year: int
@@ -189,7 +189,12 @@ def programme_facts(definition: Definition) -> ProgrammeFacts:
     """The programme as its notices cite it."""
     header = definition.programme.programme
     bodies = definition.index.bodies
-    cover = next((d for d in header.documents if d.doc_number == header.doc_number), None)
+    # The cover notice is the document carrying the programme's 发文字号; without one, the
+    # programme is cited by its own title.
+    cover = next(
+        (d for d in header.documents if header.doc_number and d.doc_number == header.doc_number),
+        None,
+    )
     return ProgrammeFacts(
         id=header.id,
         title=cover.title if cover else header.title,

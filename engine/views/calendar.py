@@ -103,7 +103,8 @@ def render_calendar_table(
             ]
         )
     widths = [max(_width(row[i]) for row in [head, *body]) for i in range(len(head))]
-    lines = [f"{p.programme.title}（{p.programme.doc_number}）{year} 年时限表", ""]
+    number = f"（{p.programme.doc_number}）" if p.programme.doc_number else " "
+    lines = [f"{p.programme.title}{number}{year} 年时限表", ""]
     for row in [head, *body]:
         lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
     return "\n".join(lines)

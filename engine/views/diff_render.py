@@ -63,8 +63,9 @@ def render_diff_html(result: dict[str, Any]) -> str:
         '<table class="files">',
     ]
     for label, side in (("原方案", old), ("新方案", new)):
+        number = f"{esc(side['doc_number'])}，" if side["doc_number"] else ""
         parts.append(
-            f"<tr><th>{label}</th><td>{esc(side['title'])}（{esc(side['doc_number'])}，"
+            f"<tr><th>{label}</th><td>{esc(side['title'])}（{number}"
             f"{side['year']} 年）</td><td><code>{esc(side['file'])}</code></td></tr>"
         )
     parts.append("</table>")

@@ -136,7 +136,8 @@ def build_ical(definition: Definition, now: datetime, unit: str | None = None) -
     if unit is not None:
         name += f"：{index.body_label(unit)}"
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-caldesc", f"{header.title}（{header.doc_number}）各项时限，由 docflow 生成")
+    number = f"（{header.doc_number}）" if header.doc_number else ""
+    cal.add("x-wr-caldesc", f"{header.title}{number}各项时限，由 docflow 生成")
     cal.add("x-wr-timezone", header.timezone)
     for row in rows:
         step = steps[row["step"]]

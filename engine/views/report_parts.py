@@ -226,7 +226,12 @@ def _header(definition: Definition) -> dict[str, Any]:
     header = p.programme
     index = definition.index
     style = header.date_style
-    cover = next((d for d in header.documents if d.doc_number == header.doc_number), None)
+    # The cover notice is the document carrying the programme's 发文字号; without one, the
+    # programme is cited by its own title.
+    cover = next(
+        (d for d in header.documents if header.doc_number and d.doc_number == header.doc_number),
+        None,
+    )
     issuer = index.bodies.get(header.issuer)
     return {
         "notice_title": cover.title if cover else header.title,

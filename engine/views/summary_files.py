@@ -81,6 +81,17 @@ def summary_csv(summary: dict[str, Any]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
+def _numbered(summary: dict[str, Any]) -> str:
+    """``粤经信技改〔2011〕333号，`` - the 发文字号 and a comma, or nothing when there is none."""
+    return f"{summary['doc_number']}，" if summary.get("doc_number") else ""
+
+
+def _titled(summary: dict[str, Any]) -> str:
+    """The programme's title with its 发文字号 in brackets, when it has one."""
+    number = summary.get("doc_number")
+    return f"{summary['programme_title']}（{number}）" if number else summary["programme_title"]
+
+
 def _moment(summary: dict[str, Any]) -> str:
     """The statistics time, with what the states shown are when they are not simply its."""
     moment = str(summary["now"])[:16].replace("T", " ")
@@ -130,7 +141,7 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     sheet.append(
         [
             _safe(
-                f"工作方案：{summary['programme_title']}（{summary['doc_number']}）"
+                f"工作方案：{_titled(summary)}"
                 f"　　统计时间：{_moment(summary)}"
                 f"　　数据：留痕截至第 {head_of['seq']} 条"
             )
@@ -207,9 +218,7 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 80
     workbook.properties.title = SUMMARY_TITLE
-    workbook.properties.subject = safe_cell_text(
-        f"{summary['programme_title']}（{summary['doc_number']}）"
-    )
+    workbook.properties.subject = safe_cell_text(_titled(summary))
     workbook.properties.creator = "docflow"
     try:
         workbook.save(os.fspath(out))
@@ -223,7 +232,7 @@ def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
         [SUMMARY_TITLE],
         [
             "工作方案",
-            f"{summary['programme_title']}（{summary['doc_number']}，{summary['year']} 年）",
+            f"{summary['programme_title']}（{_numbered(summary)}{summary['year']} 年）",
         ],
         ["统计时间", _moment(summary)],
         [
