@@ -364,6 +364,7 @@ def test_required_variables_of_the_reminder(renderer: NoticeRenderer) -> None:
         "recipient",
         "step",
         "points",
+        "group",
         "working_days_left",
         "contacts",
     }
