@@ -36,12 +36,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from typing import Literal
 
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline
 from engine.definition.loader import Definition
 from engine.definition.schema import ANY_STATE, Transition
 
-__all__ = ["Colour", "Duty", "PendingDecision", "PointStatus", "ProgressView", "StepRate"]
+__all__ = [
+    "Colour",
+    "Duty",
+    "PendingDecision",
+    "PointStatus",
+    "ProgressView",
+    "Standing",
+    "StepRate",
+]
 
 Colour = str  # "green" | "blue" | "yellow" | "red"
 
@@ -59,6 +68,21 @@ class PointStatus:
     due: date | None
     colour: Colour
     owed_by: str | None = None  # the body that must act next (None: nothing is open)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Who holds up a step S for a point that has not done it.
+
+    ``owes``: ``party`` owes S now (the point waits for S, or for an earlier submission of
+    the same party); ``decision``: the point waits for ``party``'s decision ``move``;
+    ``held``: it waits for another party's submission ``move`` first; ``none``: S is not
+    ahead of the point (done, not selected, withdrawn).
+    """
+
+    kind: Literal["owes", "decision", "held", "none"]
+    party: str | None = None
+    move: Transition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,13 +328,23 @@ class ProgressView:
 
     # --- units -------------------------------------------------------------------------
 
-    def _held_by(self, state: str, unit: str) -> str | None:
-        """The party whose submission a point of ``unit`` in ``state`` waits for (None: it
-        waits for a decision, or for nothing)."""
+    def standing(self, trigger: str, unit: str, state: str) -> Standing:
+        """Who holds up step ``trigger`` for a point of ``unit`` in ``state``."""
+        step = self.index.transitions[trigger]
+        if state not in self.behind_states[trigger]:
+            return Standing("none")
+        party = self.acting(step, unit)
+        if state in self.index.sources_of(step):
+            return Standing("owes", party, step)
         move = self.next_move(state)
-        if move is None or move.takes != "document":
-            return None
-        return self.acting(move, unit)
+        if move is None:
+            return Standing("none")
+        actor = self.acting(move, unit)
+        if move.takes == "decision":
+            return Standing("decision", actor, move)
+        if actor == party:
+            return Standing("owes", party, move)
+        return Standing("held", actor, move)
 
     @cached_property
     def _party_order(self) -> dict[str, int]:
@@ -327,8 +361,6 @@ class ProgressView:
         the units those parties answer for instead (an inspection lead's coverage)."""
         step = self.index.transitions[trigger]
         done = self.done_states[trigger]
-        behind = self.behind_states[trigger]
-        sources = set(self.index.sources_of(step))
         in_scope: dict[str, bool] = {}
         for unit, state in points:
             party = self.acting(step, unit)
@@ -337,7 +369,7 @@ class ProgressView:
             key = unit if per_unit else party
             if state in done:
                 in_scope.setdefault(key, True)
-            elif state in sources or (state in behind and self._held_by(state, unit) == party):
+            elif self.standing(trigger, unit, state).kind == "owes":
                 in_scope[key] = False
         order = self._party_order
         parties = sorted(in_scope, key=lambda u: (order.get(u, len(order)), u))

@@ -242,7 +242,7 @@ def _notifications(definition: Definition, sent: tuple[SentRow, ...]) -> list[di
         status = _SENT_STATUS.get(s.status, s.status)
         if s.unit_id == _ALL:
             to, cc = "—", []
-            status = "未发送：已被同一期限更新的提醒取代，或已无待办的单位"
+            status = "未发送：已被同一期限更新的提醒取代，或已无待报单位、尚无单位到达此环节"
         else:
             to = index.body_label(s.unit_id)
             if s.status == "skipped":
@@ -355,6 +355,8 @@ def build_run(definition: Definition, given: RunInput, out: Path | None = None) 
                 p["colour"] = ENDED
             p["colour_label"] = RUN_COLOUR_LAMPS.get(p["colour"], p["colour"])
         status["colours"] = dict(Counter(p["colour"] for p in status["points"]))
+        for d in status.get("duties", []):
+            d["colour_label"] = RUN_COLOUR_LAMPS.get(d["colour"], d["colour"])
         for t in status["tasks"]:
             t["days_late"] = 0
             if t["done_at"] and t["due"]:

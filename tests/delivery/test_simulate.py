@@ -290,6 +290,11 @@ def test_summary_is_consistent_with_the_scenario(year: Year) -> None:
     assert done["call-for-points"] == date(2011, 3, 4)
     assert done["inspection-notice"] == date(2011, 10, 8)
     assert done["aggregate-inspection"] == date(2011, 11, 1)
+    # eic aggregated the groups' reports while one lead had not reported: that lead is
+    # recorded as missing, not the units it inspects.
+    missing = {t.task: t.missing for t in report.tasks}
+    assert missing["aggregate-inspection"] == ("land",)
+    assert missing["province-report"] == ("meizhou", "zhanjiang")
     assert done["meeting"] == date(2011, 12, 31)
     text = render_report(report)
     assert f"发出邮件 {len(report.sent)} 封：临近提醒" in text
