@@ -172,10 +172,13 @@ def _overview(
     for row in summary["points"]:
         for step, cell in row["steps"].items():
             if cell["overdue"] and cell["days_late"]:
+                owed_by = cell.get("owed_by")
                 late_points.append(
                     {
                         "point": row["point"],
-                        "unit": row["unit_name"],
+                        "unit": definition.index.body_label(owed_by)
+                        if owed_by
+                        else row["unit_name"],
                         "step": labels[step],
                         "due": cell["due"],
                         "submitted": cell["submitted"],

@@ -191,6 +191,7 @@ def _summary_row(
         overdue: bool | None
         days_late = 0
         by = ""  # who owes it, when not the point's unit (an inspection lead)
+        owed_by: str | None = None
         waiting = ""  # what holds it up when nobody owes it yet
         if when is not None:
             overdue = when > due
@@ -200,7 +201,8 @@ def _summary_row(
             if standing.kind == "owes":
                 overdue = today > due
                 days_late = max(0, (today - due).days)
-                if standing.party not in (None, point.unit_id):
+                if standing.party is not None and standing.party != point.unit_id:
+                    owed_by = standing.party
                     by = f"（{index.body_label(standing.party)}报送）"
             else:  # held up by another body: a decision, or another party's report first
                 overdue = None
@@ -215,6 +217,7 @@ def _summary_row(
             "days_late": days_late,
             "returned": [d.isoformat() for d in returns.get(t.trigger, [])],
             "waiting": waiting,
+            "owed_by": owed_by,
         }
         cell["verdict"] = (
             (verdict(cell) + by) if overdue is not None else (waiting or verdict(cell))

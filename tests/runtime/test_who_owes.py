@@ -218,3 +218,21 @@ def test_a_step_nobody_has_reached_says_so(spring: Year) -> None:
 
     assert step(report, "inspect")["total"] == 0
     assert "提交检查工作书面报告（期限 2011-10-31）：尚无单位到达此环节" in render_status(report)
+
+
+def test_the_reports_overview_puts_a_late_inspection_on_its_lead(
+    autumn: Year, tmp_path: Path
+) -> None:
+    autumn.at("2011-11-02T10:00")
+    page = autumn.app.render(tmp_path / "out", warn=lambda _m: None).read_text(encoding="utf-8")
+
+    row = re.search(r'<tr data-point="zhanjiang-1"><td>([^<]*)</td>[^\n]*?检查工作书面报告', page)
+    assert row
+    assert row.group(1) == "省国土资源厅"
+    late = re.search(r'<table class="late">.*?</table>', page, re.DOTALL)
+    assert late
+    assert "省国土资源厅" in late.group(0)
+    assert "湛江市" not in late.group(0)
+    duties = re.search(r'<table class="duties">.*?</table>', page, re.DOTALL)
+    assert duties
+    assert "第五检查组组长单位 省国土资源厅" in duties.group(0)
