@@ -5,6 +5,7 @@ the province's, the inspection report is the group lead's, and 上报率, 缺报
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from engine.views.status import render_status
-from tests.runtime.gd2011 import EIC, Year, example_ids, moment
+from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, Year, example_ids, moment
 
 #: Points the province has not decided yet in the spring: eic has not screened yunfu-1; the
 #: provincial government has not approved zhanjiang-1 and maoming-1.
@@ -118,6 +119,15 @@ def test_a_unit_sees_no_decision_of_the_province_as_its_own_duty(spring: Year) -
     assert report["decisions"] == []
     assert report["colours"] == {"blue": 1}
     assert shown(report, "zhanjiang-1")["next_step_label"] == "省政府审定（待省政府决定）"
+
+
+def test_the_status_of_the_government_shows_the_approvals_it_owes(spring: Year) -> None:
+    report = status(spring, "2011-05-12", "provincial-government")
+
+    assert report["points"] == []
+    assert [(d["label"], d["points"]) for d in report["decisions"]] == [
+        ("省政府审定", list(UNAPPROVED))
+    ]
 
 
 def test_the_summary_table_shows_the_wait_as_the_provinces_not_the_units_lateness(
@@ -236,3 +246,34 @@ def test_the_reports_overview_puts_a_late_inspection_on_its_lead(
     duties = re.search(r'<table class="duties">.*?</table>', page, re.DOTALL)
     assert duties
     assert "第五检查组组长单位 省国土资源厅" in duties.group(0)
+
+
+def test_a_decision_past_its_own_deadline_is_the_provinces_delay(tmp_path: Path) -> None:
+    programme = tmp_path / "programme"
+    shutil.copytree(PROGRAMME_DIR, programme)
+    path = programme / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    approve = text.index("- trigger: approve\n")
+    at = text.index("      outcome: accept\n", approve) + len("      outcome: accept\n")
+    deadline = (
+        "      deadline:\n        phrase: 4月底\n        source: {document: programme, clause:"
+        " 五、第1、2项, quote: 由省经济和信息化委汇总报省政府审定后发布}\n"
+    )
+    path.write_text(text[:at] + deadline + text[at:], encoding="utf-8")
+    with Year(tmp_path / "store", programme) as year:
+        year.at("2011-03-15T10:00").enrol_example()
+        year.at("2011-04-06T10:00").decide("screen", ["zhanjiang-1"])
+
+        report = status(year, "2011-05-03")
+        summary = year.app.summary(moment("2011-05-03"))
+
+    (decision,) = [d for d in report["decisions"] if d["party"] == "provincial-government"]
+    assert (decision["due"], decision["overdue"], decision["points"]) == (
+        "2011-04-30",
+        True,
+        ["zhanjiang-1"],
+    )
+    assert "省政府 省政府审定（期限 2011-04-30）：逾期待决定 1 个突破点" in render_status(report)
+    row = next(r for r in summary["points"] if r["point"] == "zhanjiang-1")
+    assert row["steps"]["submit-plan"]["verdict"] == "逾期待省政府决定"
+    assert row["steps"]["submit-plan"]["overdue"] is None
