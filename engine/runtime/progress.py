@@ -23,9 +23,9 @@ A step S is owed, for a point, by the party that acts on S for the point's unit 
 itself, or the inspection lead): while the point waits for S, or while it is behind S on a
 submission that same party owes (a unit that never filed its progress also owes its
 summary). A point held up by somebody else - a decision, another party's report - owes S to
-nobody yet. A party has *reported* S when the points it answers for have all done S; the
-上报率 of S counts the parties that owe or have done it (``step_rate``): for an inspection
-report, the group leads, not the inspected units.
+nobody yet. A party has *reported* S when it has done S on some point and owes it on none;
+the 上报率 of S counts the parties that owe or have done it (``step_rate``): for an
+inspection report, the group leads, not the inspected units.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Literal
 
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline
 from engine.definition.loader import Definition
-from engine.definition.schema import ANY_STATE, Transition
+from engine.definition.schema import ANY_STATE, INSPECTOR, OWNER, Transition
 
 __all__ = [
     "Colour",
@@ -304,7 +304,7 @@ class ProgressView:
             else:
                 decider = (
                     ""
-                    if move.actor in ("owner", "inspector") or who is None
+                    if move.actor in (OWNER, INSPECTOR) or who is None
                     else self.index.body_label(who)
                 )
                 label = self.move_label(move) + (f"（待{decider}决定）" if decider else "")
@@ -438,7 +438,7 @@ class ProgressView:
         result: list[Duty] = []
         order = self._party_order
         for step in self.steps:
-            if step.actor == "owner":
+            if step.actor == OWNER:
                 continue
             sources = set(self.index.sources_of(step))
             done_states = self.done_states[step.trigger]
@@ -491,13 +491,13 @@ class ProgressView:
         return leads
 
     def _role(self, step: Transition, party: str) -> str:
-        if step.actor != "inspector":
+        if step.actor != INSPECTOR:
             return ""
         groups = [g.label for g in self.definition.programme.inspection_groups if g.lead == party]
         return "、".join(groups) + "组长单位" if groups else ""
 
     def _covers(self, step: Transition, party: str, seen: list[str]) -> tuple[str, ...]:
-        if step.actor != "inspector":
+        if step.actor != INSPECTOR:
             return tuple(seen)
         return tuple(u for u, lead in self.index.inspector_of.items() if lead == party)
 

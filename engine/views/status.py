@@ -2,7 +2,9 @@
 
 ``build_status`` gathers, in one read-only transaction, each point's state, next step, due
 day and colour, and each step's reporting rate (上报率) with the units that have not
-reported; ``render_status`` prints it as a table. ``render_log`` prints the trail.
+reported (the parties that owe the step now: see ``engine.runtime.progress``), the duties
+inspection leads owe and the decisions the province has still to take; ``render_status``
+prints it as a table. ``render_log`` prints the trail.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ __all__ = [
 def build_status(
     definition: Definition, snapshot: Snapshot, now: datetime, unit: str | None = None
 ) -> dict[str, Any]:
-    """The status table's data: points (all, or ``unit``'s), colours, 上报率, tasks."""
+    """The status table's data: points (all, or ``unit``'s), colours, 上报率, the duties
+    bodies owe on other units' points (an inspection lead's report), the pending decisions
+    (all, or those ``unit`` must take), tasks."""
     index = definition.index
     view = ProgressView.of(definition)
     points = snapshot.points
