@@ -5,7 +5,8 @@ been processed yet, and processes it:
 
 - per step and due day only the latest such occurrence is sent - after downtime a unit
   gets the newest reminder once, not a backlog - and the older ones are logged as skipped;
-- an occurrence whose step is closed (nobody waits any more) is logged as skipped;
+- an occurrence whose step is closed (nobody waits any more) is logged as skipped, and so
+  is one whose step no point has reached yet (``unreached``);
 - an occurrence is one store transaction: each recipient's message is logged in the
   sent-log and written to the mail queue, the messages are made durable together (one
   flush to disk for the batch), and a marker row (recipient ``*``) says the occurrence is
@@ -218,6 +219,16 @@ class ReminderRunner:
             done = tx.task_done(self.pid, rule.step)
             return reminders_for(occ, self.view, (), overrides, all_points=pairs, task_done=done)
 
+    def _why_nobody(self, occ: Occurrence) -> str:
+        """Why an occurrence has no recipient: ``unreached`` when no point has reached its
+        step yet (none waits for it, none has done it), else ``closed`` (all who reached it
+        have reported, or the task is done)."""
+        if occ.rule.step_kind != "transition":
+            return "closed"
+        with self.store.transaction(readonly=True) as tx:
+            states = {p.state for p in tx.points(self.pid)}
+        return "closed" if self.view.reached(occ.rule.step, states) else "unreached"
+
     def _process(self, occ: Occurrence, now: datetime, result: RunResult, dry_run: bool) -> None:
         """Send one occurrence: every recipient's message, then its marker, in one transaction.
 
@@ -230,7 +241,7 @@ class ReminderRunner:
         """
         reminders = self._gather(occ)
         if not reminders:
-            result.skipped.append((occ.rule.id, occ.key, "closed"))
+            result.skipped.append((occ.rule.id, occ.key, self._why_nobody(occ)))
             if not dry_run:
                 self._mark(occ, "skipped", now)
             return

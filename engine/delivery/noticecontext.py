@@ -21,7 +21,8 @@ field                 value
 ``step``              ``StepFacts``: ``label`` (what is to be submitted), ``phrase`` (the
                       deadline as the notice writes it), ``due`` (date), ``clause`` (the
                       notice's sentence setting the step, without the final 。)
-``points``            ``PointLine`` each: ``id``, ``title``, ``state_label``
+``points``            ``PointLine`` each: ``id``, ``title``, ``state_label``, ``unit`` (the
+                      point's unit, short name)
 ``working_days_left`` working days from today to the deadline (0: due today; < 0: late)
 ``stage``             escalation stage of a 催报 (1 first, 2 second ...)
 ``makeup_due``        date or None: the 补报 deadline (None: "尽快补报")
@@ -31,7 +32,9 @@ field                 value
                       (None: not shown)
 ``reported``          units that reported the step; ``total``: units that should
 ``missing_units``     names of the units that have not reported
-``group``             ``InspectionGroupFacts``: ``name``, ``lead``, ``members``
+``group``             ``InspectionGroupFacts``: ``name``, ``lead``, ``members``; in a
+                      reminder or 催报 of a step an inspection lead owes, the groups it leads
+                      (empty otherwise: the recipient owes its own points)
 ``dates``             ``InspectionDates``: ``first``, ``last`` (dates of the inspection)
 ``meeting``           ``MeetingFacts``: ``date`` (None: 另行通知), ``place``, ``name`` and
                       ``attendees`` (None: the template's defaults)
@@ -53,6 +56,7 @@ from typing import Any, Literal
 from jinja2 import nodes
 
 from engine.definition.loader import Definition
+from engine.definition.schema import INSPECTOR, Transition
 from engine.delivery.reminders import Reminder
 from engine.runtime.progress import ProgressView
 
@@ -104,6 +108,7 @@ class PointLine:
     id: str
     title: str
     state_label: str
+    unit: str = ""  # the point's unit (short name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +250,10 @@ def build_notice_context(
         ),
         points=tuple(
             PointLine(
-                p.id, p.title, index.states[p.state].label if p.state in index.states else p.state
+                p.id,
+                p.title,
+                index.states[p.state].label if p.state in index.states else p.state,
+                index.body_label(p.unit),
             )
             for p in reminder.points
         ),
@@ -261,6 +269,25 @@ def build_notice_context(
         reported=len(rate.reported) if rate is not None else 0,
         total=rate.total if rate is not None else 0,
         missing_units=tuple(index.bodies[u].name for u in rate.missing) if rate else (),
+        group=_led_groups(definition, step.transition, body.id),
+    )
+
+
+def _led_groups(
+    definition: Definition, transition: Transition | None, lead: str
+) -> InspectionGroupFacts:
+    """The inspection groups ``lead`` leads, when it owes ``transition`` as their lead."""
+    if transition is None or transition.actor != INSPECTOR:
+        return InspectionGroupFacts()
+    index = definition.index
+    groups = [g for g in definition.programme.inspection_groups if g.lead == lead]
+    if not groups:
+        return InspectionGroupFacts()
+    members = index.expand([m for g in groups for m in g.members])
+    return InspectionGroupFacts(
+        name="、".join(g.label for g in groups),
+        lead=index.body_label(lead),
+        members=tuple(index.body_label(m) for m in members),
     )
 
 

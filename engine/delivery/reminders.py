@@ -196,7 +196,9 @@ def reminders_for(
                 who = recipient(unit)
                 if who in by_recipient:
                     answered[who].append((unit, state))
-            rates = {who: view.step_rate(rule.step, answered[who]) for who in by_recipient}
+            rates = {
+                who: view.step_rate(rule.step, answered[who], per_unit=True) for who in by_recipient
+            }
         return [
             Reminder(occurrence, who, tuple(points), rates.get(who), _without(cc, who), leadership)
             for who, points in by_recipient.items()

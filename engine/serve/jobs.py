@@ -79,6 +79,7 @@ def open_service(config: Mapping[str, Any]) -> Iterator[Service]:
 _WHY = {
     "superseded": "同一期限已有更晚的一次提醒到期，只发最新的一次",
     "closed": "该事项已无人需要提醒",
+    "unreached": "尚无单位到达此环节",
 }
 
 

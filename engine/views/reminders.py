@@ -12,7 +12,11 @@ from engine.delivery.dispatch import Outgoing, RunResult
 
 __all__ = ["KIND_LABELS", "outgoing_dict", "render_run", "rule_words"]
 
-_WHY = {"superseded": "已有更新的提醒，不再补发", "closed": "该事项已无待报单位"}
+_WHY = {
+    "superseded": "已有更新的提醒，不再补发",
+    "closed": "该事项已无待报单位",
+    "unreached": "尚无单位到达此环节",
+}
 
 
 def outgoing_dict(o: Outgoing) -> dict[str, Any]:

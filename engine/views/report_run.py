@@ -173,10 +173,13 @@ def _overview(
     for row in summary["points"]:
         for step, cell in row["steps"].items():
             if cell["overdue"] and cell["days_late"]:
+                owed_by = cell.get("owed_by")
                 late_points.append(
                     {
                         "point": row["point"],
-                        "unit": row["unit_name"],
+                        "unit": definition.index.body_label(owed_by)
+                        if owed_by
+                        else row["unit_name"],
                         "step": labels[step],
                         "due": cell["due"],
                         "submitted": cell["submitted"],
@@ -243,7 +246,7 @@ def _notifications(definition: Definition, sent: tuple[SentRow, ...]) -> list[di
         status = _SENT_STATUS.get(s.status, s.status)
         if s.unit_id == _ALL:
             to, cc = "—", []
-            status = "未发送：已被同一期限更新的提醒取代，或已无待办的单位"
+            status = "未发送：已被同一期限更新的提醒取代，或已无待报单位、尚无单位到达此环节"
         else:
             to = index.body_label(s.unit_id)
             if s.status == "skipped":
@@ -356,6 +359,8 @@ def build_run(definition: Definition, given: RunInput, out: Path | None = None) 
                 p["colour"] = ENDED
             p["colour_label"] = RUN_COLOUR_LAMPS.get(p["colour"], p["colour"])
         status["colours"] = dict(Counter(p["colour"] for p in status["points"]))
+        for d in status.get("duties", []):
+            d["colour_label"] = RUN_COLOUR_LAMPS.get(d["colour"], d["colour"])
         for t in status["tasks"]:
             t["days_late"] = 0
             if t["done_at"] and t["due"]:

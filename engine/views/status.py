@@ -2,7 +2,9 @@
 
 ``build_status`` gathers, in one read-only transaction, each point's state, next step, due
 day and colour, and each step's reporting rate (上报率) with the units that have not
-reported; ``render_status`` prints it as a table. ``render_log`` prints the trail.
+reported (the parties that owe the step now: see ``engine.runtime.progress``), the duties
+inspection leads owe and the decisions the province has still to take; ``render_status``
+prints it as a table. ``render_log`` prints the trail.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 
+#: A step no party has reached yet (no point waits for it or has done it).
+NOBODY_YET = "尚无单位到达此环节"
+
 __all__ = [
+    "NOBODY_YET",
     "build_status",
     "event_line",
     "render_log",
@@ -37,8 +43,9 @@ def build_status(
     unit: str | None = None,
     point: str | None = None,
 ) -> dict[str, Any]:
-    """The status table's data: points (all, ``unit``'s, or ``point``), colours, 上报率,
-    tasks."""
+    """The status table's data: points (all, ``unit``'s, or ``point``), colours, 上报率, the
+    duties bodies owe on other units' points (an inspection lead's report), the pending
+    decisions (all, or those ``unit`` must take), tasks."""
     index = definition.index
     view = ProgressView.of(definition)
     points = snapshot.points
@@ -53,6 +60,14 @@ def build_status(
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
     ]
     pairs = [(p.unit_id, p.state) for p in points]
+    triples = [(p.point_id, p.unit_id, p.state) for p in points]
+    # A unit sees its duties before they fall due; the whole programme only those reached.
+    duties = [
+        d
+        for d in view.duties(triples, now, overrides)
+        if d.party == unit or (unit is None and (d.points or d.done))
+    ]
+    decisions = [d for d in view.pending_decisions(triples, now) if unit is None or d.party == unit]
     rates: list[StepRate] = []
     proposals = view.proposals_rate(Counter(p.unit_id for p in points))
     if proposals is not None:
@@ -80,6 +95,7 @@ def build_status(
                 "next_step_label": s.next_step_label,
                 "due": s.due.isoformat() if s.due else None,
                 "colour": s.colour,
+                "owed_by": s.owed_by,
             }
             for s in statuses
         ],
@@ -96,6 +112,36 @@ def build_status(
                 "missing_names": [index.body_label(u) for u in r.missing],
             }
             for r in rates
+        ],
+        "duties": [
+            {
+                "party": d.party,
+                "party_name": index.body_label(d.party),
+                "role": d.role,
+                "step": d.step,
+                "label": d.label,
+                "covers": list(d.covers),
+                "covers_names": [index.body_label(u) for u in d.covers],
+                "due": _iso(d.due),
+                "colour": d.colour,
+                "points": list(d.points),
+                "done": d.done,
+            }
+            for d in duties
+        ],
+        "decisions": [
+            {
+                "party": d.party,
+                "party_name": index.body_label(d.party),
+                "step": d.step,
+                "label": d.label,
+                "due": _iso(d.due),
+                "overdue": d.overdue,
+                "points": list(d.points),
+                "units": list(d.units),
+                "unit_names": [index.body_label(u) for u in d.units],
+            }
+            for d in decisions
         ],
         "tasks": [
             {
@@ -185,20 +231,63 @@ def render_status(report: dict[str, Any]) -> str:
         lines.append("尚未登记突破点。")
     lines += ["", "上报率："]
     for s in report["steps"]:
-        rate = f"{s['reported']}/{s['total']}"
-        percent = f"{s['rate'] * 100:.0f}%" if s["total"] else "—"
-        line = f"  {s['label']}（期限 {s['due'] or '—'}）：{rate}，{percent}"
+        line = f"  {s['label']}（期限 {s['due'] or '—'}）："
+        if not s["total"]:
+            lines.append(line + NOBODY_YET)
+            continue
+        line += f"{s['reported']}/{s['total']}，{s['rate'] * 100:.0f}%"
         if s["missing_names"]:
-            shown = "、".join(s["missing_names"][:12])
-            more = f"等 {len(s['missing_names'])} 个单位" if len(s["missing_names"]) > 12 else ""
-            line += f"；未报：{shown}{more}"
+            line += f"；未报：{_names(s['missing_names'])}"
         lines.append(line)
+    lines += _duty_lines(report.get("duties", []))
+    lines += _decision_lines(report.get("decisions", []))
     if report["tasks"]:
         lines += ["", "全省层面事项："]
         for t in report["tasks"]:
             done = f"已完成（{t['done_at'][:10]}）" if t["done"] else "未完成"
             lines.append(f"  {t['label']}（期限 {t['due'] or '—'}）：{done}")
     return "\n".join(lines)
+
+
+def _names(names: list[str], limit: int = 12) -> str:
+    more = f"等 {len(names)} 个单位" if len(names) > limit else ""
+    return "、".join(names[:limit]) + more
+
+
+def _duty_lines(duties: list[dict[str, Any]]) -> list[str]:
+    """What bodies owe on other units' points: ``红灯 第五检查组组长单位 省国土资源厅：…``."""
+    if not duties:
+        return []
+    lines = ["", "检查组组长单位等应报事项："]
+    for d in duties:
+        who = f"{d['role']} {d['party_name']}" if d["role"] else d["party_name"]
+        line = (
+            f"  {COLOUR_NAMES.get(d['colour'], d['colour'])}灯 {who}：{d['label']}"
+            f"（期限 {d['due'] or '—'}），负责 {_names(d['covers_names'])}；"
+        )
+        if d["points"]:
+            line += f"待报送 {len(d['points'])} 个突破点"
+        elif d["done"]:
+            line += f"已报送 {d['done']} 个突破点"
+        else:
+            line += NOBODY_YET
+        lines.append(line)
+    return lines
+
+
+def _decision_lines(decisions: list[dict[str, Any]]) -> list[str]:
+    """The province's pending decisions: ``省经济和信息化委 初步筛选：待决定 47 个突破点…``."""
+    if not decisions:
+        return []
+    lines = ["", "待决定："]
+    for d in decisions:
+        state = "逾期待决定" if d["overdue"] else "待决定"
+        due = f"（期限 {d['due']}）" if d["due"] else ""
+        lines.append(
+            f"  {d['party_name']} {d['label']}{due}：{state} {len(d['points'])} 个突破点，"
+            f"涉及 {_names(d['unit_names'])}"
+        )
+    return lines
 
 
 def step_label(definition: Definition, trigger: str) -> str:

@@ -2,8 +2,11 @@
 step, the day its submission took effect, its due day and how it stands against it.
 
 Each step of a point is judged by ``verdict``: 按时 (submitted on or before its due day),
-逾期N天 (submitted N days after it, or not submitted and N days past it), 未到期 (not
-submitted, not yet due) or blank (not owed: not selected, withdrawn). Days are calendar
+逾期N天 (submitted N days after it, or not submitted and N days past it; with the body that
+owes it when that is not the point's unit: 逾期2天（省国土资源厅报送）), 未到期 (not
+submitted, not yet due), 待省政府决定 (the point waits for that body's decision: owed by
+nobody yet, not late against its unit; 逾期待…决定 past the decision's own deadline),
+待前序事项 (another party's report comes first) or blank (not owed: not selected, withdrawn). Days are calendar
 days in the programme's zone. Below the points, ``totals`` gives per step how many points
 owe it, how many submitted it (上报率) and how many are late.
 """
@@ -17,7 +20,7 @@ from typing import Any
 
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
-from engine.runtime.progress import ProgressView
+from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
 from engine.views.status import states_note
@@ -27,6 +30,7 @@ __all__ = [
     "ON_TIME",
     "STANDING",
     "SUMMARY_TITLE",
+    "WAITING_EARLIER",
     "build_summary",
     "days_late_label",
     "rate_label",
@@ -39,6 +43,8 @@ STANDING = "按期情况"  # the heading of a step's standing column
 
 ON_TIME = "按时"
 NOT_YET_DUE = "未到期"
+WAITING_DECISION = "待"  # 待省政府决定: the point waits for that body's decision
+WAITING_EARLIER = "待前序事项"  # another party's report comes first (an inspection)
 
 
 def days_late_label(days: int) -> str:
@@ -136,6 +142,7 @@ def _totals(steps: Any, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
             "rate": round(submitted / len(owed), 4) if owed else None,
             "late": sum(1 for c in owed if c["overdue"]),
             "late_submitted": sum(1 for c in owed if c["overdue"] and c["submitted"]),
+            "waiting_decision": sum(1 for c in cells if c.get("waiting", "").endswith("决定")),
         }
     return totals
 
@@ -186,12 +193,23 @@ def _summary_row(
         when = submitted.get(t.trigger)
         overdue: bool | None
         days_late = 0
+        by = ""  # who owes it, when not the point's unit (an inspection lead)
+        owed_by: str | None = None
+        waiting = ""  # what holds it up when nobody owes it yet
         if when is not None:
             overdue = when > due
             days_late = max(0, (when - due).days)
         elif not final and point.state in view.behind_states[t.trigger]:
-            overdue = today > due
-            days_late = max(0, (today - due).days)
+            standing = view.standing(t.trigger, point.unit_id, point.state)
+            if standing.kind == "owes":
+                overdue = today > due
+                days_late = max(0, (today - due).days)
+                if standing.party is not None and standing.party != point.unit_id:
+                    owed_by = standing.party
+                    by = f"（{index.body_label(standing.party)}报送）"
+            else:  # held up by another body: a decision, or another party's report first
+                overdue = None
+                waiting = _waiting_words(view, standing, today)
         else:
             overdue = None  # not owed: not selected, withdrawn, or done without a record
         cell: dict[str, Any] = {
@@ -201,8 +219,12 @@ def _summary_row(
             "overdue": overdue,
             "days_late": days_late,
             "returned": [d.isoformat() for d in returns.get(t.trigger, [])],
+            "waiting": waiting,
+            "owed_by": owed_by,
         }
-        cell["verdict"] = verdict(cell)
+        cell["verdict"] = (
+            (verdict(cell) + by) if overdue is not None else (waiting or verdict(cell))
+        )
         cells[t.trigger] = cell
         name = t.document or t.label
         if override is not None:
@@ -230,6 +252,17 @@ def _summary_row(
         "steps": cells,
         "remarks": "；".join(remarks),
     }
+
+
+def _waiting_words(view: ProgressView, standing: Standing, today: date) -> str:
+    """``待省政府决定`` (``逾期待省政府决定`` past the decision's own deadline), or
+    ``待前序事项`` for a step held up by another party's report."""
+    if standing.kind == "decision" and standing.party is not None:
+        move = standing.move
+        due = view.due_of(move.trigger) if move is not None else None
+        late = "逾期" if due is not None and today > due else ""
+        return f"{late}{WAITING_DECISION}{view.index.body_label(standing.party)}决定"
+    return WAITING_EARLIER if standing.kind == "held" else ""
 
 
 def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -31,6 +31,7 @@ from engine.views.summary import (
     ON_TIME,
     STANDING,
     SUMMARY_TITLE,
+    WAITING_EARLIER,
     rate_label,
     summary_table,
 )
@@ -113,7 +114,9 @@ def _totals_row(summary: dict[str, Any], width: int) -> list[Any]:
     for step in summary["steps"]:
         total = summary["totals"][step["step"]]
         row[column] = f"已报 {total['submitted']} / 应报 {total['owed']}"
-        row[column + 1] = f"上报率 {rate_label(total['rate'])}，逾期 {total['late']}"
+        row[column + 1] = f"上报率 {rate_label(total['rate'])}，逾期 {total['late']}" + (
+            f"，待决定 {total['waiting_decision']}" if total.get("waiting_decision") else ""
+        )
         column += 2
     return row
 
@@ -258,7 +261,10 @@ def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
         [
             STANDING,
             f"{ON_TIME}：在期限内报送；逾期N天：晚于期限N天报送，或期限已过N天仍未报送（报送日期为空）；"
-            f"{NOT_YET_DUE}：尚未报送，期限未到；空：不适用（未入选、已撤销等）",
+            f"{NOT_YET_DUE}：尚未报送，期限未到；待…决定：突破点等待省里有关单位作出决定（如初步筛选、"
+            f"审定），不计入本单位逾期，期限已过的为逾期待…决定；逾期N天（…报送）：由括号中的单位"
+            f"报送（如检查组组长单位）；{WAITING_EARLIER}：须先由其他单位报送前一事项；"
+            "空：不适用（未入选、已撤销等）",
         ],
         ["期限", "按方案时限；经批准延期的突破点按延期后的期限（见备注）"],
         ["合计", "应报：须报送该事项的突破点数；已报：其中已报送的；上报率 = 已报 / 应报"],

@@ -79,9 +79,14 @@ _BASE = NoticeContext(
 
 
 def sample_context(kind: str | None = None) -> NoticeContext:
-    """The 2011 sample, as the notice of ``kind`` would be sent."""
+    """The 2011 sample, as the notice of ``kind`` would be sent (a reminder or 催报 to a
+    unit about its own points: no inspection group)."""
     if kind == "urge":
-        return dataclasses.replace(_BASE, today=date(2011, 5, 12), working_days_left=-2)
+        return dataclasses.replace(
+            _BASE, today=date(2011, 5, 12), working_days_left=-2, group=InspectionGroupFacts()
+        )
+    if kind == "reminder":
+        return dataclasses.replace(_BASE, group=InspectionGroupFacts())
     if kind == "inspection":
         return dataclasses.replace(_BASE, today=date(2011, 10, 12))
     if kind == "meeting":

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.delivery.noticecontext import Addressee, MeetingFacts, NoticeContext
+from engine.delivery.noticecontext import (
+    Addressee,
+    InspectionGroupFacts,
+    MeetingFacts,
+    NoticeContext,
+    PointLine,
+    StepFacts,
+)
 from engine.delivery.notices import (
     DEFAULT_DIRECTORY,
     KINDS,
@@ -123,6 +130,44 @@ def test_reminder_lists_the_units_points_and_step(renderer: NoticeRenderer) -> N
     for point in sample_context("reminder").points:
         assert point.title in notice.text
         assert point.state_label in notice.text
+
+
+def test_reminder_lists_only_the_units_own_points_without_a_group(
+    renderer: NoticeRenderer,
+) -> None:
+    notice = render(renderer, "reminder")
+    assert "你单位以下突破点尚未报送突破点工作方案：" in notice.text
+    assert "组长单位" not in notice.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence"),
+    [
+        (
+            "reminder",
+            "你单位作为第五检查组组长单位，负责检查的以下突破点尚未报送检查工作书面报告：",
+        ),
+        ("urge", "你单位作为第五检查组组长单位，仍有以下负责检查的突破点未报送检查工作书面报告："),
+    ],
+)
+def test_a_notice_to_an_inspection_lead_names_its_group_and_each_points_unit(
+    renderer: NoticeRenderer, kind: str, sentence: str
+) -> None:
+    context = dataclasses.replace(
+        sample_context(kind),
+        group=InspectionGroupFacts(name="第五检查组", lead="省国土资源厅"),
+        step=StepFacts(
+            "检查工作书面报告",
+            "10月底前",
+            date(2011, 10, 31),
+            "由各检查组组长单位提交检查工作书面报告",
+        ),
+        points=(PointLine("zhanjiang-1", "钢铁基地配套产业", "工作进展已报送", "湛江市"),),
+    )
+    notice = renderer.render(kind, context)
+    assert sentence in notice.text
+    assert "1. 湛江市：钢铁基地配套产业（工作进展已报送）" in notice.text
+    assert "湛江市：钢铁基地配套产业" in notice.html
 
 
 def test_reminder_gives_deadline_as_written_and_as_date_and_days_left(
@@ -364,6 +409,7 @@ def test_required_variables_of_the_reminder(renderer: NoticeRenderer) -> None:
         "recipient",
         "step",
         "points",
+        "group",
         "working_days_left",
         "contacts",
     }

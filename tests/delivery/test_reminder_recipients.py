@@ -11,6 +11,7 @@ import pytest
 from engine.delivery.dispatch import RunResult
 from engine.delivery.reminders import occurrences, reminders_for, rules
 from engine.runtime.progress import ProgressView
+from engine.views.reminders import render_run
 
 from .year2011 import WAITING_FOR_PLAN, Desk, example_ids, read_outbox, recipients
 
@@ -141,16 +142,81 @@ def test_an_inspection_reminder_goes_to_the_group_lead_covering_its_units_points
     }
 
 
-def test_an_inspection_reminder_counts_the_units_its_group_inspects(autumn: Desk) -> None:
+def test_an_inspection_reminder_asks_the_lead_for_its_own_report_on_its_points(
+    autumn: Desk,
+) -> None:
     autumn.at("2011-10-20T10:00").submit("eic", "inspection", ["guangzhou-1"])
     autumn.send("2011-10-24T10:00")
     (msg,) = [
         m for m in read_outbox(autumn.outbox) if m.rule == "inspect/before-5" and m.to == ("eic",)
     ]
-    assert "应报单位3个，已报1个" in msg.text
-    assert "佛山市人民政府" in msg.text
-    assert "佛山市顺德区人民政府" in msg.text
-    assert "广州市人民政府" not in msg.text.split("名单如下")[1]
+    assert msg.message["Subject"] == "关于按时报送检查工作书面报告的提醒"
+    assert "你单位作为第一检查组组长单位，负责检查的以下突破点尚未报送检查工作书面报告" in msg.text
+    assert "1. 佛山市：" in msg.text
+    assert "2. 顺德区：" in msg.text
+    assert "广州市：" not in msg.text
+    assert "督促" not in msg.text
+
+
+def test_an_overdue_inspection_lead_is_urged_for_its_own_report(autumn: Desk) -> None:
+    result = autumn.dry_run("2011-11-02T10:00")
+
+    urged = {
+        o.recipient: (o.kind, set(o.points)) for o in result.sent if o.rule == "inspect/overdue-1"
+    }
+    assert urged == {
+        "eic": ("urge", {"guangzhou-1", "foshan-1", "shunde-1"}),
+        "dost": ("urge", {"shenzhen-1"}),
+    }
+    assert not [
+        o for o in result.sent if o.kind == "progress_summary" and o.rule.startswith("inspect/")
+    ]
+    autumn.send("2011-11-02T10:00")
+    (msg,) = [
+        m for m in read_outbox(autumn.outbox) if m.rule == "inspect/overdue-1" and m.to == ("dost",)
+    ]
+    assert msg.message["Subject"] == "关于催报检查工作书面报告的通知"
+    assert (
+        "你单位作为第二检查组组长单位，仍有以下负责检查的突破点未报送检查工作书面报告" in msg.text
+    )
+    assert "1. 深圳市：" in msg.text
+
+
+def test_a_step_nobody_has_reached_is_skipped_as_such(desk: Desk) -> None:
+    result = desk.dry_run("2011-10-24T10:00")
+
+    assert ("inspect/before-5", "2011-10-31", "unreached") in result.skipped
+    text = render_run(desk.definition, result, desk.clock.now(), dry_run=True)
+    assert (
+        "跳过 「提交检查工作书面报告」到期前第 5 个工作日（期限 2011-10-31）：尚无单位到达此环节"
+        in text
+    )
+
+
+def test_a_step_everyone_who_reached_it_has_done_is_skipped_as_closed(autumn: Desk) -> None:
+    autumn.at("2011-10-20T10:00").submit("eic", "inspection")
+    autumn.submit("dost", "inspection")
+    result = autumn.dry_run("2011-10-24T10:00")
+
+    assert ("inspect/before-5", "2011-10-31", "closed") in result.skipped
+    text = render_run(autumn.definition, result, autumn.clock.now(), dry_run=True)
+    assert (
+        "跳过 「提交检查工作书面报告」到期前第 5 个工作日（期限 2011-10-31）：该事项已无待报单位"
+        in text
+    )
+
+
+def test_eics_aggregate_of_the_inspection_counts_the_group_leads(autumn: Desk) -> None:
+    autumn.at("2011-10-20T10:00").submit("eic", "inspection")
+    result = autumn.dry_run("2011-10-24T10:00")
+
+    (aggregate,) = [o for o in result.sent if o.rule == "aggregate-inspection/before-5"]
+    assert aggregate.recipient == "eic"
+    view = ProgressView(autumn.definition)
+    with autumn.store.transaction(readonly=True) as tx:
+        pairs = [(p.unit_id, p.state) for p in tx.points("gd-2011")]
+    rate = view.step_rate("inspect", pairs)
+    assert (rate.reported, rate.missing) == (("eic",), ("dost",))
 
 
 def test_eics_aggregate_reminder_carries_reported_total_and_missing_units(

@@ -42,10 +42,8 @@ def test_standard_steps_have_before_5_2_0_and_three_urges(step: str) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "step", ["aggregate-progress", "aggregate-inspection", "province-report", "inspect"]
-)
-def test_eic_tasks_and_the_inspection_follow_the_coordinator_policy(step: str) -> None:
+@pytest.mark.parametrize("step", ["aggregate-progress", "aggregate-inspection", "province-report"])
+def test_eic_tasks_follow_the_coordinator_policy(step: str) -> None:
     assert rule_ids(step) == [
         f"{step}/before-5",
         f"{step}/before-0",
@@ -53,6 +51,17 @@ def test_eic_tasks_and_the_inspection_follow_the_coordinator_policy(step: str) -
         f"{step}/overdue-2",
     ]
     assert {rule(r).notice for r in rule_ids(step)} == {"progress_summary"}
+
+
+def test_the_inspection_lead_is_reminded_and_urged_for_its_own_report_on_the_same_days() -> None:
+    step = "inspect"
+    assert rule_ids(step) == [
+        f"{step}/before-5",
+        f"{step}/before-0",
+        f"{step}/overdue-1",
+        f"{step}/overdue-2",
+    ]
+    assert [rule(r).notice for r in rule_ids(step)] == ["reminder", "reminder", "urge", "urge"]
 
 
 def test_steps_without_a_reminder_policy_have_no_rules() -> None:

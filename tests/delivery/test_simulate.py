@@ -272,20 +272,29 @@ def test_summary_is_consistent_with_the_scenario(year: Year) -> None:
     assert rates["submit-plan"] == (41, 41)
     assert rates["report-progress"] == (40, 41)
     assert rates["submit-summary"] == (40, 41)
+    # The inspection report is owed by the six group leads: meizhou's point, which never
+    # reached the inspection, counts against nobody there.
+    assert rates["inspect"] == (6, 6)
     progress = next(s for s in report.steps if s.step == "report-progress")
     assert progress.missing == ("梅州市",)
-    # Units urged: each late unit, as often as its lateness allows.
+    # Units urged: each late unit, as often as its lateness allows; the late inspection
+    # lead for its own report.
     urged = Counter(o.recipient for o in report.sent if o.kind == "urge")
-    assert urged == {"shanwei": 1, "jieyang": 2, "meizhou": 3, "zhanjiang": 1}
+    assert urged == {"shanwei": 1, "jieyang": 2, "meizhou": 3, "land": 1, "zhanjiang": 1}
     by_kind = report.messages_by_kind()
     assert sum(by_kind.values()) == len(report.sent)
     assert set(by_kind) == {"临近提醒", "催报通知", "汇总提醒"}
-    assert by_kind["催报通知"] == 7
+    assert by_kind["催报通知"] == 8
     # The programme-level tasks were all done; the ones waiting for a late step, late.
     done = {t.task: t.done for t in report.tasks}
     assert done["call-for-points"] == date(2011, 3, 4)
     assert done["inspection-notice"] == date(2011, 10, 8)
     assert done["aggregate-inspection"] == date(2011, 11, 1)
+    # eic aggregated the groups' reports while one lead had not reported: that lead is
+    # recorded as missing, not the units it inspects.
+    missing = {t.task: t.missing for t in report.tasks}
+    assert missing["aggregate-inspection"] == ("land",)
+    assert missing["province-report"] == ("meizhou", "zhanjiang")
     assert done["meeting"] == date(2011, 12, 31)
     text = render_report(report)
     assert f"发出邮件 {len(report.sent)} 封：临近提醒" in text

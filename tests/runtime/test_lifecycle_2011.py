@@ -264,10 +264,11 @@ def test_at_the_end_of_the_year_every_light_is_green_and_every_task_done(year: Y
     ]
 
 
-def test_at_the_end_of_the_year_every_step_was_reported_by_every_unit(year: Year) -> None:
+def test_at_the_end_of_the_year_every_step_was_reported_by_every_party(year: Year) -> None:
     for step in final(year)["steps"]:
         assert (step["rate"], step["missing"]) == (1.0, []), step["step"]
-    assert [s["total"] for s in final(year)["steps"]] == [41, 40, 40, 40, 40, 40]
+    # The inspection report is owed by the six group leads, not by the inspected units.
+    assert [s["total"] for s in final(year)["steps"]] == [41, 40, 40, 40, 6, 40]
 
 
 def test_before_the_work_plan_deadline_the_approved_points_are_yellow(year: Year) -> None:
