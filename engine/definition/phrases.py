@@ -1,9 +1,12 @@
 """Deadline phrases of Chinese government notices: parsing and resolving to a window.
 
 A notice sets its schedule in a small, closed set of phrases ("3月初", "9月中旬", "5月10日前",
-"国庆节后", "年底前" ...). :func:`parse_phrase` reads one into a :class:`Phrase`;
-:func:`resolve` turns it, for a year and a :class:`~engine.definition.workcal.WorkCalendar`,
-into a :class:`Window`: the first day work is expected and the due day (inclusive).
+"国庆节后", "年底前" ...). :func:`parse_phrase` reads a one-off one into a :class:`Phrase`;
+:func:`resolve` turns it, for a programme's year and a
+:class:`~engine.definition.workcal.WorkCalendar`, into a :class:`Window`: the first day work
+is expected, the due day (inclusive) and its time. Recurring phrases (每月10日前) and
+relative ones (收到通知后5个工作日内) are read by :mod:`engine.definition.periodic`; this table
+is the authority for the one-off phrases, that module's for the other two kinds.
 
 Conventions
 -----------
@@ -28,10 +31,34 @@ X-Y月, X月-Y月 (至/到/～)   X-01 .. last day of Y                       X 
                                                                         administrator must set
                                                                         ``calendar.midyear``
 年底, 年末 (+前)            12-01 .. 12-31                              ``year_end_first_month``
+年内, 全年                  01-01 .. 12-31
+第一季度, 一季度, 1季度     the quarter (Q1 01-01 .. 03-31 ... Q4       common usage, no statute
+                            10-01 .. 12-31), due its last day
+一季度末, 第一季度末 (+前)  day 25 .. last day of the quarter's last    ``month_end_first_day``
+                            month                                       (as 月底)
+上半年 / 下半年             01-01 .. 06-30 / 07-01 .. 12-31             common usage
+上半年末                    06-25 .. 06-30                              as 月底
 <节日>后                    first working day after the holiday block   ``holiday_after_days``
                             .. last day of that day's month             (None = month end)
 <节日>前                    last working day before the block, both     single-day window
 ==========================  ==========================================  ==========================
+
+Before the phrase (any form above):
+
+* a year, ``2021年`` / ``二〇二一年`` (2021年底前, 2022年10月底前): it must be the programme's
+  year or the next (an annual report due early the next year); another year is a
+  ``PhraseError`` naming the phrase and the programme's year. A whole month with a year
+  ("2011年5月") reads like a date of issue and is refused with what to write instead.
+* ``次年`` / ``明年`` / ``翌年`` (次年1月10日前, 次年1月底前): the same phrase in the next year.
+
+After it:
+
+* a time of day, ``17时前``, ``中午12时前``, ``下午5点半前``, ``17:00前``: ``Window.due_time``
+  (None, the default, is the end of the day: 24时). A step's deadline takes none (see
+  :mod:`engine.definition.deadlines`).
+* a shifting rule, ``遇节假日顺延``, ``遇节假日顺延至节假日结束后第N个工作日`` (N = 1..10),
+  ``遇节假日不顺延``, ``周二为节假日的，顺延至…``: the phrase's own :class:`Shift`, which beats
+  the programme's setting.
 
 Holidays: 国庆节/国庆, 春节, 劳动节/五一, 元旦, 清明节/清明, 端午节/端午, 中秋节/中秋; the block is
 :meth:`WorkCalendar.holiday_span` (the whole contiguous run of days off, so 2011 国庆节后 starts
@@ -41,10 +68,14 @@ opening the year, "元旦前" before the one closing it (1 January of the next y
 Shifting (顺延): 民法典 第二百零三条 moves the end of a civil-law period that falls on a
 statutory holiday to the day after the holiday ends, but administrative reporting notices
 often say "遇节假日不顺延". Due days therefore do not shift by default; with
-``shift_to_working_day=True`` a due day that is not a working day moves to the next working day
-(possibly into the next year) and ``Window.shifted_from`` keeps the original.
+``shift_to_working_day=True``, or a phrase's own 顺延, a due day that is not a working day
+(a holiday or a weekend not worked) moves to the ``shift_working_days``-th (or the phrase's
+Nth) working day on or after it - N = 1 is the next working day, possibly in the next
+year - and ``Window.shifted_from`` keeps the original.
 
 Numerals may be Arabic (half- or full-width) or Chinese (一 .. 十二, 二十六, 三十一, 廿六, 卅一).
+An unknown phrase's ``PhraseError`` names the closest accepted forms
+(``suggestions``, :mod:`engine.definition.suggest`) after listing them all.
 """
 
 from __future__ import annotations
