@@ -54,6 +54,7 @@ from engine.definition.phrases import (
     ACCEPTED_FORMS,
     DEFAULT_CONVENTIONS,
     EXAMPLES,
+    UNKNOWN,
     Conventions,
     Phrase,
     Window,
@@ -379,14 +380,14 @@ def parse_any(text: str) -> Phrase | Recurrence | Relative:
     """Read a phrase of any kind; raise ``PhraseError`` naming the closest accepted forms."""
     original = text.strip()
     try:
-        return parse_phrase(original)
+        return parse_phrase(original, suggesting=False)
     except PhraseError as exc:
         first = exc
     key = normalise(original)
     found = _recurrence(original, key) or _relative(original, key) if key else None
     if found is not None:
         return found
-    if first.suggestions or first.reason == "不是可识别的时间表述":
+    if first.reason == UNKNOWN:
         raise PhraseError(
             original, first.reason, accepted=ALL_FORMS, suggestions=_suggest(original)
         ) from None
@@ -396,7 +397,7 @@ def parse_any(text: str) -> Phrase | Recurrence | Relative:
 def _parses(text: str) -> bool:
     key = normalise(text)
     try:
-        parse_phrase(text)
+        parse_phrase(text, suggesting=False)
         return True
     except PhraseError:
         pass

@@ -86,6 +86,7 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Literal
 
+from engine.definition.phraseforms import ACCEPTED_FORMS, EXAMPLES
 from engine.definition.phrasetext import (
     BEFORE,
     NUM,
@@ -104,6 +105,7 @@ __all__ = [
     "ACCEPTED_FORMS",
     "DEFAULT_CONVENTIONS",
     "EXAMPLES",
+    "UNKNOWN",
     "Conventions",
     "Phrase",
     "PhraseKind",
@@ -133,73 +135,6 @@ PhraseKind = Literal[
     "holiday",  # <holiday>后 / <holiday>前 (before)
 ]
 Part = Literal["early", "mid", "late"]
-
-#: The accepted forms, as examples; shown to the user by every parsing ``PhraseError``.
-ACCEPTED_FORMS: tuple[str, ...] = (
-    "X月X日",
-    "X月X日前",
-    "X月初",
-    "X月上旬/中旬/下旬",
-    "X月底/X月末",
-    "X月底前",
-    "X月",
-    "X-Y月",
-    "X月-Y月",
-    "年初",
-    "年中",
-    "年底/年末",
-    "年底前",
-    "年内",
-    "第一季度/一季度",
-    "一季度末",
-    "上半年/下半年",
-    "国庆节后",
-    "春节后",
-    "劳动节后/五一后",
-    "元旦后",
-    "清明节后",
-    "端午节后",
-    "中秋节后",
-    "国庆节前（其他节日同）",
-    "2021年2月3日前（写明年份）",
-    "次年1月10日前",
-    "5月10日17时前/中午12时前/17:00前",
-    "5月10日前，遇节假日顺延（至节假日结束后第N个工作日）/不顺延",
-)
-
-#: One written example of every one-off form, for "the closest accepted forms".
-EXAMPLES: tuple[str, ...] = (
-    "5月10日",
-    "5月10日前",
-    "3月初",
-    "9月上旬",
-    "9月中旬",
-    "9月下旬",
-    "4月底",
-    "10月底前",
-    "6月",
-    "3-4月",
-    "年初",
-    "年中",
-    "年底前",
-    "年内",
-    "国庆节后",
-    "春节后",
-    "国庆节前",
-    "2021年2月3日前",
-    "2022年10月底前",
-    "次年1月10日前",
-    "次年1月底前",
-    "第一季度",
-    "一季度末",
-    "上半年",
-    "下半年",
-    "5月10日17时前",
-    "5月10日中午12时前",
-    "5月10日17:00前",
-    "5月10日前，遇节假日顺延",
-    "5月10日前，遇节假日顺延至节假日结束后第二个工作日",
-)
 
 
 @dataclass(frozen=True)
@@ -319,7 +254,8 @@ _LEAP_YEAR = 2000  # for "does this day exist in this month at all" (2月29日 d
 _WHOLE_MONTHS = ("months", "month_before")  # refused after a written year (see below)
 
 
-_UNKNOWN = "不是可识别的时间表述"
+#: The reason of a ``PhraseError`` for a text that is no accepted form at all.
+UNKNOWN = "不是可识别的时间表述"
 
 
 def _fail(text: str, reason: str) -> PhraseError:
@@ -348,14 +284,14 @@ def _month(text: str, token: str) -> int:
     return value
 
 
-def parse_phrase(text: str) -> Phrase:
+def parse_phrase(text: str, *, suggesting: bool = True) -> Phrase:
     """Read one one-off deadline phrase; raise ``PhraseError`` (listing ``ACCEPTED_FORMS``
-    and the closest of them) otherwise."""
+    and, when ``suggesting``, the closest of them) otherwise."""
     original = text.strip()
     try:
         return _parse(original, original)
     except PhraseError as exc:
-        if exc.reason != _UNKNOWN or exc.suggestions:
+        if exc.reason != UNKNOWN or exc.suggestions or not suggesting:
             raise
         raise PhraseError(
             exc.phrase, exc.reason, accepted=exc.accepted, suggestions=suggest(original)
@@ -454,7 +390,7 @@ def _parse_core(original: str, key: str) -> Phrase:
         if kind == "holiday":
             holiday = HOLIDAY_ALIASES[groups[0]]
             return Phrase(original, "holiday", holiday=holiday, before="前" in groups[1])
-    raise PhraseError(original, _UNKNOWN, accepted=ACCEPTED_FORMS)
+    raise PhraseError(original, UNKNOWN, accepted=ACCEPTED_FORMS)
 
 
 # -- resolving -------------------------------------------------------------------------------
