@@ -57,7 +57,7 @@ def schema(out: str | None) -> None:
 @click.option("--year", type=click.IntRange(2000, 2100), help="按另一年度的日历解析同一方案。")
 @click.option(
     "--phrase",
-    metavar="TEXT",
+    metavar="表述",
     help="只看一条时间表述的含义（起止、到期日和时刻、周期性时限的每一期），不必给出方案。",
 )
 @click.option(
@@ -72,8 +72,7 @@ def calendar(
 ) -> None:
     """列出方案的每个时限：表述、起止日期、星期、是否工作日、出处。
 
-    用 --phrase 试写一条时间表述：给出方案时按其年度和节假日设置解析，否则按 --year、
-    表述中写明的年份或当前年度解析。
+    用 --phrase 试写一条时间表述，不必给出方案；年度依次取 --year、方案年度、表述中写明的年份、当前年度。
     """
     if phrase is not None:
         _calendar_phrase(path, year, phrase, anchor, as_json)
