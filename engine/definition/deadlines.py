@@ -17,7 +17,14 @@ from datetime import date
 from functools import lru_cache
 
 from engine.definition.periodic import Recurrence, parse_any
-from engine.definition.phrases import Conventions, Phrase, Window, resolve
+from engine.definition.phrases import (
+    ACCEPTED_FORMS,
+    UNKNOWN,
+    Conventions,
+    Phrase,
+    Window,
+    resolve,
+)
 from engine.definition.schema import CalendarSettings, Deadline
 from engine.definition.workcal import WorkCalendar
 from engine.errors import PhraseError
@@ -68,7 +75,16 @@ def conventions_for(settings: CalendarSettings) -> Conventions:
 def one_day(text: str) -> Phrase:
     """``text`` read as the deadline of one step: a one-off phrase without a time of day;
     a recurring or relative phrase, or a time, is a ``PhraseError`` naming what it is."""
-    found = parse_any(text)
+    try:
+        found = parse_any(text)
+    except PhraseError as exc:
+        if exc.reason != UNKNOWN:
+            raise
+        # The forms a step may use, and the closest phrases of any kind (a recurring one
+        # is then refused with what it is).
+        raise PhraseError(
+            exc.phrase, exc.reason, accepted=ACCEPTED_FORMS, suggestions=exc.suggestions
+        ) from None
     if isinstance(found, Recurrence):
         raise PhraseError(
             found.text,

@@ -56,6 +56,8 @@ After it:
 * a time of day, ``17时前``, ``中午12时前``, ``下午5点半前``, ``17:00前``: ``Window.due_time``
   (None, the default, is the end of the day: 24时). A step's deadline takes none (see
   :mod:`engine.definition.deadlines`).
+* a day of the week in brackets, ``5月10日（星期五）前``: checked against the day resolved, a
+  mismatch is a ``PhraseError`` (a wrong day or year in the notice).
 * a shifting rule, ``遇节假日顺延``, ``遇节假日顺延至节假日结束后第N个工作日`` (N = 1..10),
   ``遇节假日不顺延``, ``周二为节假日的，顺延至…``: the phrase's own :class:`Shift`, which beats
   the programme's setting.
@@ -98,7 +100,7 @@ from engine.definition.phrasetext import (
     unify_separators,
 )
 from engine.definition.suggest import closest_forms
-from engine.definition.workcal import HOLIDAY_ALIASES, HOLIDAY_NAMES, WorkCalendar
+from engine.definition.workcal import HOLIDAY_ALIASES, HOLIDAY_NAMES, WorkCalendar, weekday_name
 from engine.errors import CalendarError, PhraseError
 
 __all__ = [
@@ -166,6 +168,7 @@ class Phrase:
     due_time: time | None = None
     has_time: bool = False
     shift: Shift | None = None
+    weekday: int | None = None  # a written （星期五）, 0 = Monday; checked when resolved
 
     def __str__(self) -> str:
         return self.text
@@ -252,6 +255,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _PARTS: dict[str, Part] = {"上": "early", "中": "mid", "下": "late"}
 _LEAP_YEAR = 2000  # for "does this day exist in this month at all" (2月29日 does)
 _WHOLE_MONTHS = ("months", "month_before")  # refused after a written year (see below)
+_WEEKDAY_NUMBERS = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6}
+_WEEKDAY_NOTE = re.compile(r"\((?:星期|周|礼拜)([一二三四五六日天])\)")
 
 
 #: The reason of a ``PhraseError`` for a text that is no accepted form at all.
@@ -303,6 +308,11 @@ def _parse(original: str, text: str) -> Phrase:
     key = normalise(text)
     if not key:
         raise PhraseError(original, "时间表述为空", accepted=ACCEPTED_FORMS)
+    weekday = None
+    note = _WEEKDAY_NOTE.search(key)
+    if note is not None:  # 5月10日（星期五）前: checked against the day when resolved
+        weekday = _WEEKDAY_NUMBERS[note.group(1)]
+        key = key[: note.start()] + key[note.end() :]
     tail = split_tail(original, key)
     if tail.covered is not None:
         raise PhraseError(
@@ -323,8 +333,11 @@ def _parse(original: str, text: str) -> Phrase:
         )
     if tail.has_time and phrase.kind == "holiday" and not phrase.before:
         raise PhraseError(original, "「节后」是一段时间，不能加时刻", accepted=ACCEPTED_FORMS)
+    if weekday is not None and phrase.kind != "day":
+        raise PhraseError(original, "只有具体某一天（X月X日）才能注明星期", accepted=ACCEPTED_FORMS)
     return replace(
         phrase,
+        weekday=weekday,
         year=year,
         next_year=next_year,
         due_time=tail.due_time,
@@ -515,6 +528,12 @@ def resolve(
     ``CalendarError`` for a holiday the calendar has no dates for.
     """
     first, due = _window(phrase, phrase_year(phrase, year), calendar, conventions)
+    if phrase.weekday is not None and due.weekday() != phrase.weekday:
+        raise PhraseError(
+            phrase.text,
+            f"{due.isoformat()} 是{weekday_name(due)}，表述中注明的是"
+            f"星期{'一二三四五六日'[phrase.weekday]}：请核对日期或年份",
+        )
     return apply_shift(first, due, calendar, conventions, phrase.shift, phrase.due_time)
 
 

@@ -192,6 +192,40 @@ def test_a_step_deadline_refuses_a_time_of_day() -> None:
     assert one_day("5月10日前").kind == "day"
 
 
+# -- a day of the week in brackets ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "due"),
+    [
+        ("5月10日（星期五）前", 2024, "2024-05-10"),
+        ("5月10日(周一)前", 2021, "2021-05-10"),
+        ("2月7日（星期日）", 2021, "2021-02-07"),  # a 调休 Sunday, worked
+        ("5月10日（星期五）17时前", 2024, "2024-05-10"),
+    ],
+)
+def test_a_written_weekday_that_matches_is_accepted(text: str, year: int, due: str) -> None:
+    assert window(text, year).due == date.fromisoformat(due)
+
+
+def test_a_written_weekday_that_does_not_match_names_the_real_one() -> None:
+    with pytest.raises(PhraseError, match=r"2021-05-10 是星期一，表述中注明的是星期五"):
+        window("5月10日（星期五）前", 2021)
+
+
+def test_a_weekday_needs_a_single_day() -> None:
+    with pytest.raises(PhraseError, match="具体某一天"):
+        parse_phrase("5月底（星期五）前")
+
+
+def test_a_step_deadline_lists_the_one_off_forms_and_the_closest_of_any_kind() -> None:
+    with pytest.raises(PhraseError) as caught:
+        one_day("周五")
+    assert caught.value.suggestions[0] == "每周五"
+    assert "每月X日前" not in caught.value.accepted
+    assert "X月X日前" in caught.value.accepted
+
+
 # -- a phrase's own shifting rule -----------------------------------------------------------
 
 
