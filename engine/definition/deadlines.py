@@ -68,7 +68,6 @@ def conventions_for(settings: CalendarSettings) -> Conventions:
         month_end_first_day=settings.month_end_first_day,
         midyear=settings.midyear,
         shift_to_working_day=settings.shift_to_working_day,
-        shift_working_days=settings.shift_working_days,
     )
 
 

@@ -200,7 +200,9 @@ class Conventions:
     shift_to_working_day: bool = False  # 顺延 a due day that is not a working day
     # <节日>后: due N working days after the first day; None: the last day of that month
     holiday_after_days: int | None = None
-    shift_working_days: int = 1  # 顺延 to the Nth working day after the days off
+    # 顺延 (by ``shift_to_working_day``) to the Nth working day after the days off; not a
+    # programme setting: a notice that says so writes it in the phrase (…第二个工作日)
+    shift_working_days: int = 1
 
     def __post_init__(self) -> None:
         problems = []

@@ -261,12 +261,6 @@ class CalendarSettings(Model):
     shift_to_working_day: Bool = Field(
         default=False, description="到期日遇节假日是否顺延至下一工作日（默认不顺延）"
     )
-    shift_working_days: Int = Field(
-        default=1,
-        ge=1,
-        le=10,
-        description="顺延时顺延至节假日结束后的第几个工作日（默认第 1 个，即下一个工作日）",
-    )
     holidays: tuple[HolidayEntry, ...] = Field(
         default=(), description="节假日（仅在日历库没有该年数据时需要列出）"
     )

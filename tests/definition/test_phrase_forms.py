@@ -260,7 +260,7 @@ def test_a_phrases_no_shift_beats_the_programmes_setting() -> None:
     assert parse_phrase("5月1日前，遇节假日不顺延").shift == Shift(False)
 
 
-def test_the_programmes_setting_shifts_to_the_nth_working_day() -> None:
+def test_the_conventions_may_shift_to_the_nth_working_day() -> None:
     shifted = window("10月1日前", 2024, shift_to_working_day=True, shift_working_days=2)
     # 2024 国庆: 10-01..10-07; 10-08 first, 10-09 second.
     assert shifted == span("2024-10-01", "2024-10-09", shifted_from=date(2024, 10, 1))
