@@ -48,6 +48,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from engine.definition.phrases import (
@@ -376,8 +377,11 @@ def _chinese_hundreds(text: str, token: str) -> int:
     return value
 
 
+@lru_cache(maxsize=1024)
 def parse_any(text: str) -> Phrase | Recurrence | Relative:
-    """Read a phrase of any kind; raise ``PhraseError`` naming the closest accepted forms."""
+    """Read a phrase of any kind; raise ``PhraseError`` naming the closest accepted forms.
+
+    Pure and cached (a programme's few phrases are read again at every resolution)."""
     original = text.strip()
     try:
         return parse_phrase(original, suggesting=False)
