@@ -173,15 +173,28 @@ class DefinitionError(DocflowError):
 
 
 class PhraseError(DocflowError):
-    """A deadline phrase docflow cannot read; the message lists the accepted forms."""
+    """A deadline phrase docflow cannot read; the message names the closest accepted forms
+    (``suggestions``) and lists them all (``accepted``)."""
 
-    def __init__(self, phrase: str, reason: str, accepted: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        phrase: str,
+        reason: str,
+        accepted: Sequence[str] = (),
+        suggestions: Sequence[str] = (),
+    ) -> None:
         self.phrase = phrase
         self.reason = reason
         self.accepted = tuple(accepted)
-        text = f"无法识别的时间表述「{phrase}」：{reason}"
+        self.suggestions = tuple(suggestions)
+        # A phrase not read at all lists the forms; one read but unusable says why only.
         if self.accepted:
+            text = f"无法识别的时间表述「{phrase}」：{reason}"
             text += "。可用的写法：" + "、".join(self.accepted)
+        else:
+            text = f"时间表述「{phrase}」不可用：{reason}"
+        if self.suggestions:
+            text += "。最接近的写法：" + "、".join(f"「{s}」" for s in self.suggestions)
         super().__init__(text)
 
 

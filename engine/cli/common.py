@@ -29,6 +29,7 @@ __all__ = [
     "_parse_time",
     "_show",
     "_show_warnings",
+    "_today",
 ]
 
 #: How many years after its own a programme's times may still be given (``status --now``
@@ -216,6 +217,21 @@ def _open(
     if limit is not None and opened.store is not None:
         opened.store.documents.max_size = limit
     return opened
+
+
+def _today(zone: Any = None) -> Any:
+    """Today in ``zone`` (the programme's; Asia/Shanghai without one) on the clock a command
+    without ``--now`` uses: ``DOCFLOW_NOW``, else the real time."""
+    import os
+
+    from engine.clock import SHANGHAI, choose_clock
+    from engine.errors import BadMoment
+
+    zone = zone or SHANGHAI
+    try:
+        return choose_clock(None, os.environ.get("DOCFLOW_NOW"), zone).now().astimezone(zone).date()
+    except BadMoment as exc:
+        raise click.BadParameter(exc.detail, param_hint=exc.origin) from None
 
 
 def _operator(given: str | None) -> str:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from engine.cli.common import _emit_json, _json_option, _show, _show_warnings
+from engine.cli.common import (
+    _checked_text,
+    _emit_json,
+    _json_option,
+    _show,
+    _show_warnings,
+    _today,
+)
 from engine.cliui import command
 
 __all__ = ["calendar", "diff", "roll", "schema", "validate"]
@@ -46,11 +53,34 @@ def schema(out: str | None) -> None:
 
 
 @command()
-@click.argument("path", type=click.Path())
+@click.argument("path", type=click.Path(), required=False)
 @click.option("--year", type=click.IntRange(2000, 2100), help="按另一年度的日历解析同一方案。")
+@click.option(
+    "--phrase",
+    metavar="表述",
+    help="只看一条时间表述的含义（起止、到期日和时刻、周期性时限的每一期），不必给出方案。",
+)
+@click.option(
+    "--from",
+    "anchor",
+    metavar="YYYY-MM-DD",
+    help="相对时限（如「收到通知后5个工作日内」）的起算日：事件发生的日期。",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（日期为 YYYY-MM-DD）。")
-def calendar(path: str, year: int | None, as_json: bool) -> None:
-    """列出方案的每个时限：表述、起止日期、星期、是否工作日、出处。"""
+def calendar(
+    path: str | None, year: int | None, phrase: str | None, anchor: str | None, as_json: bool
+) -> None:
+    """列出方案的每个时限：表述、起止日期、星期、是否工作日、出处。
+
+    用 --phrase 试写一条时间表述，不必给出方案；年度依次取 --year、方案年度、表述中写明的年份、当前年度。
+    """
+    if phrase is not None:
+        _calendar_phrase(path, year, phrase, anchor, as_json)
+        return
+    if path is None:
+        raise click.UsageError("请给出工作方案目录或 YAML 文件，或用 --phrase 给出一条时间表述")
+    if anchor is not None:
+        raise click.BadParameter("--from 只与 --phrase 一起使用", param_hint="--from")
     from engine.definition.loader import load_definition
     from engine.views.calendar import calendar_rows, render_calendar_table
 
@@ -61,6 +91,55 @@ def calendar(path: str, year: int | None, as_json: bool) -> None:
         _emit_json(rows)
     else:
         click.echo(render_calendar_table(definition, rows, year))
+
+
+def _calendar_phrase(
+    path: str | None, year: int | None, text: str, anchor: str | None, as_json: bool
+) -> None:
+    """``docflow calendar --phrase``: one phrase, on a programme's calendar or the default."""
+    from datetime import date
+
+    from engine.definition.deadlines import calendar_for, conventions_for
+    from engine.definition.periodic import Relative, parse_any
+    from engine.definition.phrases import Conventions, Phrase
+    from engine.definition.workcal import WorkCalendar
+    from engine.views.calendar import phrase_report, render_phrase_report
+
+    text = _checked_text(text, "--phrase") or ""
+    start = None
+    if anchor is not None:
+        try:
+            start = date.fromisoformat(anchor.strip())
+        except ValueError:
+            raise click.BadParameter(
+                f"{anchor!r} 不是日期（应写成 YYYY-MM-DD，如 2024-09-27）", param_hint="--from"
+            ) from None
+    found = parse_any(text)
+    if start is not None and not isinstance(found, Relative):
+        raise click.BadParameter(
+            "--from 只用于相对时限（如「收到通知后5个工作日内」）", param_hint="--from"
+        )
+    if path is not None:
+        from engine.definition.loader import load_definition
+
+        header = load_definition(path).programme.programme
+        calendar = calendar_for(header.calendar)
+        conventions = conventions_for(header.calendar)
+        year = year or header.year
+    else:
+        calendar, conventions = WorkCalendar(), Conventions()
+        if year is None and isinstance(found, Phrase) and found.year is not None:
+            year = found.year
+        if year is None:
+            year = (start or _today()).year
+    report = phrase_report(text, year, calendar, conventions, start)
+    _show_warnings(report["notes"])
+    if as_json:
+        _emit_json(report)
+        return
+    click.echo(render_phrase_report(report))
+    if isinstance(found, Relative) and start is None:
+        click.echo("用 --from YYYY-MM-DD 给出事件发生的日期，即可算出到期日。")
 
 
 @command()

@@ -2,19 +2,26 @@
 
 Shared by ``docflow calendar`` and the reports: ``calendar_rows`` gives plain rows (dates as
 ISO 8601 strings) for JSON, ``render_calendar_table`` a table for the terminal.
+``phrase_report`` says what one phrase of any kind means for a year (``docflow calendar
+--phrase``): its window and due day, every occurrence of a recurring one, the due day of a
+relative one from the day of its event; ``render_phrase_report`` words it.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, time
 from typing import Any
 
 from engine.definition.deadlines import DeadlineResolver
 from engine.definition.loader import Definition
-from engine.definition.workcal import weekday_name
+from engine.definition.periodic import Recurrence, Relative, due_after, occurrences, parse_any
+from engine.definition.phrases import Conventions, Window, phrase_year, resolve
+from engine.definition.phrasetext import time_text
+from engine.definition.workcal import WorkCalendar, weekday_name
 from engine.errors import Diagnostic
 
-__all__ = ["calendar_rows", "render_calendar_table"]
+__all__ = ["calendar_rows", "phrase_report", "render_calendar_table", "render_phrase_report"]
 
 
 def calendar_rows(
@@ -108,3 +115,161 @@ def render_calendar_table(
     for row in [head, *body]:
         lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
     return "\n".join(lines)
+
+
+# -- one phrase --------------------------------------------------------------------------
+
+
+def _day(calendar: WorkCalendar, day: date) -> dict[str, Any]:
+    return {
+        "date": day.isoformat(),
+        "weekday": weekday_name(day),
+        "is_working_day": calendar.is_working_day(day),
+    }
+
+
+def _window_row(calendar: WorkCalendar, window: Window) -> dict[str, Any]:
+    return {
+        "first": window.first.isoformat(),
+        "due": window.due.isoformat(),
+        "weekday": weekday_name(window.due),
+        "is_working_day": calendar.is_working_day(window.due),
+        "due_time": _clock(window.due_time),
+        "shifted_from": _iso(window.shifted_from),
+    }
+
+
+def _clock(moment: time | None) -> str | None:
+    return moment.strftime("%H:%M") if moment is not None else None
+
+
+def phrase_report(
+    text: str,
+    year: int,
+    calendar: WorkCalendar,
+    conventions: Conventions,
+    anchor: date | None = None,
+) -> dict[str, Any]:
+    """What ``text`` means for a programme of ``year``, as plain data (dates as ISO 8601).
+
+    ``kind`` is ``one-off``, ``recurring`` or ``relative``; a relative phrase gets its window
+    only with the ``anchor`` day of its event. Raises ``PhraseError`` or ``CalendarError``.
+    """
+    found = parse_any(text)
+    report: dict[str, Any] = {"phrase": found.text, "year": year, "notes": []}
+    shift = found.shift
+    report["shift"] = str(shift) if shift is not None else None
+    report["due_time"] = _clock(found.due_time)
+    days_in: list[int] = [year]
+    if isinstance(found, Recurrence):
+        listed = occurrences(found, year, calendar, conventions)
+        report |= {
+            "kind": "recurring",
+            "period": found.label,
+            "covers": "上一期" if found.previous else "本期",
+            "occurrences": [
+                {
+                    "covered_first": o.covered_first.isoformat(),
+                    "covered_last": o.covered_last.isoformat(),
+                    **_window_row(calendar, o.window),
+                }
+                for o in listed
+            ],
+        }
+        days_in += [o.due.year for o in listed]
+    elif isinstance(found, Relative):
+        report |= {
+            "kind": "relative",
+            "anchor": found.anchor,
+            "n": found.n,
+            "unit": found.unit,
+            "from": _day(calendar, anchor) if anchor is not None else None,
+            "window": None,
+        }
+        if anchor is not None:
+            report["window"] = _window_row(
+                calendar, due_after(found, anchor, calendar, conventions)
+            )
+            days_in = [anchor.year, date.fromisoformat(report["window"]["due"]).year]
+    else:
+        own_year = phrase_year(found, year)
+        window = resolve(found, year, calendar, conventions)
+        report |= {
+            "kind": "one-off",
+            "phrase_year": own_year,
+            "window": _window_row(calendar, window),
+        }
+        days_in = [own_year, window.due.year]
+    missing = WorkCalendar.years_without_data(days_in)
+    if missing:
+        years = "、".join(str(y) for y in missing)
+        report["notes"].append(
+            f"节假日数据不含 {years} 年：按周一至周五工作，并加上方案中列出的节假日和调休上班日"
+        )
+    return report
+
+
+def _due_words(row: dict[str, Any]) -> str:
+    working = "工作日" if row["is_working_day"] else "休息日"
+    moment = f"{row['due_time']} 前" if row["due_time"] else time_text(None) + "前"
+    return f"{row['due']}（{row['weekday']}，{working}），{moment}"
+
+
+def _window_lines(row: dict[str, Any]) -> list[str]:
+    lines = [f"起止：{row['first']} 至 {row['due']}", f"到期：{_due_words(row)}"]
+    if row["shifted_from"]:
+        lines.append(f"顺延：原到期日 {row['shifted_from']}，顺延至 {row['due']}")
+    return lines
+
+
+def render_phrase_report(report: dict[str, Any]) -> str:
+    """``phrase_report`` for the terminal, in Chinese."""
+    lines = [f"时间表述：{report['phrase']}"]
+    if report["kind"] == "one-off":
+        lines.append(f"类型：一次性时限（{report['phrase_year']} 年）")
+        lines += _window_lines(report["window"])
+    elif report["kind"] == "relative":
+        lines.append(
+            f"类型：相对时限，自「{report['anchor']}」之日起 {report['n']} {report['unit']}"
+            "（当日不计）"
+        )
+        start = report["from"]
+        if start is None:
+            lines.append("起算日：未给出")
+        else:
+            working = "工作日" if start["is_working_day"] else "休息日"
+            lines.append(f"起算日：{start['date']}（{start['weekday']}，{working}）")
+            lines += _window_lines(report["window"])
+    else:
+        listed = report["occurrences"]
+        lines.append(
+            f"类型：周期性时限（{report['period']}一次，报{report['covers']}），"
+            f"{report['year']} 年共 {len(listed)} 期"
+        )
+        moment = f"{report['due_time']} 前" if report["due_time"] else time_text(None) + "前"
+        lines.append(f"到期时刻：{moment}")
+    if report["shift"]:
+        lines.append(f"顺延规定：{report['shift']}")
+    if report["kind"] == "recurring":
+        lines += ["", *_occurrence_table(report["occurrences"])]
+    return "\n".join(lines)
+
+
+def _occurrence_table(listed: list[dict[str, Any]]) -> list[str]:
+    head = ["期次", "所报期间", "开始", "到期", "星期", "工作日", "顺延自"]
+    body = [
+        [
+            str(i),
+            f"{o['covered_first']}～{o['covered_last']}",
+            o["first"],
+            o["due"],
+            o["weekday"],
+            "是" if o["is_working_day"] else "否",
+            o["shifted_from"] or "",
+        ]
+        for i, o in enumerate(listed, start=1)
+    ]
+    widths = [max(_width(row[i]) for row in [head, *body]) for i in range(len(head))]
+    return [
+        "  ".join(_pad(c, widths[i]) for i, c in enumerate(row)).rstrip() for row in [head, *body]
+    ]
