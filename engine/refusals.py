@@ -21,12 +21,14 @@ __all__ = [
     "BadIdentifier",
     "BadNewDeadline",
     "BeforeItExisted",
+    "CannotCorrect",
     "CannotRewrite",
     "ExtendedStepDone",
     "ExtensionProblem",
     "ExtensionTooLate",
     "InTheFuture",
     "InputNotAllowed",
+    "LaterEvents",
     "MissingInput",
     "NoExtensionRequest",
     "NoSuchOutcome",
@@ -40,6 +42,7 @@ __all__ = [
     "TaskAlreadyDone",
     "TooManyPoints",
     "UnitHasNoSteps",
+    "UnknownEvent",
     "UnknownFormat",
     "UnknownPoint",
     "UnknownState",
@@ -127,6 +130,8 @@ class NotRegistered(Refused):
 _MISSING = {
     ("reason", "decision"): "决定须说明理由",
     ("reason", "migration"): "迁移工作方案定义须说明理由",
+    ("reason", "correction"): "撤回或更正记录须说明理由",
+    ("kind", "correction"): "须给出且只给出一种更正：撤回记录、换用文件或更正决定理由",
     ("points", "decision"): "没有指明作出决定的突破点",
     ("points", "enrolment"): "没有要登记的突破点",
     ("file", "submission"): "没有给出报送的文件",
@@ -516,4 +521,62 @@ class UnsafeText(Refused):
         super().__init__(
             f"{where}：第 {position} 个字符是控制字符、双向控制字符或不可见字符"
             f"（U+{ord(char):04X}），请删去"
+        )
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+
+class UnknownEvent(Refused):
+    """A trail ``seq`` the programme has no event at (none, or another programme's)."""
+
+    def __init__(self, seq: int, programme: str, owner: str | None = None) -> None:
+        self.seq = seq
+        self.programme = programme
+        self.owner = owner  # the programme the event belongs to, if another one
+        where = f"属于工作方案 {owner}，不属于 {programme}" if owner else "不存在"
+        super().__init__(f"留痕第 {seq} 条记录{where}")
+
+
+#: Why an event cannot be corrected so -> the message of a ``CannotCorrect``.
+_CANNOT = {
+    "enrol": "是登记突破点的记录，不能撤回：撤销突破点须办理工作方案中的撤销事项",
+    "engine": "是迁移工作方案定义的记录，不能撤回或更正",
+    "correction": "本身是撤回或更正的记录，不能再撤回或更正：更正有误时再作一次更正（以最后一次为准），"
+    "撤回有误时重新报送或重新作出决定",
+    "programme-task": "是全省层面事项的报送，不能撤回，只能更正其文件",
+    "no-document": "没有报送文件，无从换用文件",
+    "not-a-decision": "不是一项决定，无从更正决定理由",
+}
+
+
+class CannotCorrect(Refused):
+    """An event that cannot be withdrawn or amended as asked; ``why`` is a key of the
+    messages (enrol, engine, correction, programme-task, no-document, not-a-decision,
+    withdrawn, same-document), ``by`` the correcting event when it was withdrawn already."""
+
+    def __init__(self, seq: int, why: str, by: int | None = None) -> None:
+        self.seq = seq
+        self.why = why
+        self.by = by
+        if why == "withdrawn":
+            text = f"已由第 {by} 条撤回，不能再撤回或更正"
+        elif why == "same-document":
+            text = "报送的正是这份文件，无须更正"
+        else:
+            text = _CANNOT[why]
+        super().__init__(f"留痕第 {seq} 条记录{text}")
+
+
+class LaterEvents(Refused):
+    """Only the latest standing event of a point is withdrawn: ``later`` must go first."""
+
+    def __init__(self, seq: int, point: str, later: Sequence[int]) -> None:
+        self.seq = seq
+        self.point = point
+        self.later = tuple(later)
+        listed = "、".join(f"第 {n} 条" for n in self.later)
+        super().__init__(
+            f"留痕第 {seq} 条记录之后，突破点 {point} 还有{listed}记录：只能撤回突破点最新的"
+            f"一条记录，须先从最新的第 {self.later[-1]} 条起逐条撤回"
         )

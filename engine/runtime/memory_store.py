@@ -394,6 +394,17 @@ class MemoryTransaction:
         ]
         return sorted(found, key=lambda o: (o.event_seq, o.point_id, o.step))
 
+    def remove_deadline_overrides(self, programme_id: str, point_id: str, event_seq: int) -> int:
+        tables = self._write()
+        keys = [
+            k
+            for k in tables.overrides
+            if k[0] == programme_id and k[1] == point_id and k[3] == event_seq
+        ]
+        for key in keys:
+            del tables.overrides[key]
+        return len(keys)
+
     # -- the send log ----------------------------------------------------------------------
 
     def record_sent(
