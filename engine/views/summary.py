@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
+from engine.runtime.corrections import standing
 from engine.runtime.progress import ProgressView
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
@@ -66,7 +67,7 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
     view = ProgressView.of(definition)
     today = view.local_date(now)
     points = snapshot.points
-    events = snapshot.trail
+    events = standing(snapshot.trail)  # a withdrawn submission no longer counts
     overrides = snapshot.overrides
     head_seq, head_hash = snapshot.head
     by_point: dict[str, list[EventRow]] = defaultdict(list)
