@@ -117,3 +117,13 @@ def test_an_unknown_record_is_refused(year: Year) -> None:
     )
     assert (result.exit_code, result.stderr.strip()) == (1, "留痕第 99999 条记录不存在")
     assert result.exception is None
+
+
+def test_the_log_as_json_names_what_corrected_each_record(year: Year) -> None:
+    _, plan = seqs(year)
+    run_cli(["correct", PROGRAMME, "--event", str(plan), "--withdraw", "--reason", "r"], env(year))
+    result = run_cli(["log", PROGRAMME, "--point", "guangzhou-1", "--json"], env(year))
+    rows = {r["seq"]: r for r in json.loads(result.stdout)}
+    assert rows[plan]["corrected_by"] == [plan + 1]
+    assert rows[plan + 1]["corrected_by"] == []
+    assert rows[plan + 1]["data"]["corrects"] == plan
