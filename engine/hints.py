@@ -33,6 +33,7 @@ _FLAG_FOR = {
     "title": "请用 --title 给出突破点名称",
     "until": "请用 --until YYYY-MM-DD 给出新的期限",
     "out": "请用 --out 指定输出文件",
+    "decision_reason": "请用 --decision-reason 给出更正后的决定理由",
     "kind": "请给出 --withdraw、--file 或 --decision-reason 之一",
 }
 

@@ -131,6 +131,7 @@ _MISSING = {
     ("reason", "decision"): "决定须说明理由",
     ("reason", "migration"): "迁移工作方案定义须说明理由",
     ("reason", "correction"): "撤回或更正记录须说明理由",
+    ("decision_reason", "correction"): "更正后的决定理由不能为空",
     ("kind", "correction"): "须给出且只给出一种更正：撤回记录、换用文件或更正决定理由",
     ("points", "decision"): "没有指明作出决定的突破点",
     ("points", "enrolment"): "没有要登记的突破点",
@@ -143,8 +144,8 @@ _MISSING = {
 
 class MissingInput(Refused):
     """Something a command needs was not given: ``what`` (reason, points, file, title,
-    until, out) for ``purpose`` (decision, migration, enrolment, submission, extension,
-    xlsx); ``unit`` when it is one unit's input."""
+    until, out, kind, decision_reason) for ``purpose`` (decision, migration, enrolment,
+    submission, extension, xlsx, correction); ``unit`` when it is one unit's input."""
 
     def __init__(self, what: str, purpose: str, unit: Named | None = None) -> None:
         self.what = what

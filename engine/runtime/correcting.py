@@ -89,7 +89,7 @@ class Corrections:
             check_text(decision_reason, "更正后的决定理由")
             decision_reason = decision_reason.strip()
             if not decision_reason:
-                raise MissingInput("reason", "decision")
+                raise MissingInput("decision_reason", "correction")
         rt = self.runtime
         document = rt.store.documents.store_file(file) if file is not None else None
         with rt.store.transaction() as tx:

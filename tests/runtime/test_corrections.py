@@ -184,6 +184,9 @@ def test_another_programmes_event_is_refused(year: Year, tmp_path: Path) -> None
 def test_a_reason_is_required(year: Year) -> None:
     with pytest.raises(MissingInput, match="撤回或更正记录须说明理由"):
         corrections(year).withdraw(last_seq(year, "guangzhou-1"), "  ")
+    approve = year.events("foshan-1")[-2]
+    with pytest.raises(MissingInput, match="更正后的决定理由不能为空"):
+        corrections(year).amend(approve.seq, "理由录错", decision_reason=" ")
 
 
 # --- 更正 ------------------------------------------------------------------------------
