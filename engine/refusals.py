@@ -545,7 +545,6 @@ _CANNOT = {
     "engine": "是迁移工作方案定义的记录，不能撤回或更正",
     "correction": "本身是撤回或更正的记录，不能再撤回或更正：更正有误时再作一次更正（以最后一次为准），"
     "撤回有误时重新报送或重新作出决定",
-    "programme-task": "是全省层面事项的报送，不能撤回，只能更正其文件",
     "no-document": "没有报送文件，无从换用文件",
     "not-a-decision": "不是一项决定，无从更正决定理由",
 }
@@ -553,7 +552,7 @@ _CANNOT = {
 
 class CannotCorrect(Refused):
     """An event that cannot be withdrawn or amended as asked; ``why`` is a key of the
-    messages (enrol, engine, correction, programme-task, no-document, not-a-decision,
+    messages (enrol, engine, correction, no-document, not-a-decision,
     withdrawn, same-document), ``by`` the correcting event when it was withdrawn already."""
 
     def __init__(self, seq: int, why: str, by: int | None = None) -> None:
@@ -570,14 +569,18 @@ class CannotCorrect(Refused):
 
 
 class LaterEvents(Refused):
-    """Only the latest standing event of a point is withdrawn: ``later`` must go first."""
+    """Only the latest standing event of a point is withdrawn, and a programme task's record
+    only while no task waiting for it is recorded: ``later`` must be withdrawn first."""
 
-    def __init__(self, seq: int, point: str, later: Sequence[int]) -> None:
+    def __init__(self, seq: int, point: str | None, later: Sequence[int]) -> None:
         self.seq = seq
-        self.point = point
+        self.point = point  # None: a programme task's record, ``later`` waited for it
         self.later = tuple(later)
         listed = "、".join(f"第 {n} 条" for n in self.later)
+        first = f"须先从最新的第 {self.later[-1]} 条起逐条撤回"
         super().__init__(
             f"留痕第 {seq} 条记录之后，突破点 {point} 还有{listed}记录：只能撤回突破点最新的"
-            f"一条记录，须先从最新的第 {self.later[-1]} 条起逐条撤回"
+            f"一条记录，{first}"
+            if point is not None
+            else f"留痕第 {seq} 条记录之后，等待它完成的事项已由{listed}记录报送，{first}"
         )

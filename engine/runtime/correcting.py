@@ -4,8 +4,9 @@ What a correction is and how the views follow it is in :mod:`engine.runtime.corr
 ``Corrections(runtime)`` writes them, each in one store transaction like every command of
 :class:`~engine.runtime.service.Runtime`: the event to correct is found by its ``seq`` in
 the programme's trail, checked (it exists and is this programme's; it is a record that can
-be corrected so; it still stands; for a 撤回, nothing stands after it on its point), and the
-correcting event is appended with the point's state and overrides put back as they were.
+be corrected so; it still stands; for a 撤回, nothing stands after it on its point, or no
+task waiting for a programme task's record is recorded), and the correcting event is
+appended with the point's state and overrides put back as they were.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Corrections:
             if target.trigger == ENROL:
                 raise CannotCorrect(seq, "enrol")
             if target.point_id is None:
-                raise CannotCorrect(seq, "programme-task")
+                return self._withdraw_task(tx, target, reason, actor)
             events = tx.events(self.pid, target.point_id)
             self._still_standing(target, events)
             later = [e.seq for e in standing(events) if e.seq > seq]
@@ -70,6 +71,32 @@ class Corrections:
                 tx.set_states(self.pid, {point.point_id: before})
             tx.remove_deadline_overrides(self.pid, point.point_id, seq)
             return event
+
+    def _withdraw_task(
+        self, tx: StoreTransaction, target: EventRow, reason: str, actor: str
+    ) -> EventRow:
+        """Withdraw a programme task's record, unless a task waiting for it is recorded."""
+        self._still_standing(target, tx.events_for(self.pid, WITHDRAW))
+        gone = withdrawn(tx.events_for(self.pid, WITHDRAW))
+        later = sorted(
+            e.seq
+            for task in self.runtime.definition.programme.tasks
+            if target.trigger in task.waits_for
+            for e in tx.events_for(self.pid, task.id)
+            if e.seq not in gone
+        )
+        if later:
+            raise LaterEvents(target.seq, None, later)
+        draft = EventDraft(
+            programme_id=self.pid,
+            trigger=WITHDRAW,
+            actor=actor,
+            unit_id=target.unit_id,
+            reason=reason,
+            data=event_data({"corrects": target.seq}, self.runtime.operator),
+        )
+        (event,) = tx.append_events([draft], self.runtime.clock.now())
+        return event
 
     def amend(
         self,

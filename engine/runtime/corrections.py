@@ -13,10 +13,10 @@ a reason and who keyed it in (``operator``); the trail keeps both.
   correcting event carries the new document and its name) or a decision's reason
   (``decision_reason`` in its data). A later 更正 of the same record wins.
 
-Neither an enrolment (a point is 撤销 by the programme's own withdrawal step), a migration,
-a programme-level task's record (its document may be amended) nor a correcting event is
-withdrawn: a mistaken 更正 is corrected by another 更正, a mistaken 撤回 by recording the
-submission or decision again.
+A programme-level task's record is withdrawn too (the task is open again), while no task
+waiting for it is recorded. Neither an enrolment (a point is 撤销 by the programme's own
+withdrawal step), a migration nor a correcting event is withdrawn: a mistaken 更正 is
+corrected by another 更正, a mistaken 撤回 by recording the submission or decision again.
 
 The functions here are pure: ``standing(events)`` is the trail as it now stands, what the
 views that count submissions and decisions read (withdrawn events and the correcting events

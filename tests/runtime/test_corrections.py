@@ -141,17 +141,41 @@ def test_only_the_latest_event_of_a_point_is_withdrawn(year: Year) -> None:
     assert verify(year.store).ok
 
 
-@pytest.mark.parametrize(
-    ("which", "why"),
-    [("enrol", "enrol"), ("call-for-points", "programme-task")],
-)
-def test_enrolments_and_programme_tasks_are_not_withdrawn(year: Year, which: str, why: str) -> None:
-    seq = next(e.seq for e in year.events() if e.trigger == which)
+def test_an_enrolment_is_not_withdrawn(year: Year) -> None:
+    seq = next(e.seq for e in year.events() if e.trigger == "enrol")
     before = year.snapshot()
-    with pytest.raises(CannotCorrect) as refused:
+    with pytest.raises(CannotCorrect, match="撤销突破点须办理工作方案中的撤销事项"):
         corrections(year).withdraw(seq, "误录")
-    assert refused.value.why == why
     assert year.snapshot() == before
+
+
+def test_a_programme_tasks_record_is_withdrawn_and_may_be_recorded_again(year: Year) -> None:
+    call = next(e for e in year.events() if e.trigger == "call-for-points")
+    event = corrections(year).withdraw(call.seq, "通知尚未印发")
+    assert (event.point_id, event.source_state, event.dest_state) == (None, None, None)
+    with year.store.transaction(readonly=True) as tx:
+        assert not tx.task_done(PROGRAMME_ID, "call-for-points")
+    (task,) = [t for t in year.app.status()["tasks"] if t["task"] == "call-for-points"]
+    assert not task["done"]
+    (again,) = year.submit(EIC, "call-for-points")
+    assert again.trigger == "call-for-points"
+    assert verify(year.store).ok
+
+
+def test_a_programme_task_waited_for_is_withdrawn_only_after_what_waits(year: Year) -> None:
+    year.at("2011-09-25T10:00")
+    (aggregate,) = year.submit(EIC, "aggregate-progress")
+    (notice,) = year.submit("general-office", "inspection-notice")
+    with pytest.raises(LaterEvents) as refused:
+        corrections(year).withdraw(aggregate.seq, "汇总有误")
+    assert refused.value.message == (
+        f"留痕第 {aggregate.seq} 条记录之后，等待它完成的事项已由第 {notice.seq} 条记录报送，"
+        f"须先从最新的第 {notice.seq} 条起逐条撤回"
+    )
+    corrections(year).withdraw(notice.seq, "通知误发")
+    corrections(year).withdraw(aggregate.seq, "汇总有误")
+    with year.store.transaction(readonly=True) as tx:
+        assert not tx.task_done(PROGRAMME_ID, "aggregate-progress")
 
 
 def test_a_correction_is_not_itself_withdrawn_nor_a_withdrawn_event_again(year: Year) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.runtime.chain import canonical_json, chain_rows
+from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.records import EventDraft, EventRow, iso_timestamp
 from engine.runtime.store.schema import EVENT_COLUMNS, EVENTS, HEAD
 from engine.runtime.store.sql import DriverStatement, TableAccess
@@ -99,13 +100,15 @@ class EventTables(TableAccess):
         return [EventRow(*r) for r in self._usable().execute(stmt.order_by(EVENTS.c.seq))]
 
     def task_done(self, programme_id: str, task_id: str) -> bool:
-        """Whether a programme-level task has been recorded (an event with its id)."""
-        stmt = (
-            sa.select(EVENTS.c.seq)
-            .where(EVENTS.c.programme_id == programme_id, EVENTS.c.trigger == task_id)
-            .limit(1)
+        """Whether a programme-level task has been recorded (an event with its id) and
+        that record still stands (not withdrawn: ``engine.runtime.corrections``)."""
+        stmt = sa.select(EVENTS.c.seq).where(
+            EVENTS.c.programme_id == programme_id, EVENTS.c.trigger == task_id
         )
-        return self._usable().execute(stmt).first() is not None
+        done = {seq for (seq,) in self._usable().execute(stmt)}
+        if not done:
+            return False
+        return bool(done - withdrawn(self.events_for(programme_id, WITHDRAW)).keys())
 
     def last_event(self) -> EventRow | None:
         stmt = EVENTS.select().order_by(EVENTS.c.seq.desc()).limit(1)

@@ -50,3 +50,21 @@ def test_withdrawals_and_a_correction_on_every_store(store: StorePort, tmp_path:
     corrections.withdraw(approve.seq, "审定有误")
     assert _state(store) == "screened"
     assert verify(store).ok
+
+
+def test_a_withdrawn_programme_task_is_no_longer_done_on_every_store(
+    store: StorePort, tmp_path: Path
+) -> None:
+    runtime = Runtime(load_cached(PROGRAMME_DIR), store, FixedClock(moment("2011-03-02T09:00")))  # type: ignore[arg-type]
+    notice = tmp_path / "征集通知.txt"
+    notice.write_text("征集突破点的通知", encoding="utf-8")
+    (call,) = runtime.submit("eic", "call-for-points", notice)
+    with store.transaction(readonly=True) as tx:
+        assert tx.task_done(PROGRAMME_ID, "call-for-points")
+    Corrections(runtime).withdraw(call.seq, "尚未印发")
+    with store.transaction(readonly=True) as tx:
+        assert not tx.task_done(PROGRAMME_ID, "call-for-points")
+    runtime.submit("eic", "call-for-points", notice)
+    with store.transaction(readonly=True) as tx:
+        assert tx.task_done(PROGRAMME_ID, "call-for-points")
+    assert verify(store).ok
