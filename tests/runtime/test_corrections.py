@@ -302,3 +302,24 @@ def test_the_replay_puts_a_withdrawn_point_back(year: Year) -> None:
     with year.store.transaction(readonly=True) as tx:
         tables = replay(tx.iter_event_values())
     assert tables.points[(PROGRAMME_ID, "guangzhou-1")].state == "approved"
+
+
+def test_withdrawing_every_record_newest_first_brings_a_point_back_to_its_enrolment(
+    year: Year,
+) -> None:
+    year.at("2011-05-05T10:00")
+    year.submit("shenzhen", "extension", ["shenzhen-1"])
+    year.decide("extension", ["shenzhen-1"], reason="同意", until=date(2011, 5, 20))
+    year.submit("shenzhen", "work-plan", ["shenzhen-1"])
+    year.decide("work-plan", ["shenzhen-1"], "return", "内容不全")
+    year.submit("shenzhen", "work-plan", ["shenzhen-1"])
+    states = [e.source_state for e in year.events("shenzhen-1")[1:]]
+    for expected in reversed(states):
+        latest = standing(year.events("shenzhen-1"))[-1]
+        corrections(year).withdraw(latest.seq, "逐条撤回")
+        assert year.state("shenzhen-1") == expected
+    assert year.state("shenzhen-1") == "proposed"
+    with year.store.transaction(readonly=True) as tx:
+        assert tx.deadline_overrides(PROGRAMME_ID, "shenzhen-1") == []
+    assert [e.trigger for e in standing(year.events("shenzhen-1"))] == ["enrol"]
+    assert verify(year.store).ok

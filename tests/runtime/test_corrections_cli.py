@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, Year, run_cli
+from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, Year, run_cli, run_process
 
 PROGRAMME = str(PROGRAMME_DIR)
 
@@ -127,3 +127,15 @@ def test_the_log_as_json_names_what_corrected_each_record(year: Year) -> None:
     assert rows[plan]["corrected_by"] == [plan + 1]
     assert rows[plan + 1]["corrected_by"] == []
     assert rows[plan + 1]["data"]["corrects"] == plan
+
+
+def test_correct_in_a_real_process(year: Year) -> None:
+    approve, plan = seqs(year)
+    args = ["correct", PROGRAMME, "--withdraw", "--reason", "误录", "--event"]
+    refused = run_process([*args, str(approve)], env(year))
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert "Traceback" not in refused.stderr
+    done = run_process([*args, str(plan)], env(year))
+    assert done.exit_code == 0, done.stderr
+    assert f"（撤回第 {plan} 条记录）" in done.stdout
+    assert year.state("guangzhou-1") == "approved"
