@@ -18,6 +18,7 @@ from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
+from engine.views.corrections import correction_marks, correction_words
 
 __all__ = ["build_status", "event_line", "render_log", "render_status", "state_label", "step_label"]
 
@@ -186,8 +187,6 @@ def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
     index = definition.index
     if not events:
         return "留痕为空。"
-    from engine.views.corrections import correction_marks, correction_words
-
     marks = correction_marks(events)
     lines = []
     for e in events:

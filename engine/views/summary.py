@@ -60,7 +60,7 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
 
     The submission date of a step is the effective date of the latest submission event of
     the point for that step; a later 退回 (a ``return`` decision of the same task) cancels it
-    until the unit submits again. A step is late (逾期) when it was submitted after its due
+    until the unit submits again. Withdrawn records (撤回) are left out, as if never made. A step is late (逾期) when it was submitted after its due
     day - the point's own due day when an extension was granted - or when it has not been
     submitted, the point still owes it and the due day has passed by ``now``.
     """
