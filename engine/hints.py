@@ -20,6 +20,7 @@ from engine.errors import (
 from engine.refusals import (
     ActorNotGiven,
     InputNotAllowed,
+    LaterEvents,
     MissingInput,
     NoSuchOutcome,
     NotRegistered,
@@ -38,6 +39,8 @@ _FLAG_FOR = {
     "title": "请用 --title 给出突破点名称",
     "until": "请用 --until YYYY-MM-DD 给出新的期限",
     "out": "请用 --out 指定输出文件",
+    "decision_reason": "请用 --decision-reason 给出更正后的决定理由",
+    "kind": "请给出 --withdraw、--file 或 --decision-reason 之一",
 }
 
 _COMMAND_FOR = {
@@ -107,6 +110,8 @@ def hint(error: DocflowError) -> str | None:
         return "可用的选项：" + "、".join(f"--{o}" for o in error.available)
     if isinstance(error, NotRegistered) and error.location is not None:
         return "请先用 docflow enrol 登记突破点，或用 --db 指定正确的存储库"
+    if isinstance(error, LaterEvents):
+        return f"请先用 docflow correct --event {error.later[-1]} --withdraw 撤回最新的一条"
     if isinstance(error, OutOfSeason):
         return (
             "演练请用 docflow simulate，或 serve 的 --speed 与 --virtual-start，"

@@ -163,6 +163,35 @@ class Programme:
         """Record a decision (accept, reject, return) on points for a task."""
         return self.runtime.decide(task, points, outcome, reason, actor, until, at)
 
+    def correct(
+        self,
+        event: int,
+        reason: str,
+        *,
+        withdraw: bool = False,
+        file: PathLike | None = None,
+        decision_reason: str | None = None,
+        actor: str | None = None,
+    ) -> EventRow:
+        """Correct trail event ``event`` by a correcting event (never an edit): 撤回 it
+        (``withdraw``: its point back to the state before it) or 更正 it (its document
+        replaced by ``file``, or its decision's reason by ``decision_reason``), exactly one."""
+        from engine.refusals import MissingInput
+        from engine.runtime.correcting import Corrections
+
+        if withdraw + (file is not None) + (decision_reason is not None) != 1:
+            raise MissingInput("kind", "correction")
+        corrections = Corrections(self.runtime)
+        if withdraw:
+            return corrections.withdraw(event, reason, actor)
+        return corrections.amend(
+            event,
+            reason,
+            file=Path(file) if file is not None else None,
+            decision_reason=decision_reason,
+            actor=actor,
+        )
+
     def migrate(self, reason: str, actor: str | None = None) -> EventRow | None:
         """Adopt the current definition for running points (an event); None if unchanged."""
         return self.runtime.migrate(reason, actor)

@@ -324,7 +324,13 @@ def log(programme: str, point: str | None, db: str, documents: str | None, as_js
     with _open(programme, db, documents, readonly=True) as gd:
         events = gd.trail(point)
     if as_json:
-        _emit_json([_event_dict(e) for e in events])
+        from engine.runtime.corrections import corrections
+
+        fixes = corrections(events)
+        rows = [_event_dict(e) for e in events]
+        for row in rows:
+            row["corrected_by"] = [f.seq for f in fixes.get(row["seq"], [])]
+        _emit_json(rows)
     else:
         click.echo(render_log(gd.definition, events))
 

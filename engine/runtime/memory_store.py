@@ -26,6 +26,7 @@ from typing import Any, cast
 from engine.errors import ConcurrentWrite, StoreError
 from engine.runtime import ports
 from engine.runtime.chain import GENESIS_HASH, canonical_json, chain_rows
+from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.documents import DocumentFolder, StoredDocument
 from engine.runtime.records import (
     SENT_STATUSES,
@@ -338,9 +339,8 @@ class MemoryTransaction:
         ]
 
     def task_done(self, programme_id: str, task_id: str) -> bool:
-        return any(
-            e.programme_id == programme_id and e.trigger == task_id for e in self._read().events
-        )
+        done = {e.seq for e in self.events_for(programme_id, task_id)}
+        return bool(done) and bool(done - withdrawn(self.events_for(programme_id, WITHDRAW)).keys())
 
     def last_event(self) -> EventRow | None:
         events = self._read().events
@@ -393,6 +393,17 @@ class MemoryTransaction:
             if o.programme_id == programme_id and (point_id is None or o.point_id == point_id)
         ]
         return sorted(found, key=lambda o: (o.event_seq, o.point_id, o.step))
+
+    def remove_deadline_overrides(self, programme_id: str, point_id: str, event_seq: int) -> int:
+        tables = self._write()
+        keys = [
+            k
+            for k in tables.overrides
+            if k[0] == programme_id and k[1] == point_id and k[3] == event_seq
+        ]
+        for key in keys:
+            del tables.overrides[key]
+        return len(keys)
 
     # -- the send log ----------------------------------------------------------------------
 

@@ -119,7 +119,8 @@ class DocumentRecords(Protocol):
 
 
 class OverrideRecords(Protocol):
-    """Deadlines moved for one point and step by a granted extension."""
+    """Deadlines moved for one point and step by a granted extension (removed again when
+    the grant is withdrawn: ``engine.runtime.corrections``)."""
 
     def add_deadline_override(
         self, programme_id: str, point_id: str, step: str, due: date, event_seq: int
@@ -128,6 +129,10 @@ class OverrideRecords(Protocol):
     def deadline_overrides(
         self, programme_id: str, point_id: str | None = None
     ) -> list[DeadlineOverride]: ...
+
+    def remove_deadline_overrides(
+        self, programme_id: str, point_id: str, event_seq: int
+    ) -> int: ...
 
 
 class SentLog(Protocol):

@@ -9,7 +9,8 @@ the same pass that checks the chain) and works out what those tables must hold:
 - a point exists from its enrolment event (``enrol``: unit, title, initial state, and the
   event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
 - a granted extension is an event whose data names ``step`` and ``until``; the overrides
-  table must hold exactly those, each with the event that granted it;
+  table must hold exactly those, each with the event that granted it (unless a 撤回 withdrew it, ``engine.runtime.corrections``; a 撤回 moves its point
+  back like any move);
 - every unit in the units table enrolled a point;
 - a document is stored at the place its content hash gives (never elsewhere: a changed
   ``stored_at`` could make the audit read a file outside the documents folder), under the
@@ -29,6 +30,7 @@ from datetime import date
 from typing import Any
 
 from engine.runtime.chain import CONTENT_COLUMNS
+from engine.runtime.corrections import WITHDRAW
 from engine.runtime.documents import DocumentFolder
 from engine.runtime.ports import StoreTransaction
 from engine.runtime.records import EventRow, PointRow
@@ -64,6 +66,7 @@ class TableReplay:
     grants: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)  # seq -> row
     units: dict[str, set[str]] = field(default_factory=dict)
     names: dict[str, tuple[str, int]] = field(default_factory=dict)  # sha -> first name, seq
+    withdrawn: dict[int, int] = field(default_factory=dict)  # withdrawn seq -> by seq
     findings: list[str] = field(default_factory=list)
 
     def feed(self, row: Sequence[Any]) -> None:
@@ -88,6 +91,10 @@ class TableReplay:
         known = self.points.get(key)
         if known is not None and row[_DEST] is not None:
             known.state = row[_DEST]
+        if row[_TRIGGER] == WITHDRAW and isinstance(data.get("corrects"), int):
+            self.withdrawn[data["corrects"]] = row[0]
+            self.grants.pop(data["corrects"], None)
+            return
         step, until = data.get("step"), data.get("until")
         if isinstance(step, str) and isinstance(until, str):
             self.grants[row[0]] = (programme, point, step, until)
@@ -178,8 +185,12 @@ class TableReplay:
             grant = granted.get(o.event_seq)
             where = f"突破点 {programme}/{o.point_id} 的「{o.step}」延期至 {o.due.isoformat()}"
             if grant is None:
+                by = self.withdrawn.get(o.event_seq)
                 self.findings.append(
                     f"期限延长记录（{where}，记为第 {o.event_seq} 条留痕）在留痕中没有批准延期的事件"
+                    if by is None
+                    else f"期限延长记录（{where}）所依据的第 {o.event_seq} 条留痕已由第 {by} 条"
+                    "撤回：该行应已删除"
                 )
                 continue
             seen.add(o.event_seq)

@@ -48,6 +48,7 @@ from engine.refusals import (
     WrongCommand,
 )
 from engine.runtime import pinning
+from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.documents import StoredDocument
 from engine.runtime.machine import Attempt, LifecycleMachine
 from engine.runtime.moves import event_data
@@ -333,8 +334,10 @@ class Runtime:
     ) -> None:
         triggers = {t.trigger for _, t in targets}
         ids = {p.point_id for p, _ in targets}
-        for event in tx.events_with_document(self.pid, document.sha256):
-            if event.trigger in triggers and event.point_id in ids:
+        events = tx.events_with_document(self.pid, document.sha256)
+        gone = withdrawn(tx.events_for(self.pid, WITHDRAW)) if events else {}
+        for event in events:
+            if event.trigger in triggers and event.point_id in ids and event.seq not in gone:
                 step = self.index.transitions[event.trigger]
                 raise AlreadySubmitted(
                     document.sha256,
@@ -491,9 +494,6 @@ class Runtime:
             raise UnknownUnit(unit, self.index.body_names)
         return found
 
-    def _require_unit(self, unit: str) -> None:
-        self.resolve_unit(unit)
-
     def _named_task(self, task: Task) -> Named:
         return Named(task.id, task.label)
 
@@ -591,8 +591,10 @@ class _StoreDeadlines:
 
     def last_extension(self, point_id: str) -> EventRow | None:
         transitions = self._runtime.index.transitions
-        for event in reversed(self._tx.events(self._runtime.pid, point_id)):
+        events = self._tx.events(self._runtime.pid, point_id)
+        gone = withdrawn(events)
+        for event in reversed(events):
             t = transitions.get(event.trigger)
-            if t is not None and t.extension is not None:
+            if t is not None and t.extension is not None and event.seq not in gone:
                 return event
         return None

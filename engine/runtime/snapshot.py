@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.records import DocumentRow, SentRow
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
@@ -67,14 +68,17 @@ def read_snapshot(
         named = {e.document_sha256 for e in events if e.document_sha256}
         documents = {d.sha256: d for d in tx.documents() if d.sha256 in named}
         wanted = set(programme_tasks)
+        gone = withdrawn(events)
         done: dict[str, list[str]] = {t: [] for t in programme_tasks}
         for e in events:
-            if e.trigger in wanted:
+            if e.trigger in wanted and e.seq not in gone:
                 done[e.trigger].append(e.recorded_at)
         task_done_at = {t: tuple(v) for t, v in done.items()}
     else:
+        gone = withdrawn(tx.events_for(programme_id, WITHDRAW)) if programme_tasks else {}
         task_done_at = {
-            t: tuple(e.recorded_at for e in tx.events_for(programme_id, t)) for t in programme_tasks
+            t: tuple(e.recorded_at for e in tx.events_for(programme_id, t) if e.seq not in gone)
+            for t in programme_tasks
         }
     newest = tx.last_event()
     return Snapshot(

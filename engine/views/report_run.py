@@ -36,6 +36,7 @@ from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView
 from engine.runtime.records import DocumentRow, SentRow
 from engine.runtime.snapshot import Snapshot
+from engine.views.corrections import correction_marks
 from engine.views.status import state_label, states_note, step_label
 from engine.views.summary import build_summary, days_late_label, rate_label
 
@@ -288,6 +289,10 @@ def _data_words(definition: Definition, trigger: str, data: dict[str, Any]) -> l
             words.append(f"文件名：{value}")
         elif key == "step":
             words.append(f"事项：{step_label(definition, str(value))}")
+        elif key == "corrects":
+            words.append(f"所撤回或更正的记录：第 {value} 条")
+        elif key == "decision_reason":
+            words.append(f"更正后的决定理由：{value}")
         else:
             words.append(f"{key}：{value}")
     return words
@@ -299,6 +304,7 @@ def _events(
     index = definition.index
     titles = {p.point_id: p.title for p in given.snapshot.points}
     failing = given.verify.failing_seq
+    marks = correction_marks(given.snapshot.trail)
     rows = []
     for e in given.snapshot.trail:
         rows.append(
@@ -322,7 +328,9 @@ def _events(
                 else "—",
                 "decision": OUTCOME_LABELS.get(e.decision, e.decision) if e.decision else None,
                 "reason": e.reason,
-                "details": _data_words(definition, e.trigger, e.extras),
+                "details": _data_words(definition, e.trigger, e.extras)
+                + ([marks[e.seq][1:-1]] if e.seq in marks else []),
+                "corrected": marks.get(e.seq),
                 "document": links.get(e.document_sha256) if e.document_sha256 else None,
                 "hash": e.hash,
                 "prev_hash": e.prev_hash,

@@ -20,6 +20,7 @@ from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
+from engine.views.corrections import correction_marks, correction_words
 
 #: A step no party has reached yet (no point waits for it or has done it).
 NOBODY_YET = "尚无单位到达此环节"
@@ -329,6 +330,7 @@ def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
     index = definition.index
     if not events:
         return "留痕为空。"
+    marks = correction_marks(events)
     lines = []
     for e in events:
         what = step_label(definition, e.trigger)
@@ -339,6 +341,9 @@ def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
             dst = index.states[e.dest_state].label if e.dest_state in index.states else e.dest_state
             move = f"（{src} → {dst}）"
         detail = []
+        corrects = correction_words(e)
+        if corrects:
+            detail.append(corrects)
         if e.document_sha256:
             detail.append(f"文件 {e.document_sha256[:12]}")
         if e.reason:
@@ -350,6 +355,8 @@ def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
             detail.append(f"经办人 {operator}")
         lines.append(
             f"#{e.seq} {e.recorded_at[:16].replace('T', ' ')} {index.body_label(e.actor)} "
-            f"{what} {target}{move}" + ("；" + "；".join(detail) if detail else "")
+            f"{what} {target}{move}"
+            + ("；" + "；".join(detail) if detail else "")
+            + marks.get(e.seq, "")
         )
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
+from engine.runtime.corrections import standing
 from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
@@ -66,14 +67,14 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
 
     The submission date of a step is the effective date of the latest submission event of
     the point for that step; a later 退回 (a ``return`` decision of the same task) cancels it
-    until the unit submits again. A step is late (逾期) when it was submitted after its due
+    until the unit submits again. Withdrawn records (撤回) are left out, as if never made. A step is late (逾期) when it was submitted after its due
     day - the point's own due day when an extension was granted - or when it has not been
     submitted, the point still owes it and the due day has passed by ``now``.
     """
     view = ProgressView.of(definition)
     today = view.local_date(now)
     points = snapshot.points
-    events = snapshot.trail
+    events = standing(snapshot.trail)  # a withdrawn submission no longer counts
     overrides = snapshot.overrides
     head_seq, head_hash = snapshot.head
     by_point: dict[str, list[EventRow]] = defaultdict(list)

@@ -35,6 +35,7 @@ submit, programme tasks                ProgrammeRecords, PointRecords, EventReco
                                        OverrideRecords
 decide (incl. extensions)              PointRecords, EventRecords, OverrideRecords
 migrate (a changed definition)         ProgrammeRecords, PointRecords, EventRecords
+correct (撤回, 更正: corrections)          PointRecords, EventRecords, DocumentRecords, OverrideRecords
 remind / serve / simulate (dispatch)   PointRecords, EventRecords (tasks done), OverrideRecords,
                                        SentLog
 status, calendar, report, exports      ProgrammeRecords, PointRecords, EventRecords, OverrideRecords

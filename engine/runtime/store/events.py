@@ -6,6 +6,7 @@ Appending takes the head of the chain (locking its row), seals the new rows with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.runtime.chain import canonical_json, chain_rows
+from engine.runtime.corrections import WITHDRAW
 from engine.runtime.records import EventDraft, EventRow, iso_timestamp
 from engine.runtime.store.schema import EVENT_COLUMNS, EVENTS, HEAD
 from engine.runtime.store.sql import DriverStatement, TableAccess
@@ -23,6 +25,11 @@ _INSERT = DriverStatement(
     EVENTS.insert().values({name: sa.bindparam(name) for name in EVENT_COLUMNS}), EVENT_COLUMNS
 )
 _HEAD = sa.select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)
+# A programme task's records and the programme's withdrawals, in one indexed query.
+_TASK_RECORDS = sa.select(EVENTS.c.seq, EVENTS.c.trigger, EVENTS.c.data).where(
+    EVENTS.c.programme_id == sa.bindparam("p"),
+    EVENTS.c.trigger.in_([sa.bindparam("t"), sa.bindparam("w")]),
+)
 _VALUES = sa.select(*(EVENTS.c[name] for name in EVENT_COLUMNS)).order_by(EVENTS.c.seq)
 
 
@@ -99,13 +106,17 @@ class EventTables(TableAccess):
         return [EventRow(*r) for r in self._usable().execute(stmt.order_by(EVENTS.c.seq))]
 
     def task_done(self, programme_id: str, task_id: str) -> bool:
-        """Whether a programme-level task has been recorded (an event with its id)."""
-        stmt = (
-            sa.select(EVENTS.c.seq)
-            .where(EVENTS.c.programme_id == programme_id, EVENTS.c.trigger == task_id)
-            .limit(1)
-        )
-        return self._usable().execute(stmt).first() is not None
+        """Whether a programme-level task has been recorded (an event with its id) and
+        that record still stands (not withdrawn: ``engine.runtime.corrections``)."""
+        params = {"p": programme_id, "t": task_id, "w": WITHDRAW}
+        done: set[int] = set()
+        gone: set[object] = set()
+        for seq, trigger, data in self._usable().execute(_TASK_RECORDS, params):
+            if trigger == task_id:
+                done.add(seq)
+            elif data is not None:  # a withdrawal (rare): which record it withdrew
+                gone.add(json.loads(data).get("corrects"))
+        return bool(done - gone)
 
     def last_event(self) -> EventRow | None:
         stmt = EVENTS.select().order_by(EVENTS.c.seq.desc()).limit(1)

@@ -42,3 +42,15 @@ class OverrideTable(TableAccess):
             stmt = stmt.where(t.c.point_id == point_id)
         rows = self._usable().execute(stmt.order_by(t.c.event_seq, t.c.point_id, t.c.step))
         return [DeadlineOverride(p, pt, s, date.fromisoformat(d), e) for p, pt, s, d, e in rows]
+
+    def remove_deadline_overrides(self, programme_id: str, point_id: str, event_seq: int) -> int:
+        """Take out the extensions granted by event ``event_seq`` (a withdrawn grant)."""
+        t = OVERRIDES
+        result = self._usable(write=True).execute(
+            t.delete().where(
+                t.c.programme_id == programme_id,
+                t.c.point_id == point_id,
+                t.c.event_seq == event_seq,
+            )
+        )
+        return int(result.rowcount)

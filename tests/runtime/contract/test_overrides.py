@@ -41,3 +41,20 @@ def test_deadline_overrides_come_in_the_order_granted(
             date(2025, 5, 20),
             date(2025, 6, 1),
         ]
+
+
+def test_removing_a_grants_overrides_leaves_the_others(
+    enrolled: StorePort, append: Callable[..., list[EventRow]]
+) -> None:
+    """A withdrawn grant takes out exactly the extensions it made, of its point."""
+    first, second = append(2, trigger="extend", decision="grant")
+    with enrolled.transaction() as tx:
+        tx.add_deadline_override(PROGRAMME, "1", "submit", date(2025, 5, 20), first.seq)
+        tx.add_deadline_override(PROGRAMME, "2", "plan", date(2025, 5, 1), first.seq)
+        tx.add_deadline_override(PROGRAMME, "1", "submit", date(2025, 6, 1), second.seq)
+    with enrolled.transaction() as tx:
+        assert tx.remove_deadline_overrides(PROGRAMME, "1", first.seq) == 1
+        assert tx.remove_deadline_overrides(PROGRAMME, "1", first.seq) == 0
+    with enrolled.transaction(readonly=True) as tx:
+        got = [(o.event_seq, o.point_id, o.due) for o in tx.deadline_overrides(PROGRAMME)]
+        assert got == [(first.seq, "2", date(2025, 5, 1)), (second.seq, "1", date(2025, 6, 1))]

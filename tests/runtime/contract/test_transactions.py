@@ -81,6 +81,7 @@ WRITES: dict[str, Callable[[StoreTransaction], object]] = {
     "add_deadline_override": lambda tx: tx.add_deadline_override(
         PROGRAMME, "1", "submit", date(2025, 5, 1), 1
     ),
+    "remove_deadline_overrides": lambda tx: tx.remove_deadline_overrides(PROGRAMME, "1", 1),
     "record_sent": lambda tx: tx.record_sent(PROGRAMME, "r", "发改委", "o", "sent", None, AT),
 }
 
