@@ -38,7 +38,12 @@ COLOUR_MEANINGS = {"green": "已办结", "blue": "未到期", "yellow": "临近�
 COLOUR_LABELS = {code: f"{COLOUR_LAMPS[code]}（{COLOUR_MEANINGS[code]}）" for code in COLOUR_NAMES}
 
 #: Triggers the engine itself writes into the trail (see ``engine.runtime.service``).
-ENGINE_TRIGGER_LABELS = {"enrol": "登记突破点", "migrate-definition": "迁移工作方案定义"}
+ENGINE_TRIGGER_LABELS = {
+    "enrol": "登记突破点",
+    "migrate-definition": "迁移工作方案定义",
+    "register-programme": "登记工作方案",
+    "notify": "发出提醒",
+}
 
 #: Notice templates by kind, as a reminder run names them.
 NOTICE_KIND_LABELS = {
