@@ -35,7 +35,14 @@ if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use ca
     from engine.runtime.signing import KeyPairFiles, SigningKey, VerifyKey
     from engine.runtime.trail import VerifyReport
 
-__all__ = ["NewPoint", "Programme", "checkpoint_store", "generate_audit_keys", "verify_store"]
+__all__ = [
+    "NewPoint",
+    "Programme",
+    "check_signing_key",
+    "checkpoint_store",
+    "generate_audit_keys",
+    "verify_store",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -370,6 +377,14 @@ def checkpoint_store(
     moment = (clock or SystemClock()).now()
     with _open_existing(db, documents) as store:
         return _checkpoint(store, signing, out, moment)
+
+
+def check_signing_key(key: PathLike) -> str:
+    """The fingerprint of the private key in ``key``; ``KeyFileError`` when it cannot sign
+    (for a front end that signs later, e.g. ``serve``, to refuse it at once)."""
+    from engine.runtime.signing import load_signing_key
+
+    return load_signing_key(key).fingerprint
 
 
 def generate_audit_keys(out: PathLike) -> KeyPairFiles:
