@@ -29,6 +29,7 @@ from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
 
 if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use cases needing it
+    from engine.app.provenance import HeadMark
     from engine.delivery.dispatch import ReminderRunner, RunResult
     from engine.delivery.mail import MailQueue
     from engine.runtime.checkpoints import AuditReport, SignedCheckpoint
@@ -250,27 +251,68 @@ class Programme:
         return build_summary(self.definition, self.snapshot(with_events=True), now or self.now())
 
     def export_summary(
-        self, fmt: str = "csv", out: PathLike | None = None, now: datetime | None = None
+        self,
+        fmt: str = "csv",
+        out: PathLike | None = None,
+        now: datetime | None = None,
+        checkpoint_key: PathLike | None = None,
     ) -> str | None:
-        """Write the 汇总表 as csv or xlsx; csv without ``out`` is returned as text."""
+        """Write the 汇总表 as csv or xlsx; csv without ``out`` is returned as text. It
+        carries the chain's head it was read at, and with ``checkpoint_key`` a checkpoint of
+        it signed with that private key."""
         from engine.views.summary_files import check_summary_target, write_summary
 
         check_summary_target(fmt, out)  # before the store is read
-        return write_summary(self.summary(now), fmt, out)
+        key = _signing_key(checkpoint_key)
+        summary = self.summary(now)
+        head = summary["trail_head"]
+        summary["trail_head"] = {
+            **head,
+            **self._head_mark((head["seq"], head["hash"]), key).as_dict(),
+        }
+        return write_summary(summary, fmt, out)
 
-    def export_ical(self, unit: str | None = None, out: PathLike | None = None) -> str:
-        """Every deadline of the year as iCalendar text (also written to ``out``)."""
+    def export_ical(
+        self,
+        unit: str | None = None,
+        out: PathLike | None = None,
+        checkpoint_key: PathLike | None = None,
+    ) -> str:
+        """Every deadline of the year as iCalendar text (also written to ``out``); opened on
+        a store, it carries the chain's head (signed with ``checkpoint_key`` if given)."""
         from engine.views.exports import build_ical, write_text
 
-        text = build_ical(self.definition, self.now(), unit)
+        key = _signing_key(checkpoint_key)
+        head = None
+        if self.store is not None:
+            with self.store.transaction(readonly=True) as tx:
+                seq_hash = tx.chain_head()
+            head = self._head_mark(seq_hash, key).as_dict()
+        text = build_ical(self.definition, self.now(), unit, head=head)
         if out is not None:
             write_text(out, text.encode("utf-8"))
         return text
 
-    def render(self, out: PathLike, *, warn: Callable[[str], None] | None = None) -> Path:
-        """The programme as a static HTML report in ``out``; with a store, its run too."""
+    def _head_mark(self, head: tuple[int, str], key: SigningKey | None) -> HeadMark:
+        from engine.app.provenance import mark_head
+
+        return mark_head(self._store(), head, key, self.now())
+
+    def render(
+        self,
+        out: PathLike,
+        *,
+        warn: Callable[[str], None] | None = None,
+        checkpoint_key: PathLike | None = None,
+    ) -> Path:
+        """The programme as a static HTML report in ``out``; with a store, its run too, the
+        chain's head it was read at and, with ``checkpoint_key``, a checkpoint of it signed
+        with that private key (when the audit shown beside it passed)."""
+        from engine.app.provenance import mark_head
         from engine.views.report import RunInput, report_moment, write_report
         from engine.views.status import build_status
+
+        key = _signing_key(checkpoint_key)
 
         run = None
         if self.store is not None:
@@ -284,10 +326,31 @@ class Programme:
             snapshot = self.snapshot(with_events=True)
             if problem is None:
                 status = build_status(self.definition, snapshot, moment)
+            verified = self.verify()
+            why = None if verified.ok else "留痕校验未通过，未签发检查点"
+            head = mark_head(
+                self.store, snapshot.head, key, self.now(), sign=verified.ok, unsigned=why
+            )
             run = RunInput(
-                snapshot, status, problem, self.verify(), moment, note, self.store.documents.root
+                snapshot,
+                status,
+                problem,
+                verified,
+                moment,
+                note,
+                self.store.documents.root,
+                head=head.as_dict(),
             )
         return write_report(self.definition, out, run, warn=warn)
+
+
+def _signing_key(path: PathLike | None) -> SigningKey | None:
+    """The private key a report's checkpoint is signed with, read before the store is."""
+    if path is None:
+        return None
+    from engine.runtime.signing import load_signing_key
+
+    return load_signing_key(path)
 
 
 def _open_existing(db: str | None, documents: PathLike | None) -> Store:

@@ -9,6 +9,13 @@ from engine.cliui import command, group
 
 __all__ = ["export", "render"]
 
+_checkpoint_key = click.option(
+    "--checkpoint-key",
+    "checkpoint_key",
+    type=click.Path(dir_okay=False),
+    help="同时附上用这个私钥签发的检查点（签署所据的留痕链头；私钥应保管在存储库之外）。",
+)
+
 
 @command()
 @click.argument("programme", type=click.Path())
@@ -21,12 +28,20 @@ __all__ = ["export", "render"]
 @click.option("--db", help="同时报告存储库中的运行情况（突破点状态、上报率、留痕及其校验结果）。")
 @click.option("--now", "now", help="按这个时间判断到期情况（ISO 8601，默认为当前时间）。")
 @_documents_option
+@_checkpoint_key
 def render(
-    programme: str, out: str, db: str | None, now: str | None, documents: str | None
+    programme: str,
+    out: str,
+    db: str | None,
+    now: str | None,
+    documents: str | None,
+    checkpoint_key: str | None,
 ) -> None:
     """把工作方案生成可离线打开的 HTML 报告（时间轴、状态图、逐条事项及出处）。"""
+    if checkpoint_key is not None and db is None:
+        raise click.UsageError("--checkpoint-key 须与 --db 一起使用：检查点签署存储库的留痕链头")
     with _open(programme, db, documents, now=now, with_store=db is not None) as gd:
-        index = gd.render(out)
+        index = gd.render(out, checkpoint_key=checkpoint_key)
     click.echo(f"已生成报告：{index}")
 
 
@@ -53,14 +68,21 @@ def export() -> None:
 @click.option("--now", "now", help="统计时间：按这个时间判断是否逾期（ISO 8601，默认为当前时间）。")
 @_db_option
 @_documents_option
+@_checkpoint_key
 def export_summary(
-    programme: str, fmt: str, out: str | None, now: str | None, db: str, documents: str | None
+    programme: str,
+    fmt: str,
+    out: str | None,
+    now: str | None,
+    db: str,
+    documents: str | None,
+    checkpoint_key: str | None,
 ) -> None:
     """导出《全省产业转型升级突破点汇总表》（xlsx 可直接按 A4 横向打印）。"""
     if fmt == "xlsx" and not out:
         raise click.UsageError("xlsx 格式须用 --out 指定输出文件")
     with _open(programme, db, documents, now=now) as gd:
-        text = gd.export_summary(fmt, out)
+        text = gd.export_summary(fmt, out, checkpoint_key=checkpoint_key)
     if out is None and text is not None:
         click.echo(text, nl=False)
     elif out is not None:
@@ -71,10 +93,22 @@ def export_summary(
 @click.argument("programme", type=click.Path())
 @click.option("--unit", help="只导出这个单位要办的事项。")
 @click.option("--out", type=click.Path(dir_okay=False), help="输出文件（默认输出到标准输出）。")
-def export_ical(programme: str, unit: str | None, out: str | None) -> None:
+@click.option("--db", help="同时记下这个存储库的留痕链头（序号与哈希），说明日历所据的数据。")
+@_documents_option
+@_checkpoint_key
+def export_ical(
+    programme: str,
+    unit: str | None,
+    out: str | None,
+    db: str | None,
+    documents: str | None,
+    checkpoint_key: str | None,
+) -> None:
     """把各项时限导出为 iCalendar 日历，可在日历软件中订阅。"""
-    with _open(programme, with_store=False) as gd:
-        text = gd.export_ical(unit, out)
+    if checkpoint_key is not None and db is None:
+        raise click.UsageError("--checkpoint-key 须与 --db 一起使用：检查点签署存储库的留痕链头")
+    with _open(programme, db, documents, with_store=db is not None) as gd:
+        text = gd.export_ical(unit, out, checkpoint_key=checkpoint_key)
     if out is None:
         click.echo(text, nl=False)
     else:
