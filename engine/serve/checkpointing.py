@@ -29,7 +29,9 @@ __all__ = [
     "add_checkpoint_job",
     "check_key",
     "checkpoint_job_id",
+    "next_virtual",
     "take",
+    "wanted",
 ]
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ def checkpoint_job_id(programme_id: str) -> str:
 
 
 def wanted(config: Mapping[str, Any]) -> bool:
+    """Whether the service was given a key to sign checkpoints with."""
     return bool(config.get("checkpoint_key"))
 
 
@@ -83,11 +86,9 @@ def next_virtual(clock: Clock, zone: Any) -> datetime:
     """The next checkpoint time after the clock's now, in ``zone``."""
     now = clock.now().astimezone(zone)
     at = datetime.combine(now.date(), CHECKPOINT_TIME, tzinfo=zone)
-    return (
-        at
-        if at > now
-        else datetime.combine(now.date() + timedelta(days=1), CHECKPOINT_TIME, tzinfo=zone)
-    )
+    if at <= now:
+        at = datetime.combine(now.date() + timedelta(days=1), CHECKPOINT_TIME, tzinfo=zone)
+    return at
 
 
 def add_checkpoint_job(

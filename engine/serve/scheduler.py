@@ -185,7 +185,7 @@ def _run_active(
         first = run_reminders(config.as_dict(), service=service)
         log.info("启动时补发：%s", first)
         if checkpointing.wanted(config.as_dict()):
-            log.info("启动时：%s", checkpointing.take(config.as_dict(), service))
+            checkpointing.take(config.as_dict(), service)  # logs what it signed
         scheduler = WatchedScheduler(
             watch,
             jobstores={
