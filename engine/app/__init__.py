@@ -4,6 +4,7 @@ from engine.app.mail import MailSettings, open_queue
 from engine.app.programme import (
     NewPoint,
     Programme,
+    check_signing_key,
     checkpoint_store,
     generate_audit_keys,
     verify_store,
@@ -13,6 +14,7 @@ __all__ = [
     "MailSettings",
     "NewPoint",
     "Programme",
+    "check_signing_key",
     "checkpoint_store",
     "generate_audit_keys",
     "open_queue",

@@ -30,6 +30,7 @@ from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
 
 if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use cases needing it
+    from engine.app.provenance import HeadMark
     from engine.delivery.dispatch import ReminderRunner, RunResult
     from engine.delivery.mail import MailQueue
     from engine.runtime.asof import AsOf
@@ -37,7 +38,14 @@ if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use ca
     from engine.runtime.signing import KeyPairFiles, SigningKey, VerifyKey
     from engine.runtime.trail import VerifyReport
 
-__all__ = ["NewPoint", "Programme", "checkpoint_store", "generate_audit_keys", "verify_store"]
+__all__ = [
+    "NewPoint",
+    "Programme",
+    "check_signing_key",
+    "checkpoint_store",
+    "generate_audit_keys",
+    "verify_store",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -337,25 +345,51 @@ class Programme:
         out: PathLike | None = None,
         now: datetime | None = None,
         at: datetime | None = None,
+        checkpoint_key: PathLike | None = None,
     ) -> str | None:
-        """Write the 汇总表 as csv or xlsx; csv without ``out`` is returned as text."""
+        """Write the 汇总表 as csv or xlsx; csv without ``out`` is returned as text. It
+        carries the chain's head it was read at, and with ``checkpoint_key`` a checkpoint of
+        it signed with that private key."""
         from engine.views.summary_files import check_summary_target, write_summary
 
         check_summary_target(fmt, out)  # before the store is read
-        return write_summary(self.summary(now, at), fmt, out)
+        key = _signing_key(checkpoint_key)
+        summary = self.summary(now, at)
+        head = summary["trail_head"]
+        summary["trail_head"] = {
+            **head,
+            **self._head_mark((head["seq"], head["hash"]), key).as_dict(),
+        }
+        return write_summary(summary, fmt, out)
 
     def export_ical(
-        self, unit: str | None = None, out: PathLike | None = None, at: datetime | None = None
+        self,
+        unit: str | None = None,
+        out: PathLike | None = None,
+        at: datetime | None = None,
+        checkpoint_key: PathLike | None = None,
     ) -> str:
         """Every deadline of the year as iCalendar text (also written to ``out``). The
         calendar holds the definition's deadlines only; ``at`` stamps it (DTSTAMP) at that
-        moment instead of the clock's."""
+        moment instead of the clock's; opened on a store, it carries the chain's head (signed
+        with ``checkpoint_key`` if given)."""
         from engine.views.exports import build_ical, write_text
 
-        text = build_ical(self.definition, at or self.now(), unit)
+        key = _signing_key(checkpoint_key)
+        head = None
+        if self.store is not None:
+            with self.store.transaction(readonly=True) as tx:
+                seq_hash = tx.chain_head()
+            head = self._head_mark(seq_hash, key).as_dict()
+        text = build_ical(self.definition, at or self.now(), unit, head=head)
         if out is not None:
             write_text(out, text.encode("utf-8"))
         return text
+
+    def _head_mark(self, head: tuple[int, str], key: SigningKey | None) -> HeadMark:
+        from engine.app.provenance import mark_head
+
+        return mark_head(self._store(), head, key, self.now())
 
     def render(
         self,
@@ -363,11 +397,17 @@ class Programme:
         *,
         warn: Callable[[str], None] | None = None,
         at: datetime | None = None,
+        checkpoint_key: PathLike | None = None,
     ) -> Path:
         """The programme as a static HTML report in ``out``; with a store, its run too, as
-        the trail stood at ``at`` if given."""
+        the trail stood at ``at`` if given, the chain's head it was read at and, with
+        ``checkpoint_key``, a checkpoint of it signed with that private key (when the audit
+        shown beside it passed)."""
+        from engine.app.provenance import mark_head
         from engine.views.report import RunInput, report_moment, write_report
         from engine.views.status import build_status
+
+        key = _signing_key(checkpoint_key)
 
         run = None
         if at is not None or self.store is not None:
@@ -392,8 +432,18 @@ class Programme:
                 snapshot = self.snapshot(with_events=True)
             if problem is None:
                 status = build_status(self.definition, snapshot, moment)
+            verified = self.verify()
+            why = None if verified.ok else "留痕校验未通过，未签发检查点"
+            head = mark_head(store, snapshot.head, key, self.now(), sign=verified.ok, unsigned=why)
             run = RunInput(
-                snapshot, status, problem, self.verify(), moment, note, store.documents.root
+                snapshot,
+                status,
+                problem,
+                verified,
+                moment,
+                note,
+                store.documents.root,
+                head=head.as_dict(),
             )
         return write_report(self.definition, out, run, warn=warn)
 
@@ -424,6 +474,15 @@ def _refuse_not_yet(
         if since is not None:
             named = programme.definition.index.named_body(unit)
             raise NotYetEnrolled(as_of.moment, since, unit=named)
+
+
+def _signing_key(path: PathLike | None) -> SigningKey | None:
+    """The private key a report's checkpoint is signed with, read before the store is."""
+    if path is None:
+        return None
+    from engine.runtime.signing import load_signing_key
+
+    return load_signing_key(path)
 
 
 def _open_existing(db: str | None, documents: PathLike | None) -> Store:
@@ -514,6 +573,14 @@ def checkpoint_store(
     moment = (clock or SystemClock()).now()
     with _open_existing(db, documents) as store:
         return _checkpoint(store, signing, out, moment)
+
+
+def check_signing_key(key: PathLike) -> str:
+    """The fingerprint of the private key in ``key``; ``KeyFileError`` when it cannot sign
+    (for a front end that signs later, e.g. ``serve``, to refuse it at once)."""
+    from engine.runtime.signing import load_signing_key
+
+    return load_signing_key(key).fingerprint
 
 
 def generate_audit_keys(out: PathLike) -> KeyPairFiles:

@@ -127,6 +127,17 @@ def remind(
     "--real-start",
     help="演练用：加速时钟对应的真实起点（默认为现在；重启时须沿用；须在 400 天之内）。",
 )
+@click.option(
+    "--checkpoint-key",
+    "checkpoint_key",
+    type=click.Path(dir_okay=False),
+    help="签发检查点用的私钥文件（与 --checkpoints 同时给出）：启动时和每天 23:30 签发一次。",
+)
+@click.option(
+    "--checkpoints",
+    type=click.Path(dir_okay=False),
+    help="检查点追加到这个文件（与 --checkpoint-key 同时给出）；应放在存储库之外。",
+)
 def serve(
     programme: str,
     db: str,
@@ -140,6 +151,8 @@ def serve(
     speed: float | None,
     virtual_start: str | None,
     real_start: str | None,
+    checkpoint_key: str | None = None,
+    checkpoints: str | None = None,
 ) -> None:
     """常驻运行：按时发出临近提醒和催报（APScheduler，任务存于同一数据库）。"""
     import logging
@@ -148,6 +161,8 @@ def serve(
     from engine.serve.scheduler import ServeConfig
     from engine.serve.scheduler import serve as run_service
 
+    if (checkpoint_key is None) != (checkpoints is None):
+        raise click.UsageError("--checkpoint-key 与 --checkpoints 须同时给出（或都不给出）")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -187,6 +202,8 @@ def serve(
         smtp=_smtp(smtp_host, smtp_port, smtp_security, smtp_user),
         clock=clock_spec,
         sweep_seconds=sweep_seconds,
+        checkpoint_key=str(Path(checkpoint_key).absolute()) if checkpoint_key else None,
+        checkpoints=str(Path(checkpoints).absolute()) if checkpoints else None,
     )
     run_service(config)
 

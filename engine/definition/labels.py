@@ -43,6 +43,8 @@ ENGINE_TRIGGER_LABELS = {
     "migrate-definition": "迁移工作方案定义",
     "correction.withdraw": "撤回记录",
     "correction.amend": "更正记录",
+    "register-programme": "登记工作方案",
+    "notify": "发出提醒",
 }
 
 #: Notice templates by kind, as a reminder run names them.

@@ -11,7 +11,9 @@ been processed yet, and processes it:
   sent-log and written to the mail queue, the messages are made durable together (one
   flush to disk for the batch), and a marker row (recipient ``*``) says the occurrence is
   processed; the sent-log's unique key (programme, rule, recipient, occurrence) makes a
-  second run - a job that fires twice, a restart - send nothing again;
+  second run - a job that fires twice, a restart - send nothing again; the sent-log rows
+  the transaction inserted are carried by one ``notify`` event appended in it
+  (:mod:`engine.runtime.carried`), so that ``audit verify`` checks the sent-log;
 - a message already in the outbox or the queue under the same Message-ID (written by a run
   that died before its transaction committed) is written again over that file, never
   beside it, and one the queue has already delivered is not queued again;
@@ -48,6 +50,7 @@ from engine.delivery.reminders import (
 )
 from engine.errors import MailError
 from engine.refusals import OutOfSeason
+from engine.runtime.carried import Notice, notify_draft
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import Store, Transaction
 
@@ -160,7 +163,7 @@ class ReminderRunner:
             if latest[(occ.rule.step, occ.due)] is not occ:
                 result.skipped.append((occ.rule.id, occ.key, "superseded"))
                 if not dry_run:
-                    self._mark(occ, "skipped", now)
+                    self._mark(occ, "skipped", now, "superseded")
                 continue
             self._process(occ, now, result, dry_run)
         if not dry_run and self.queue is not None:
@@ -189,9 +192,33 @@ class ReminderRunner:
             + (f"（最近一次错误：{error}）" if error else "")
         )
 
-    def _mark(self, occ: Occurrence, status: str, now: datetime) -> None:
+    def _mark(self, occ: Occurrence, status: str, now: datetime, why: str) -> None:
         with self.store.transaction() as tx:
-            tx.record_sent(self.pid, occ.rule.id, ALL, occ.key, status, None, now)
+            if tx.record_sent(self.pid, occ.rule.id, ALL, occ.key, status, None, now):
+                self._carry(tx, occ, [Notice(ALL, status)], now, why)
+
+    def _carry(
+        self,
+        tx: Transaction,
+        occ: Occurrence,
+        notices: list[Notice],
+        now: datetime,
+        why: str | None = None,
+    ) -> None:
+        """The ``notify`` event of the sent-log rows this transaction inserted."""
+        rule = occ.rule
+        actor = self.definition.programme.programme.issuer
+        draft = notify_draft(
+            self.pid,
+            actor,
+            rule=rule.id,
+            occurrence=occ.key,
+            step=rule.step,
+            kind=rule.notice,
+            notices=notices,
+            why=why,
+        )
+        tx.append_events([draft], now)
 
     # --- one occurrence ----------------------------------------------------------------
 
@@ -243,7 +270,7 @@ class ReminderRunner:
         if not reminders:
             result.skipped.append((occ.rule.id, occ.key, self._why_nobody(occ)))
             if not dry_run:
-                self._mark(occ, "skipped", now)
+                self._mark(occ, "skipped", now, "closed")
             return
         ready: list[tuple[Outgoing, EmailMessage | None]] = []
         for reminder in reminders:
@@ -258,11 +285,13 @@ class ReminderRunner:
         with self.store.transaction() as tx:
             sent: list[Outgoing] = []
             written: list[Path] = []
+            carried: list[Notice] = []
             for outgoing, msg in ready:
                 if msg is None:  # the body has no address: logged, reported, not sent
-                    tx.record_sent(
+                    if tx.record_sent(
                         self.pid, rule, outgoing.recipient, occ.key, "skipped", None, now
-                    )
+                    ):
+                        carried.append(Notice(outgoing.recipient, "skipped"))
                     result.problems.append(
                         f"单位 {outgoing.recipient}（{outgoing.recipient_name}）没有收文邮箱，"
                         f"未能发送 {rule}"
@@ -272,6 +301,7 @@ class ReminderRunner:
                     self.pid, rule, outgoing.recipient, occ.key, "sent", outgoing.message_id, now
                 ):
                     continue  # already sent by an earlier run: the sent-log key is taken
+                carried.append(Notice(outgoing.recipient, "sent", outgoing.message_id, outgoing.cc))
                 if self.queue is not None:
                     if self._stored is None:
                         self._stored = self.queue.stored()
@@ -284,7 +314,10 @@ class ReminderRunner:
                 sent.append(outgoing)
             if self.queue is not None:
                 self.queue.make_durable(written)
-            tx.record_sent(self.pid, rule, ALL, occ.key, "sent", None, now)
+            if tx.record_sent(self.pid, rule, ALL, occ.key, "sent", None, now):
+                carried.append(Notice(ALL, "sent"))
+            if carried:
+                self._carry(tx, occ, carried, now)
         result.sent.extend(sent)
 
     def _prepare(self, reminder: Reminder, now: datetime) -> tuple[Outgoing, EmailMessage | None]:

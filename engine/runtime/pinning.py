@@ -8,6 +8,11 @@ like every document), so that a refusal and ``migrate`` can name what changed.
 Stores pinned before the manifest hold the SHA-256 of ``programme.yaml``'s bytes. Such a pin
 is accepted while it equals the hash of the current file, and replaced by the manifest's on
 the next write; when the file differs the older pin cannot say more than that it did.
+
+The trail carries the pin: registering a programme appends a ``register-programme`` event
+with its hash (as does taking over an older pin), and a migration's event carries the new
+one, so that ``audit verify`` checks the ``programmes`` row against the latest of them
+(:mod:`engine.runtime.carried`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import datetime
 from engine.definition.loader import Definition
 from engine.definition.pin import Change, Manifest
 from engine.errors import DefinitionChanged
+from engine.runtime.carried import register_draft
 from engine.runtime.store import EventRow, ProgrammeRow, Store, Transaction
 
 __all__ = ["MANIFEST_NAME", "Migration", "Pin", "changes_since_pinned", "ensure_pinned", "keep"]
@@ -82,20 +88,28 @@ def keep(store: Store, tx: Transaction, pin: Pin, at: datetime) -> None:
 
 
 def ensure_pinned(
-    store: Store, tx: Transaction, definition: Definition, at: datetime | None = None
+    store: Store,
+    tx: Transaction,
+    definition: Definition,
+    at: datetime | None = None,
+    operator: str | None = None,
 ) -> None:
     """Refuse (``DefinitionChanged``) a definition other than the pinned one.
 
     With ``at`` the transaction writes: a programme seen for the first time is registered
-    under the current pin, and an older pin of the same file is replaced by it.
+    under the current pin, and an older pin of the same file is replaced by it; either is
+    recorded by a ``register-programme`` event (keyed in by ``operator``).
     """
     pin = Pin.of(definition)
     row = tx.get_programme(definition.id)
+    header = definition.programme.programme
     if row is None:
         if at is not None:
-            header = definition.programme.programme
             keep(store, tx, pin, at)
             tx.put_programme(definition.id, header.title, header.year, pin.sha256, at)
+            tx.append_events(
+                [register_draft(definition.id, header.issuer, pin.sha256, operator)], at
+            )
         return
     changes = changes_since_pinned(store, tx, definition, row, pin)
     if changes:
@@ -103,3 +117,7 @@ def ensure_pinned(
     if at is not None and row.definition_hash != pin.sha256:
         keep(store, tx, pin, at)
         tx.set_definition_hash(definition.id, pin.sha256)
+        draft = register_draft(
+            definition.id, header.issuer, pin.sha256, operator, replaces=row.definition_hash
+        )
+        tx.append_events([draft], at)

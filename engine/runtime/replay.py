@@ -14,7 +14,9 @@ the same pass that checks the chain) and works out what those tables must hold:
 - every unit in the units table enrolled a point;
 - a document is stored at the place its content hash gives (never elsewhere: a changed
   ``stored_at`` could make the audit read a file outside the documents folder), under the
-  name the event that first recorded it carries (``file`` in its data).
+  name the event that first recorded it carries (``file`` in its data);
+- the sent-log and each programme's pin are carried by events (``notify``,
+  ``register-programme``, ``migrate-definition``: :mod:`engine.runtime.carried`).
 
 ``findings`` lists every difference in Chinese: which row, which column, what the trail
 says and what the table says. The same replay, fed only the events recorded by a moment,
@@ -29,6 +31,7 @@ from dataclasses import astuple, dataclass, field
 from datetime import date
 from typing import Any
 
+from engine.runtime.carried import CarriedReplay
 from engine.runtime.chain import CONTENT_COLUMNS
 from engine.runtime.corrections import WITHDRAW
 from engine.runtime.documents import DocumentFolder
@@ -48,6 +51,7 @@ _TRIGGER = _COLUMN["trigger"]
 _DEST = _COLUMN["dest_state"]
 _DATA = _COLUMN["data"]
 _DOCUMENT = _COLUMN["document_sha256"]
+_RECORDED = _COLUMN["recorded_at"]
 
 
 @dataclass(slots=True)
@@ -68,6 +72,7 @@ class TableReplay:
     names: dict[str, tuple[str, int]] = field(default_factory=dict)  # sha -> first name, seq
     withdrawn: dict[int, int] = field(default_factory=dict)  # withdrawn seq -> by seq
     findings: list[str] = field(default_factory=list)
+    carried: CarriedReplay = field(default_factory=CarriedReplay)
 
     def feed(self, row: Sequence[Any]) -> None:
         """Take one event row (``seq``, content columns, ``prev_hash``, ``hash``)."""
@@ -78,6 +83,7 @@ class TableReplay:
             if isinstance(name, str):  # the event that first recorded it; the table keeps it
                 self.names[document] = (name, row[0])
         if point is None:
+            self.carried.feed(row[0], programme, row[_TRIGGER], _data(row[_DATA]), row[_RECORDED])
             return
         data = _data(row[_DATA])
         key = (programme, point)
@@ -144,11 +150,14 @@ class TableReplay:
 
     def compare(self, tx: StoreTransaction, folder: DocumentFolder) -> list[str]:
         """Every difference between the tables in ``tx`` and the replayed trail."""
-        programmes = {p.id for p in tx.programmes()} | {p for p, _ in self.points}
+        pins = {p.id: p.definition_hash for p in tx.programmes()}
+        programmes = set(pins) | {p for p, _ in self.points} | set(self.carried.pins)
         for programme in sorted(programmes):
             self._compare_points(programme, tx)
             self._compare_overrides(programme, tx)
             self._compare_units(programme, tx)
+            self.carried.compare_pin(programme, pins.get(programme), self.findings)
+            self.carried.compare_sent(programme, tx, self.findings)
         self._compare_documents(tx, folder)
         return self.findings
 

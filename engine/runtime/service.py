@@ -97,7 +97,7 @@ class Runtime:
 
     def _pin(self, tx: Transaction) -> None:
         """Register the programme on first use; refuse a changed definition afterwards."""
-        pinning.ensure_pinned(self.store, tx, self.definition, self.clock.now())
+        pinning.ensure_pinned(self.store, tx, self.definition, self.clock.now(), self.operator)
 
     def require_registered(self) -> None:
         """Refuse to report on a programme the store has never seen."""
@@ -125,7 +125,8 @@ class Runtime:
             pin = pinning.Pin.of(self.definition)
             changes = pinning.changes_since_pinned(self.store, tx, self.definition, row, pin)
             if not changes:
-                pinning.ensure_pinned(self.store, tx, self.definition, self.clock.now())
+                now = self.clock.now()
+                pinning.ensure_pinned(self.store, tx, self.definition, now, self.operator)
                 return None
             states = {p.state for p in tx.points(self.pid)}
             unknown = sorted(states - set(self.index.states))

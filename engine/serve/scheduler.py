@@ -16,6 +16,8 @@ On start the service:
    ``misfire_grace_time`` of 1 s would drop them silently; here nothing depends on it);
 3. brings the job store in line with the definition: stale docflow jobs of this programme
    are removed, every future occurrence is (re)registered.
+With a checkpoint key and file it also signs checkpoints of the chain's head, at start and
+daily (:mod:`engine.serve.checkpointing`; the key is checked before anything else).
 SIGTERM or SIGINT stops it cleanly: the running job finishes, the scheduler shuts down.
 Every job calls ``ReminderRunner.run``, whose sent-log makes a second firing send nothing.
 """
@@ -63,6 +65,8 @@ class ServeConfig:
     sweep_seconds: float = 3600.0
     lock_retry_seconds: float = LOCK_RETRY_SECONDS
     extra: Mapping[str, Any] = field(default_factory=dict)
+    checkpoint_key: str | None = None  # the private key signing checkpoints, and
+    checkpoints: str | None = None  # the file they are appended to (both or neither)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,8 @@ class ServeConfig:
             "smtp": dict(self.smtp) if self.smtp else None,
             "clock": dict(self.clock) if self.clock else None,
             "sweep_seconds": self.sweep_seconds,
+            "checkpoint_key": self.checkpoint_key,
+            "checkpoints": self.checkpoints,
         }
 
 
@@ -110,9 +116,11 @@ def _job_store_options(store: Any) -> dict[str, Any]:
 def serve(config: ServeConfig, *, ready: threading.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT; return the number of scheduled jobs at start (0 when it was
     stopped as a standby). A scheduler failure raises ``SchedulerFailed``."""
+    from engine.serve.checkpointing import check_key
     from engine.serve.jobs import open_service
     from engine.serve.lock import serve_lock
 
+    check_key(config.as_dict())  # a key that cannot sign stops serve before it waits or runs
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -167,6 +175,7 @@ def _run_active(
 ) -> int:
     """The active service: catch up, register the jobs, run them until stopped."""
     from engine.errors import SchedulerFailed
+    from engine.serve import checkpointing
     from engine.serve.jobs import open_service, run_reminders
     from engine.serve.jobtable import job_table, retire_shared_table
     from engine.serve.watch import Watch, WatchedJobStore, WatchedScheduler
@@ -180,6 +189,8 @@ def _run_active(
         store = service.programme.store
         options = _job_store_options(store)
         retire_shared_table(_job_store_url(store), runner.pid, job_prefix(runner.pid), **options)
+        if checkpointing.wanted(config.as_dict()):
+            checkpointing.take(config.as_dict(), service)  # logs what it signed
         scheduler = WatchedScheduler(
             watch,
             jobstores={
@@ -197,6 +208,11 @@ def _run_active(
         scheduler.start(paused=True)
         try:
             count = _sync_jobs(scheduler, runner, clock, config)
+            if checkpointing.wanted(config.as_dict()):
+                daily = checkpointing.add_checkpoint_job(
+                    scheduler, runner.pid, runner.definition.zone, clock, config.as_dict()
+                )
+                print(f"docflow serve：{daily}", flush=True)
             scheduler.resume()
             if ready is not None:
                 ready.set()

@@ -13,6 +13,7 @@ takes part in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -102,13 +103,22 @@ def _event_description(
     return "\n".join(lines)
 
 
-def build_ical(definition: Definition, now: datetime, unit: str | None = None) -> str:
+def build_ical(
+    definition: Definition,
+    now: datetime,
+    unit: str | None = None,
+    head: Mapping[str, Any] | None = None,
+) -> str:
     """Every deadline of the programme for its year as an iCalendar (RFC 5545) text.
 
     One all-day VEVENT per step on its due day, UID ``<programme>-<step>@docflow`` (stable, so
     a re-exported calendar updates the same events), with VALARM reminders at the working
     days the step's reminder policy names (at the policy's hour). ``unit`` keeps only the
     steps that unit takes part in.
+
+    ``head`` (``HeadMark.as_dict``: the chain's head of the store it was read with) is
+    carried as the calendar's ``X-DOCFLOW-TRAIL-SEQ``, ``-HASH`` and ``-AT`` properties,
+    the signed checkpoint as ``X-DOCFLOW-CHECKPOINT``, and named in its description.
     """
     from icalendar import Alarm, Calendar, Event
 
@@ -137,7 +147,17 @@ def build_ical(definition: Definition, now: datetime, unit: str | None = None) -
         name += f"：{index.body_label(unit)}"
     cal.add("x-wr-calname", name)
     number = f"（{header.doc_number}）" if header.doc_number else ""
-    cal.add("x-wr-caldesc", f"{header.title}{number}各项时限，由 docflow 生成")
+    description = f"{header.title}{number}各项时限，由 docflow 生成"
+    if head is not None:
+        description += f"；数据截至留痕第 {head['seq']} 条（哈希 {head['hash']}）"
+        cal.add("x-docflow-trail-seq", str(head["seq"]))
+        cal.add("x-docflow-trail-hash", head["hash"])
+        if head.get("at"):
+            cal.add("x-docflow-trail-at", head["at"])
+        if head.get("checkpoint"):
+            cal.add("x-docflow-checkpoint", head["checkpoint"])
+            description += f"，附签名检查点（密钥 {head['key']}）"
+    cal.add("x-wr-caldesc", description)
     cal.add("x-wr-timezone", header.timezone)
     for row in rows:
         step = steps[row["step"]]

@@ -31,8 +31,14 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from engine.definition.labels import COLOUR_LAMPS, COLOUR_MEANINGS, OUTCOME_LABELS
+from engine.definition.labels import (
+    COLOUR_LAMPS,
+    COLOUR_MEANINGS,
+    NOTICE_KIND_LABELS,
+    OUTCOME_LABELS,
+)
 from engine.definition.loader import Definition
+from engine.runtime.carried import NOTIFY, REGISTER
 from engine.runtime.progress import ProgressView
 from engine.runtime.records import DocumentRow, SentRow
 from engine.runtime.snapshot import Snapshot
@@ -78,6 +84,7 @@ class RunInput:
     moment: datetime
     note: str  # how the moment was chosen (report_moment)
     documents_root: Path | None = None  # the store's documents folder, to copy from
+    head: Mapping[str, Any] | None = None  # the chain's head read with it (HeadMark.as_dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ class RunView:
     overview: dict[str, Any] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     states_note: str | None = None  # the states are not ``now``'s (see ``states_note``)
+    head: Mapping[str, Any] | None = None
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -270,9 +278,31 @@ def _notifications(definition: Definition, sent: tuple[SentRow, ...]) -> list[di
 
 # --- the trail in words ------------------------------------------------------------------------
 
+_NOT_SENT = {"superseded": "已被同一期限更新的提醒取代", "closed": "已无待办的单位"}
+
+
+def _notify_words(definition: Definition, data: dict[str, Any]) -> list[str]:
+    """A ``notify`` event in words: which notice, for which step and due day, to whom."""
+    index = definition.index
+    kind = str(data.get("kind"))
+    words = [
+        f"{NOTICE_KIND_LABELS.get(kind, kind)}：{step_label(definition, str(data.get('step')))}"
+        f"，期限 {data.get('occurrence')}"
+    ]
+    notices = [n for n in data.get("notices") or () if isinstance(n, dict)]
+    sent = [index.body_label(str(n["unit"])) for n in notices if n.get("unit") != _ALL]
+    if sent:
+        words.append("发给 " + "、".join(sent))
+    why = data.get("why")
+    if why:
+        words.append("未发送：" + _NOT_SENT.get(str(why), str(why)))
+    return words
+
 
 def _data_words(definition: Definition, trigger: str, data: dict[str, Any]) -> list[str]:
     index = definition.index
+    if trigger == NOTIFY:
+        return _notify_words(definition, data)
     words = []
     for key, value in data.items():
         if key == "title":
@@ -281,6 +311,8 @@ def _data_words(definition: Definition, trigger: str, data: dict[str, Any]) -> l
             words.append("尚未报送：" + "、".join(index.body_label(str(v)) for v in value))
         elif trigger == "migrate-definition" and key in ("from", "to"):
             words.append(("原定义 " if key == "from" else "新定义 ") + str(value)[:12] + "…")
+        elif trigger == REGISTER and key in ("definition_hash", "replaces"):
+            words.append(("定义 " if key == "definition_hash" else "取代 ") + str(value)[:12] + "…")
         elif key == "until":
             words.append(f"延至 {value}")
         elif key == "operator":
@@ -402,4 +434,5 @@ def build_run(definition: Definition, given: RunInput, out: Path | None = None) 
         overview=overview,
         notifications=_notifications(definition, given.snapshot.sent),
         states_note=states_note(given.snapshot, moment),
+        head=given.head,
     )

@@ -2,13 +2,18 @@
 
 CSV is written as UTF-8 with a byte-order mark so that Excel opens the Chinese text
 correctly: one header row, then one row per point (no title or totals, so that it stays a
-plain table to read by program).
+plain table to read by program), then an empty row and the rows saying which state of the
+trail it was read from (``留痕链头``: seq, hash, time; ``检查点``: a signed checkpoint of
+it, when one was made). They come last, where Excel shows a note under a table, rather than
+as a comment line first, which Excel would take for the header row.
 
 The xlsx workbook prints as the 汇总表 is filed: A4 landscape, fitted to one page wide; a
 title row and a row with the programme and the 统计时间 above the header; the header rows
 and the unit's columns (序号 to 突破点) frozen on screen and repeated on every printed page;
 a totals row with each step's 上报率 below the points; page numbers in the footer. A second
-sheet, 说明, says where the data came from and how to read the columns.
+sheet, 说明, says where the data came from (the chain's head in full, and the signed
+checkpoint of it when one was made) and how to read the columns; the printed sheet stays
+the table alone.
 
 Every text cell, in both formats, goes through ``engine.views.cells.safe_cell_text``: no
 cell is ever read as a formula, and control characters are shown as ``\\xNN``.
@@ -38,8 +43,10 @@ from engine.views.summary import (
 from engine.views.texttable import display_width
 
 __all__ = [
+    "CHECKPOINT_LABEL",
     "FROZEN_COLUMNS",
     "HEADER_ROW",
+    "HEAD_LABEL",
     "check_summary_target",
     "summary_csv",
     "write_summary",
@@ -47,6 +54,9 @@ __all__ = [
     "write_text",
 ]
 
+#: The first cells of the rows that name the chain's head and its signed checkpoint.
+HEAD_LABEL = "留痕链头"
+CHECKPOINT_LABEL = "检查点"
 #: The header's row in the xlsx sheet (a title and a 统计时间 row come first).
 HEADER_ROW = 3
 #: The unit's columns, frozen and repeated on every printed page: 序号, 单位, 单位类别, 突破点.
@@ -79,6 +89,9 @@ def summary_csv(summary: dict[str, Any]) -> str:
         writer.writerow(
             ["" if v is None else v.isoformat() if isinstance(v, date) else _safe(v) for v in row]
         )
+    writer.writerow([])
+    for line in _provenance(summary):
+        writer.writerow([_safe(v) for v in line])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -91,6 +104,19 @@ def _titled(summary: dict[str, Any]) -> str:
     """The programme's title with its 发文字号 in brackets, when it has one."""
     number = summary.get("doc_number")
     return f"{summary['programme_title']}（{number}）" if number else summary["programme_title"]
+
+
+def _provenance(summary: dict[str, Any]) -> list[list[Any]]:
+    """The rows naming the chain's head the summary was read at, and its checkpoint."""
+    head = summary["trail_head"]
+    rows: list[list[Any]] = [
+        [HEAD_LABEL, f"第 {head['seq']} 条", head["hash"], str(head.get("at") or "")[:19]]
+    ]
+    if head.get("checkpoint"):
+        rows.append([CHECKPOINT_LABEL, f"第 {head['checkpoint_seq']} 条", head["checkpoint"]])
+    elif head.get("unsigned"):
+        rows.append([CHECKPOINT_LABEL, head["unsigned"]])
+    return rows
 
 
 def _moment(summary: dict[str, Any]) -> str:
@@ -242,6 +268,7 @@ def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
             "数据来源",
             f"存储库 {summary['store']}，留痕截至第 {head['seq']} 条（哈希 {head['hash'][:16]}…）",
         ],
+        *_provenance(summary),  # label, 第 N 条, hash (or the checkpoint's line), time
         [
             "突破点",
             f"{summary['counts']['points']} 个，其中有逾期事项的 {summary['counts']['overdue_points']} 个",

@@ -250,6 +250,11 @@ class Year:
         with self.store.transaction(readonly=True) as tx:
             return tx.events(PROGRAMME_ID, point)
 
+    def events_of(self, trigger: str) -> list[EventRow]:
+        """The programme's events with one trigger, in order."""
+        with self.store.transaction(readonly=True) as tx:
+            return tx.events_for(PROGRAMME_ID, trigger)
+
     def snapshot(self) -> list[str]:
         return snapshot(self.db)
 

@@ -79,8 +79,8 @@ def test_a_decision_prints_the_move_of_each_point(year: Year) -> None:
 
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "#53 已决定「初步筛选（入选）」：突破点 eic-1（省经济和信息化委），已推荐 → 已初选",
-        "#54 已决定「初步筛选（入选）」：突破点 eic-2（省经济和信息化委），已推荐 → 已初选",
+        "#54 已决定「初步筛选（入选）」：突破点 eic-1（省经济和信息化委），已推荐 → 已初选",
+        "#55 已决定「初步筛选（入选）」：突破点 eic-2（省经济和信息化委），已推荐 → 已初选",
     ]
 
 
@@ -173,7 +173,9 @@ def test_every_event_records_who_keyed_it_in(year: Year) -> None:
     system = run_cli(["enrol", PROGRAMME, "--unit", "zhuhai", "--title", "丙"], env(year))
     assert (given.exit_code, from_env.exit_code, system.exit_code) == (0, 0, 0)
 
-    operators = [e.extras.get("operator") for e in year.events()]
+    registered, *enrolled = year.events()
+    assert (registered.trigger, registered.extras.get("operator")) == ("register-programme", "张三")
+    operators = [e.extras.get("operator") for e in enrolled]
     assert operators[:2] == ["张三", "李四"]
     assert str(operators[2]).startswith("系统账户 ")
     shown = run_cli(["log", PROGRAMME], env(year))

@@ -130,6 +130,26 @@ def test_migrate_records_the_old_and_new_hash_in_the_trail(year: Year, programme
     assert raw_sql(year.db, "SELECT definition_hash FROM programmes") == [(new,)]
 
 
+def test_after_migrating_the_audit_checks_the_pin_against_the_migration_event(
+    year: Year, programme: Path
+) -> None:
+    old = pin_of(programme)
+    relabel(programme)
+    year.reopen()
+    event = year.runtime.migrate("状态名称按新规范调整")
+    assert event is not None
+    assert verify(year.store).ok
+
+    raw_sql(year.db, "UPDATE programmes SET definition_hash = ?", old)  # the old pin put back
+
+    report = verify(year.store)
+    assert not report.ok
+    assert report.failures == (
+        f"工作方案 gd-2011 的定义哈希（definition_hash）：表中为 {old}，"
+        f"留痕第 {event.seq} 条为 {pin_of(programme)}（表被改动）",
+    )
+
+
 def test_after_migrating_commands_work_again(year: Year, programme: Path) -> None:
     relabel(programme)
     run_cli(["migrate", str(programme), "--reason", "状态名称按新规范调整"], env(year))

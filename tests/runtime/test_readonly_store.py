@@ -105,7 +105,7 @@ def check_reading_commands(year: Year, out: Path) -> None:
 
     audit = run_cli(["audit", "verify"], env)
     assert audit.exit_code == 0, audit.stderr
-    assert "留痕校验通过：58 条留痕、3 份文件均与哈希相符" in audit.stdout
+    assert "留痕校验通过：59 条留痕、3 份文件均与哈希相符" in audit.stdout
 
     keys = run_cli(["audit", "keygen", "--out", str(out / "audit.key")], env)
     assert keys.exit_code == 0, keys.stderr
@@ -114,7 +114,7 @@ def check_reading_commands(year: Year, out: Path) -> None:
         ["audit", "checkpoint", "--key", str(out / "audit.key"), "--out", str(marks)], env
     )
     assert signed.exit_code == 0, signed.stderr
-    assert "已签发检查点：留痕第 58 条" in signed.stdout
+    assert "已签发检查点：留痕第 59 条" in signed.stdout
     checked = run_cli(
         [
             "audit",
@@ -194,7 +194,7 @@ def test_reading_commands_work_on_a_full_disk_and_writing_ones_leave_the_store_a
     assert digests(small_fs / "store") == before
     assert table_rows(year.url) == rows
     after = run_cli(["audit", "verify"], year.env())
-    assert "留痕校验通过：58 条留痕、3 份文件均与哈希相符" in after.stdout, after.stderr
+    assert "留痕校验通过：59 条留痕、3 份文件均与哈希相符" in after.stdout, after.stderr
 
 
 # --- open_store(readonly=True) ---------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The chain itself still verifies in every case below; what gives the change away is the replay
 of the trail into points, extensions, units and the documents' places
-(``engine.runtime.replay``).
+(``engine.runtime.replay``), and the sent-log and the pin the trail carries
+(``engine.runtime.carried``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.app import MailSettings, Programme
 from engine.errors import TrailBroken
 from engine.runtime.trail import verify
 from tests.runtime.gd2011 import EIC, Year, raw_sql, run_cli
@@ -20,7 +22,8 @@ from tests.runtime.gd2011 import EIC, Year, raw_sql, run_cli
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
-    """The example points screened and approved, an extension granted, two work plans."""
+    """The example points screened and approved, an extension granted, a work plan, and the
+    reminders of 5月16日 sent (foshan's extended plan, the others' 催报)."""
     year = Year(tmp_path_factory.mktemp("template"))
     year.at("2011-03-02T09:00").submit(EIC, "call-for-points")
     year.at("2011-03-15T10:00").enrol_example()
@@ -29,6 +32,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
     year.at("2011-05-05T10:00").submit("foshan", "extension", ["foshan-1"])
     year.decide("extension", ["foshan-1"], reason="同意延期", until=date(2011, 5, 20))
     year.at("2011-05-09T10:00").submit("guangzhou", "work-plan")
+    mail = MailSettings(str(year.folder / "outbox"))
+    sent = Programme(year.definition, year.store, year.at("2011-05-16T10:00").clock, mail).remind()
+    assert ("submit-plan/before-5", "foshan") in {(o.rule, o.recipient) for o in sent.sent}
     year.close()
     return year
 
@@ -106,6 +112,36 @@ def test_the_untouched_store_verifies_tables_and_all(year: Year) -> None:
             "WHERE sha256 = (SELECT min(sha256) FROM documents)",
             "的存放位置记为 '../../../../../etc/hostname'",
         ),
+        (
+            "INSERT INTO sent_log VALUES ('gd-2011', 'submit-plan/overdue-3', 'zhuhai', "
+            "'2011-05-10', 'sent', NULL, '2011-05-16T10:00:00+08:00')",
+            "发送记录表中的 gd-2011/submit-plan/overdue-3/2011-05-10 → zhuhai（状态 sent）"
+            "在留痕中没有发送事件：该行不是由提醒程序写入的，它使该次提醒不再发送",
+        ),
+        (
+            "INSERT INTO sent_log VALUES ('gd-2011', 'submit-plan/overdue-3', '*', "
+            "'2011-05-10', 'sent', NULL, '2011-05-16T10:00:00+08:00')",
+            "发送记录表中的 gd-2011/submit-plan/overdue-3/2011-05-10（该次提醒已处理的标记）"
+            "（状态 sent）在留痕中没有发送事件",
+        ),
+        (
+            "DELETE FROM sent_log WHERE unit_id = 'foshan'",
+            "记录的发送 gd-2011/submit-plan/before-5/2011-05-20 → foshan 在发送记录表中不存在："
+            "该行被删除（下次提醒时会再次发送）",
+        ),
+        (
+            "UPDATE sent_log SET status = 'skipped' WHERE unit_id = 'foshan'",
+            "发送记录 gd-2011/submit-plan/before-5/2011-05-20 → foshan 的状态（status）："
+            "表中为 skipped，留痕第",
+        ),
+        (
+            "UPDATE sent_log SET message_id = '<other@example>' WHERE unit_id = 'foshan'",
+            "foshan 的Message-ID（message_id）：表中为 <other@example>，留痕第",
+        ),
+        (
+            f"UPDATE programmes SET definition_hash = '{'a' * 64}'",
+            f"工作方案 gd-2011 的定义哈希（definition_hash）：表中为 {'a' * 64}，留痕第 1 条为 ",
+        ),
     ],
     ids=[
         "state",
@@ -120,6 +156,12 @@ def test_the_untouched_store_verifies_tables_and_all(year: Year) -> None:
         "inserted-unit",
         "document-name",
         "document-place",
+        "inserted-notice",
+        "inserted-marker",
+        "deleted-notice",
+        "notice-status",
+        "notice-message-id",
+        "programme-pin",
     ],
 )
 def test_a_changed_table_is_named_though_the_chain_holds(
@@ -131,6 +173,33 @@ def test_a_changed_table_is_named_though_the_chain_holds(
 
     assert any(expected in text for text in found), found
     assert verify(year.store, tables=False).ok  # the chain alone would not have told
+
+
+def test_a_changed_sent_log_key_is_named_as_the_row_it_took_and_the_row_it_left(
+    year: Year,
+) -> None:
+    raw_sql(year.db, "UPDATE sent_log SET occurrence = '2011-05-27' WHERE unit_id = 'foshan'")
+
+    found = failures(year)
+
+    assert any(
+        "发送记录表中的 gd-2011/submit-plan/before-5/2011-05-27 → foshan（状态 sent）"
+        "在留痕中没有发送事件" in text
+        for text in found
+    ), found
+    assert any(
+        "gd-2011/submit-plan/before-5/2011-05-20 → foshan 在发送记录表中不存在" in text
+        for text in found
+    ), found
+
+
+def test_registering_the_programme_is_the_first_event_and_carries_its_pin(year: Year) -> None:
+    (registered,) = year.events_of("register-programme")
+    (pinned,) = raw_sql(year.db, "SELECT definition_hash FROM programmes")
+
+    assert registered.seq == 1
+    assert (registered.point_id, registered.actor) == (None, EIC)
+    assert registered.extras == {"definition_hash": pinned[0]}
 
 
 def test_the_audit_never_reads_a_document_outside_its_folder(year: Year, tmp_path: Path) -> None:

@@ -203,11 +203,14 @@ def test_csv_has_a_bom_and_parses(year: Year, tmp_path: Path) -> None:
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert len(rows) == POINT_COUNT + 1
+    assert len(rows) == POINT_COUNT + 3  # the header, the points, an empty row, the trail's head
     head = rows[0]
     assert head[0] == "序号"
     assert head[-1] == "备注"
-    by_id = {r[head.index("编号")]: dict(zip(head, r, strict=True)) for r in rows[1:]}
+    assert rows[POINT_COUNT + 1] == []
+    assert rows[-1][0] == "留痕链头"
+    points = rows[1 : POINT_COUNT + 1]
+    by_id = {r[head.index("编号")]: dict(zip(head, r, strict=True)) for r in points}
     assert set(by_id) == set(example_ids())
     assert by_id["shenzhen-2"]["突破点工作方案报送日期"] == "2011-05-12"
     assert by_id["shenzhen-2"]["突破点工作方案按期情况"] == "逾期2天"
@@ -220,7 +223,7 @@ def test_cli_writes_csv_to_stdout(year: Year) -> None:
     result = run_cli(["export", "summary", str(PROGRAMME_DIR)], env)
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout.lstrip("\ufeff"))))
-    assert len(rows) == POINT_COUNT + 1
+    assert len(rows) == POINT_COUNT + 3
 
 
 def test_cli_requires_out_for_xlsx(year: Year) -> None:

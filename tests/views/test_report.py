@@ -400,7 +400,7 @@ def test_the_run_shows_colours_rates_late_units_and_a_verified_trail(html: str) 
         "dost-1": "grey",  # 未入选: ended, not 已办结
         "eic-1": "grey",  # 已撤销
     }
-    assert "留痕校验通过：21 条留痕" in run
+    assert "留痕校验通过：22 条留痕" in run  # the registration event and 21 after it
     rate = re.search(r'<tr class="overdue" data-step="submit-plan">.*?</tr>', run, re.DOTALL)
     assert rate
     assert "2 / 3" in rate.group(0)
@@ -410,7 +410,7 @@ def test_the_run_shows_colours_rates_late_units_and_a_verified_trail(html: str) 
     assert late
     assert "深圳市" in late.group(0)
     assert "报送突破点工作方案（期限 2011-05-10）" in late.group(0)
-    assert run.count('<tr id="event-') == 21
+    assert run.count('<tr id="event-') == 22
     assert "缺少时间节点" in run
 
 

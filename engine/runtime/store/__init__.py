@@ -36,10 +36,11 @@ submit, programme tasks                ProgrammeRecords, PointRecords, EventReco
 decide (incl. extensions)              PointRecords, EventRecords, OverrideRecords
 migrate (a changed definition)         ProgrammeRecords, PointRecords, EventRecords
 correct (撤回, 更正: corrections)          PointRecords, EventRecords, DocumentRecords, OverrideRecords
-remind / serve / simulate (dispatch)   PointRecords, EventRecords (tasks done), OverrideRecords,
-                                       SentLog
+remind / serve / simulate (dispatch)   PointRecords, EventRecords (tasks done; the ``notify``
+                                       event carrying the sent-log rows), OverrideRecords, SentLog
 status, calendar, report, exports      ProgrammeRecords, PointRecords, EventRecords, OverrideRecords
 log, audit verify (trail)              EventRecords, DocumentRecords, and the StorePort's documents
+                                       (the replay reads every table the trail answers for)
 =====================================  =============================================================
 """
 
