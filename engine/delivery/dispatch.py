@@ -147,10 +147,13 @@ class ReminderRunner:
         result = RunResult()
         self._stored = None
         with self.store.transaction(readonly=True) as tx:
+            # The processed markers, read once: a run late in the year has hundreds of
+            # past occurrences, and one query each would dominate it.
+            processed = {(s.rule, s.occurrence) for s in tx.sent(self.pid) if s.unit_id == ALL}
             pending = [
                 o
                 for o in self.schedule(tx)
-                if o.send_at <= now and tx.get_sent(self.pid, o.rule.id, ALL, o.key) is None
+                if o.send_at <= now and (o.rule.id, o.key) not in processed
             ]
         latest: dict[tuple[str, date], Occurrence] = {}
         for occ in pending:  # sorted by send time: the last one per step and due day wins
