@@ -239,3 +239,7 @@ def simulate(
         _emit_json(report.as_dict())
     else:
         click.echo(render_report(report))
+    if report.stalls:
+        from engine.errors import YearStalled
+
+        raise YearStalled(report.stalls)

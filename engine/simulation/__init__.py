@@ -95,7 +95,7 @@ states from the store; ``narration`` words the timeline and ``progress`` echoes 
 
 from engine.errors import ScenarioError
 from engine.simulation.report import SimulationReport, render_report
-from engine.simulation.run import POINTS_FILE, point_ids_of, run_simulation
+from engine.simulation.run import POINTS_FILE, point_units, run_simulation
 from engine.simulation.scenario import SCENARIO_FILE, Scenario, load_scenario
 
 __all__ = [
@@ -105,7 +105,7 @@ __all__ = [
     "ScenarioError",
     "SimulationReport",
     "load_scenario",
-    "point_ids_of",
+    "point_units",
     "render_report",
     "run_simulation",
 ]
