@@ -109,6 +109,7 @@ class ReminderRunner:
         self.sender = Address(self.index.body_label(header.issuer), header.sender_email)
         self.domain = header.sender_email.rpartition("@")[2] or "docflow.invalid"
         self._stored: dict[str, str | None] | None = None  # MailQueue.stored(), once a run
+        self._schedules: dict[frozenset[tuple[str, frozenset[date]]], list[Occurrence]] = {}
 
     # --- what is due -------------------------------------------------------------------
 
@@ -117,12 +118,19 @@ class ReminderRunner:
         extra: dict[str, set[date]] = {}
         for o in tx.deadline_overrides(self.pid):
             extra.setdefault(o.step, set()).add(o.due)
-        found = [
-            occ
-            for rule in self.rules
-            for occ in occurrences(rule, self.view, extra.get(rule.step, ()))
-        ]
-        return sorted(found, key=lambda o: (o.send_at, o.rule.id))
+        key = frozenset((step, frozenset(dues)) for step, dues in extra.items())
+        found = self._schedules.get(key)
+        if found is None:  # the same due days give the same occurrences: worked out once
+            found = sorted(
+                (
+                    occ
+                    for rule in self.rules
+                    for occ in occurrences(rule, self.view, extra.get(rule.step, ()))
+                ),
+                key=lambda o: (o.send_at, o.rule.id),
+            )
+            self._schedules = {key: found}
+        return list(found)
 
     def refuse_out_of_season(self, now: datetime) -> None:
         """Refuse to send when ``now`` is long past the programme's last reminder.
