@@ -26,6 +26,7 @@ from engine.simulation.decisions import (
     decision_steps,
     decision_text,
     no_actor_reason,
+    one_decision_text,
 )
 from engine.simulation.lifecycle import decided_by, decision_leaving, return_of
 from engine.simulation.scenario import Decision, Scenario, Where
@@ -79,15 +80,24 @@ class Decider:
         for out, where in scenario.placed("screened_out"):
             assert reject is not None  # checked when the scenario was loaded
             self.choices[out.point].append(_Choice(reject.task_id, "reject", out.reason, where))
+        # point -> (the states a dated decision of the scenario leaves from, its day): no
+        # default decision moves the point on from there before that day
+        self.holds: dict[str, list[tuple[frozenset[str], date]]] = defaultdict(list)
         for d, where in scenario.placed("decisions"):
             if d.on is None:
                 self.choices[d.point].append(_Choice(d.task, d.outcome, d.reason, where))
-        # point -> (the states a planned return leaves from, its day): held until then
-        self.returns: dict[str, list[tuple[frozenset[str], date]]] = defaultdict(list)
+                continue
+            sources = {
+                s
+                for t in self.index.point_tasks.get(d.task, [])
+                if t.takes == "decision" and t.outcome == d.outcome
+                for s in self.index.sources_of(t)
+            }
+            self.holds[d.point].append((frozenset(sources), d.on))
         for r, _ in scenario.placed("returns"):
             transition = return_of(self.definition, r.step)
             if transition is not None:
-                self.returns[r.point].append((frozenset(transition.source), r.on))
+                self.holds[r.point].append((frozenset(transition.source), r.on))
 
     def has(self, when: When) -> bool:
         return any(step.when == when for step in self.steps.values())
@@ -99,8 +109,9 @@ class Decider:
                 self.arrived[e.point_id] = day
                 self.stuck.pop(e.point_id, None)
 
-    def returned(self, point: str, on: date) -> None:
-        self.returns[point] = [(s, d) for s, d in self.returns[point] if d != on]
+    def done(self, point: str, on: date) -> None:
+        """The scenario's dated decision (or return) of ``point`` on ``on`` was made."""
+        self.holds[point] = [(s, d) for s, d in self.holds[point] if d != on]
 
     # --- the steps decided by default -------------------------------------------------
 
@@ -116,8 +127,8 @@ class Decider:
                 continue
             if when == "next-day" and day <= self.arrived.get(point, date.min):
                 continue
-            if any(state in s and on >= day for s, on in self.returns.get(point, ())):
-                continue  # the scenario returns it from here later
+            if any(state in s and on >= day for s, on in self.holds.get(point, ())):
+                continue  # the scenario decides it, or returns it, from here later
             chosen = self._choice(point, step)
             if chosen is None:
                 continue
@@ -200,9 +211,9 @@ class Decider:
                 transition.task_id, [entry.point], transition.outcome, entry.reason, actor=actor
             )
         self.moved(day, events)
+        self.done(entry.point, day)
         who = decided_by(self.index, events)
-        line = decision_text(self.index, who, [(transition, [entry.point])])
-        self.say(day, f"{line}：{entry.point}（{entry.reason}）")
+        self.say(day, one_decision_text(who, transition, entry.point, entry.reason))
 
     # --- points that cannot move ------------------------------------------------------
 

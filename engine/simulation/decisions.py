@@ -38,6 +38,7 @@ __all__ = [
     "decision_steps",
     "decision_text",
     "no_actor_reason",
+    "one_decision_text",
     "stall_lines",
     "step_number",
 ]
@@ -132,6 +133,15 @@ def decision_text(
         )
         text += f"，{word} {len(others)} 个（{'、'.join(others)}）"
     return text
+
+
+def one_decision_text(who: str, transition: Transition, point: str, reason: str) -> str:
+    """``市政府督查室 审定实施方案：同意 dev-2（经会议研究同意）``: a decision the scenario dates."""
+    head, _, paren = transition.label.partition("（")
+    paren = paren.rstrip("）")
+    if paren:
+        return f"{who} {head}：{paren} {point}（{reason}）"
+    return f"{who} {transition.label} {point}（{reason}）"
 
 
 # --- stalls --------------------------------------------------------------------------------

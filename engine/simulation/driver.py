@@ -393,7 +393,7 @@ class YearDriver:
                 transition.task_id, [r.point], "return", r.reason, actor=actor
             )
         self.decider.moved(day, events)
-        self.decider.returned(r.point, r.on)
+        self.decider.done(r.point, r.on)
         if r.resubmit_on is not None:
             self.planned[r.step][r.point] = Planned(r.resubmit_on, where, "退回后重报")
         else:

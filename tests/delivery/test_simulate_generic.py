@@ -240,6 +240,24 @@ def test_a_city_programme_plays_its_whole_year_with_every_decision(tmp_path: Pat
     assert {o.recipient for o in report.sent} == {"dev"}
 
 
+def test_a_dated_decision_waits_for_its_day(tmp_path: Path) -> None:
+    """dev-2's plan is approved on the day the scenario gives, not the day after it came."""
+    scenario = _scenario(
+        tmp_path,
+        "decisions:\n"
+        "  - {point: dev-2, task: approve-plan, outcome: accept, on: 2011-05-20,"
+        " reason: 经会议研究同意}\n",
+    )
+    lines: list[str] = []
+    report = run_simulation(
+        _programme(tmp_path), scenario_file=scenario, outbox=tmp_path / "o", echo=lines.append
+    )
+    assert report.stalls == []
+    assert report.final_states == {"已办结": 3}
+    assert "2011-05-06 市政府督查室 审定实施方案：同意 2 个突破点" in lines  # dev-1, industry-1
+    assert "2011-05-20 市政府督查室 审定实施方案：同意 dev-2（经会议研究同意）" in lines
+
+
 def test_a_decision_a_group_takes_is_made_by_its_first_body(tmp_path: Path) -> None:
     report = run_simulation(
         _programme(tmp_path, approver="approvers"), outbox=tmp_path / "o", db=str(tmp_path / "d.db")
