@@ -110,6 +110,7 @@ class ReminderRunner:
         self.domain = header.sender_email.rpartition("@")[2] or "docflow.invalid"
         self._stored: dict[str, str | None] | None = None  # MailQueue.stored(), once a run
         self._schedules: dict[frozenset[tuple[str, frozenset[date]]], list[Occurrence]] = {}
+        self._processed: set[tuple[str, str]] = set()  # (rule, occurrence) markers seen
 
     # --- what is due -------------------------------------------------------------------
 
@@ -155,14 +156,16 @@ class ReminderRunner:
         result = RunResult()
         self._stored = None
         with self.store.transaction(readonly=True) as tx:
-            # The processed markers, read once: a run late in the year has hundreds of
-            # past occurrences, and one query each would dominate it.
-            processed = {(s.rule, s.occurrence) for s in tx.sent(self.pid) if s.unit_id == ALL}
-            pending = [
-                o
-                for o in self.schedule(tx)
-                if o.send_at <= now and (o.rule.id, o.key) not in processed
+            # A run late in the year has hundreds of past occurrences: one query each would
+            # dominate it. The processed markers are read at once, and only when an
+            # occurrence not yet seen processed is due (a marker is never removed).
+            seen = self._processed
+            due = [
+                o for o in self.schedule(tx) if o.send_at <= now and (o.rule.id, o.key) not in seen
             ]
+            if due:
+                seen.update((s.rule, s.occurrence) for s in tx.sent(self.pid) if s.unit_id == ALL)
+            pending = [o for o in due if (o.rule.id, o.key) not in seen]
         latest: dict[tuple[str, date], Occurrence] = {}
         for occ in pending:  # sorted by send time: the last one per step and due day wins
             latest[(occ.rule.step, occ.due)] = occ
