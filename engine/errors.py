@@ -53,6 +53,7 @@
     ├── TrailBroken              6  ``audit verify`` found a changed event or document
     │   └── CheckpointBroken     6  a signed checkpoint of the trail no longer holds
     ├── SchedulerFailed          7  ``serve`` stopped: a job failed, the job store or the lock was lost
+    ├── YearStalled              8  ``simulate``: points no one could move (the year was played out)
     ├── BadServeSetting          2  a number or time given to ``serve`` out of its bounds
     ├── TemplateProblem          1  a notice template is missing, broken or needs more data
     └── MailError                1  a message cannot be built or handed to a transport
@@ -103,6 +104,7 @@ __all__ = [
     "StoreNotWritable",
     "TemplateProblem",
     "TrailBroken",
+    "YearStalled",
     "os_reason",
 ]
 
@@ -396,6 +398,20 @@ class CheckpointBroken(TrailBroken):
     def __init__(self, failures: Sequence[object], message: str) -> None:
         self.failures = tuple(failures)
         super().__init__(message)
+
+
+class YearStalled(DocflowError):
+    """The simulated year was played to its end, but points stopped where nobody can take
+    their step (``stalls``: one line per step and reason, shown in the summary too)."""
+
+    exit_code = 8
+
+    def __init__(self, stalls: Sequence[str]) -> None:
+        self.stalls = list(stalls)
+        super().__init__(
+            f"演练停滞：{len(self.stalls)} 处突破点无法继续办理（见上方总结中的「演练停滞」）；"
+            "请按所说的原因修改工作方案或情景后再演练"
+        )
 
 
 class SchedulerFailed(DocflowError):

@@ -229,7 +229,11 @@ def serve(
     show_default=True,
     help="提醒和催报写入的发件箱目录。",
 )
-@click.option("--db", help="演练用的存储库（默认在临时目录中新建，演练结束即删除）。")
+@click.option(
+    "--db",
+    help="保留演练存储库的 SQLite 文件路径（须尚不存在；全年演练成功后才移到该处）。"
+    "默认在临时目录中新建，演练结束即删除。",
+)
 @click.option("--quiet", "-q", is_flag=True, help="不逐日列出时间线，只显示总结。")
 @_json_option
 def simulate(
@@ -241,7 +245,12 @@ def simulate(
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """在虚拟时钟上演练一整年：登记、筛选、审定、报送、提醒和催报都按真实流程运行。"""
+    """在虚拟时钟上演练一整年：登记、报送、各项决定、提醒和催报都按真实流程运行。
+
+    每项决定由工作方案中该事项的 actor 作出，默认同意。
+
+    突破点无法继续办理时，总结中列出停在哪一步、哪些单位、为什么，退出码 8。
+    """
     from engine.simulation import render_report, run_simulation
 
     report = run_simulation(
@@ -256,3 +265,7 @@ def simulate(
         _emit_json(report.as_dict())
     else:
         click.echo(render_report(report))
+    if report.stalls:
+        from engine.errors import YearStalled
+
+        raise YearStalled(report.stalls)

@@ -113,6 +113,8 @@ class ReminderRunner:
         self.sender = Address(self.index.body_label(header.issuer), header.sender_email)
         self.domain = header.sender_email.rpartition("@")[2] or "docflow.invalid"
         self._stored: dict[str, str | None] | None = None  # MailQueue.stored(), once a run
+        self._schedules: dict[frozenset[tuple[str, frozenset[date]]], list[Occurrence]] = {}
+        self._processed: set[tuple[str, str]] = set()  # (rule, occurrence) markers seen
 
     # --- what is due -------------------------------------------------------------------
 
@@ -121,12 +123,19 @@ class ReminderRunner:
         extra: dict[str, set[date]] = {}
         for o in tx.deadline_overrides(self.pid):
             extra.setdefault(o.step, set()).add(o.due)
-        found = [
-            occ
-            for rule in self.rules
-            for occ in occurrences(rule, self.view, extra.get(rule.step, ()))
-        ]
-        return sorted(found, key=lambda o: (o.send_at, o.rule.id))
+        key = frozenset((step, frozenset(dues)) for step, dues in extra.items())
+        found = self._schedules.get(key)
+        if found is None:  # the same due days give the same occurrences: worked out once
+            found = sorted(
+                (
+                    occ
+                    for rule in self.rules
+                    for occ in occurrences(rule, self.view, extra.get(rule.step, ()))
+                ),
+                key=lambda o: (o.send_at, o.rule.id),
+            )
+            self._schedules = {key: found}
+        return list(found)
 
     def refuse_out_of_season(self, now: datetime) -> None:
         """Refuse to send when ``now`` is long past the programme's last reminder.
@@ -151,11 +160,16 @@ class ReminderRunner:
         result = RunResult()
         self._stored = None
         with self.store.transaction(readonly=True) as tx:
-            pending = [
-                o
-                for o in self.schedule(tx)
-                if o.send_at <= now and tx.get_sent(self.pid, o.rule.id, ALL, o.key) is None
+            # A run late in the year has hundreds of past occurrences: one query each would
+            # dominate it. The processed markers are read at once, and only when an
+            # occurrence not yet seen processed is due (a marker is never removed).
+            seen = self._processed
+            due = [
+                o for o in self.schedule(tx) if o.send_at <= now and (o.rule.id, o.key) not in seen
             ]
+            if due:
+                seen.update((s.rule, s.occurrence) for s in tx.sent(self.pid) if s.unit_id == ALL)
+            pending = [o for o in due if (o.rule.id, o.key) not in seen]
         latest: dict[tuple[str, date], Occurrence] = {}
         for occ in pending:  # sorted by send time: the last one per step and due day wins
             latest[(occ.rule.step, occ.due)] = occ

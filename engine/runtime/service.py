@@ -58,7 +58,7 @@ from engine.runtime.userinput import check_point_id, check_text
 if TYPE_CHECKING:
     from engine.runtime.progress import ProgressView
 
-__all__ = ["ENROL", "MIGRATE", "NewPoint", "Runtime"]
+__all__ = ["ENROL", "MIGRATE", "NewPoint", "Runtime", "new_point_id"]
 
 #: Trigger names the engine itself writes into the trail.
 ENROL = "enrol"
@@ -73,6 +73,12 @@ class NewPoint:
     title: str
     file: Path | None = None
     point_id: str | None = None
+
+
+def new_point_id(point: NewPoint, unit: str, number: int) -> str:
+    """The id a point is enrolled under: its own, else ``<unit id>-<n>`` for the unit's
+    ``number``-th point in the store."""
+    return point.point_id or f"{unit}-{number}"
 
 
 class Runtime:
@@ -187,7 +193,7 @@ class Runtime:
                 if counts[unit] > enrolment.max_per_unit:
                     named = self.index.named_body(unit)
                     raise TooManyPoints(named, enrolment.max_per_unit, counts[unit])
-                point_id = p.point_id or f"{unit}-{counts[unit]}"
+                point_id = new_point_id(p, unit, counts[unit])
                 if point_id in existing_ids:
                     raise PointIdTaken([point_id], repeated=True)
                 existing_ids.add(point_id)

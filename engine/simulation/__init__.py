@@ -12,20 +12,26 @@ The year
 1. Programme-level tasks dated before the enrolment day (the call for points) are done first.
 2. Enrolment day (scenario ``enrol_on``; default: the day before the enrolment task's due
    day, e.g. 2011-03-19): every point of the points file is enrolled.
-3. ``screen_on`` (default: the first working day after the enrolment task's due day): the
-   screening body accepts every point except ``screened_out``. ``approve_on`` (default: the
-   date the programme was issued, if later; else the working day after screening): the
-   approving body accepts every screened point.
-4. Every calendar day from the enrolment day to 12-31, at 08:30: the day's actions -
-   withdrawals, extension requests and grants, returns, then submissions of point steps in
-   the order of their deadlines, then programme-level tasks. Then, on working days at each
-   reminder policy's hour (09:00), ``runner.run(now)`` - skipped when no occurrence's send
-   time falls between the previous run and now (from ``runner.schedule()``, read again after
-   each extension, which may add occurrences): after a run every occurrence due by then is
-   processed, so such a run would send nothing. The first run, and the first after an
-   extension, always happen.
-5. On 12-31, after the day's actions, the points whose summary was submitted are concluded
-   (the accepting decision that ends in a final state), before the last reminder run.
+3. Every calendar day from the enrolment day to 12-31, at 08:30: the day's actions -
+   the decisions of the screening (``screen_on``, default: the first working day after the
+   enrolment task's due day) and of the approval (``approve_on``, default: the date the
+   programme was issued, if later; else the working day after screening), the scenario's
+   withdrawals, extension requests and grants, returns and dated decisions, then on working
+   days every other decision step whose point arrived on an earlier day and the document
+   steps without a deadline, then submissions of point steps in the order of their
+   deadlines, then programme-level tasks. Then, on working days at each reminder policy's
+   hour (09:00), ``runner.run(now)``.
+4. On 12-31, after the day's actions, the accepting decisions into a final state (e.g.
+   办结), before the last reminder run.
+
+Decisions come from the definition (``engine.simulation.decisions``): every state a
+decision leaves is a decision step, decided ``accept`` by default (when no document is owed
+from that state) by the actor the definition names - a body, a group (its first body),
+``owner`` or ``inspector``, resolved by the runtime; the timeline names the bodies on the
+events. ``screened_out``, ``decisions`` and ``returns`` give other outcomes. Points that
+stop where the driver can do nothing (no body may take the step, only a reject or return
+the scenario does not ask for) are a stall: the summary says at which step, which points of
+which units, since when and why; ``docflow simulate`` exits with 8.
 
 By default every point's step is submitted ``default_lead_days`` working days before its due
 day (one document per unit and day, covering its points; inspection reports by each
@@ -57,6 +63,10 @@ Scenario file (YAML; every key optional; see workflows/gd-2011/scenario-example.
                     new due day ``until``; submitted on ``submit_on`` (default: the usual lead
                     before ``until``)
 ``withdrawals``     list of ``{point, on, reason}``: the point is withdrawn
+``decisions``       list of ``{point, task, outcome, on?, reason?}``: the decision of
+                    ``task`` (``decide --task``: ``screen``, ``approve`` ...) for the point
+                    has ``outcome`` (``accept`` or ``reject``; a return is in ``returns``),
+                    on ``on`` or on the step's day
 ==================  ===========================================================================
 ``task`` is a task name as ``docflow submit --task`` takes it (``work-plan``, ``progress``,
 ``inspection`` ...) or a programme-level task id (``aggregate-progress`` ...). Dates are
@@ -68,9 +78,9 @@ The outbox must not hold .eml files already - simulated mail is never mixed with
 (the default outbox is the same folder ``remind`` writes to) - unless every one of them is
 from an earlier simulation: a simulation leaves a list of the files it wrote
 (``.docflow-simulation.json``), and running it again replaces exactly those files, once the
-new year has run. The store is a
-fresh SQLite file in a temporary directory, deleted at the end, unless ``db`` is given (it
-must not hold the programme yet; it is kept).
+new year has run. The store is a fresh SQLite file in a temporary directory, deleted at the
+end; with ``db`` (a path where no file is yet) it is moved there, with its documents beside
+it, once the year has run (``keeping``).
 
 Defaults: points ``points-example.yaml`` and scenario ``scenario-example.yaml`` in the
 programme's folder. The example scenario names example points, so it is the default only
@@ -90,12 +100,14 @@ what on which day; ``wiring`` builds the definition, store, clock, ``Runtime``, 
 ``ReminderRunner`` in one place; ``driver`` plays the year through them, reading the points'
 states from the store; ``narration`` words the timeline and ``progress`` echoes it;
 ``summary`` reads what the year came to from the store into the report of ``report``;
-``outbox`` keeps simulated mail apart from real mail; ``run`` ties them together.
+``outbox`` keeps simulated mail apart from real mail; ``decisions`` and ``deciding`` read
+and make the decisions and find stalls; ``keeping`` moves a kept store into place; ``run``
+ties them together.
 """
 
 from engine.errors import ScenarioError
 from engine.simulation.report import SimulationReport, render_report
-from engine.simulation.run import POINTS_FILE, point_ids_of, run_simulation
+from engine.simulation.run import POINTS_FILE, point_units, run_simulation
 from engine.simulation.scenario import SCENARIO_FILE, Scenario, load_scenario
 
 __all__ = [
@@ -105,7 +117,7 @@ __all__ = [
     "ScenarioError",
     "SimulationReport",
     "load_scenario",
-    "point_ids_of",
+    "point_units",
     "render_report",
     "run_simulation",
 ]

@@ -1,22 +1,17 @@
 """Playing the simulated year, day by day, on the virtual clock.
 
 The driver plays the part of the people: on each day, at 08:30, it lets units submit and
-the province decide, through the ``Runtime`` commands; then, on working days at each
-reminder policy's hour, it runs the ``ReminderRunner``. It keeps no copy of the points'
-states: whenever it needs to know who waits for what, it reads the store.
-
-A reminder run is skipped when no occurrence's send time falls between the previous run and
-now (from ``runner.schedule()``, read again after each extension, which may add
-occurrences): after a run every occurrence due by then is processed, so such a run would
-send nothing. The first run, and the first after an extension, always happen.
+the bodies the definition names decide, through the application layer; then, on working
+days at each reminder policy's hour, it runs the ``ReminderRunner``. It keeps no copy of
+the points' states: whenever it needs to know who waits for what, it reads the store.
+Decisions are made by ``engine.simulation.deciding``; a point that cannot move is
+reported as a stall when the year ends.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,11 +21,11 @@ from engine.delivery.dispatch import Outgoing
 from engine.errors import Refused, ScenarioError
 from engine.runtime.progress import ProgressView
 from engine.runtime.service import NewPoint
-from engine.runtime.store import EventRow
+from engine.simulation.deciding import Decider, scenario_action
+from engine.simulation.decisions import Stuck, When, no_actor_reason, stall_lines
 from engine.simulation.lifecycle import (
     actor_for,
     decided_by,
-    decision_leaving,
     default_enrol_day,
     extension_task,
     return_of,
@@ -45,7 +40,7 @@ from engine.simulation.narration import (
 from engine.simulation.plans import PendingTask, Planned, plan_submissions, plan_tasks
 from engine.simulation.progress import Echo, ProgressBar, Timeline
 from engine.simulation.report import SimulationReport
-from engine.simulation.scenario import Extension, Return, Scenario, Where, Withdrawal
+from engine.simulation.scenario import Decision, Extension, Return, Scenario, Where, Withdrawal
 from engine.simulation.summary import YearRecord, build_report
 from engine.simulation.wiring import OpenProgramme
 
@@ -55,17 +50,6 @@ ACTION_TIME = time(8, 30)  # the day's submissions and decisions, before the rem
 _COLLAPSE = 5  # more plain on-time submissions of a step on one day: one timeline line
 
 Overrides = dict[tuple[str, str], date]
-
-
-@contextmanager
-def _scenario_action(where: Where | None, day: date) -> Iterator[None]:
-    """A refusal of what a scenario entry asked for is reported at the entry's line."""
-    try:
-        yield
-    except Refused as exc:
-        if where is None:
-            raise
-        raise ScenarioError([where.diagnostic(f"{day} 无法执行：{exc.message}")]) from None
 
 
 class YearDriver:
@@ -101,12 +85,16 @@ class YearDriver:
         self.tasks: list[PendingTask] = []
         self.sent: list[Outgoing] = []
         self.problems: list[str] = []
-        self.send_times: list[datetime] | None = None  # every occurrence's send time, sorted
-        self.last_run: datetime | None = None
-        self.force_run = True
         self.runs = 0
         self.documents = 0
         self.timeline = Timeline(echo, ProgressBar(self.first_day, self.last_day))
+        self.decider = Decider(programme, scenario, lambda: self.units, self.say)
+        # document steps without a deadline: submitted the working day after they are owed
+        self.undated = [
+            t
+            for t in self.definition.programme.points.transitions
+            if t.takes == "document" and t.deadline is None and t.extension is None
+        ]
 
     def close(self) -> None:
         self.timeline.close()
@@ -156,7 +144,7 @@ class YearDriver:
         self.tasks = plan_tasks(self.definition, self.view, self.scenario)
         screen_day = self._screen_day()
         approve_day = self._approve_day(screen_day)
-        if approve_day < screen_day:
+        if approve_day < screen_day and self.decider.has("approve"):
             where = self.scenario.where("approve_on", key=True)
             raise ScenarioError(
                 [where.diagnostic(f"审定日期 {approve_day} 早于初步筛选日期 {screen_day}")]
@@ -171,6 +159,9 @@ class YearDriver:
             by_day[e.grant_on].append((self._grant_extension, e, where))
         for r, where in self.scenario.placed("returns"):
             by_day[r.on].append((self._return, r, where))
+        for d, where in self.scenario.placed("decisions"):
+            if d.on is not None:
+                by_day[d.on].append((self._decide_on, d, where))
 
         # Programme-level tasks dated before enrolment (the call for points).
         for task in sorted(self.tasks, key=lambda t: t.day):
@@ -185,19 +176,25 @@ class YearDriver:
             if day == self.first_day:
                 self._enrol(day)
             if day == screen_day:
-                self._screen(day)
+                self._decide(day, "screen")
             if day == approve_day:
-                self._approve(day)
+                self._decide(day, "approve")
             for action, entry, where in by_day.get(day, ()):
                 action(day, entry, where)
+            if self.calendar.is_working_day(day):
+                self._decide(day, "next-day")
+                self._submit_undated(day)
             self._submit_due(day)
             self._run_tasks(day)
             if day == self.last_day:
-                self._conclude(day)
+                self._decide(day, "year-end")
             if self.calendar.is_working_day(day):
                 for hour in self.hours:
                     self._remind(day, self._at(day, time(hour)))
             day += timedelta(days=1)
+        states, _ = self._snapshot()
+        self.decider.dead_ends(states)
+        stalls = stall_lines(self.definition, self.decider.stuck, self.units, self.decider.arrived)
         record = YearRecord(
             scenario=self.scenario,
             first_day=self.first_day,
@@ -208,10 +205,11 @@ class YearDriver:
             sent=self.sent,
             problems=self.problems,
             runs=self.runs,
+            stalls=stalls,
         )
         return build_report(self.programme, self.view, record)
 
-    # --- enrolment, screening, approval, conclusion -------------------------------------
+    # --- enrolment and decisions --------------------------------------------------------
 
     def _enrol(self, day: date) -> None:
         rows = self.programme.app.enrol(self.points)
@@ -223,65 +221,14 @@ class YearDriver:
             self.definition, self.view, self.scenario, self.steps, self.units
         )
 
-    def _decide_all(
-        self, task: Transition, ids: list[str], outcome: str, reason: str
-    ) -> list[EventRow]:
-        if not ids:
-            return []
-        return self.programme.app.decide(task.task_id, ids, outcome, reason)
+    def _decide(self, day: date, when: When) -> None:
+        if not self.decider.has(when):
+            return
+        states, _ = self._snapshot()
+        self.decider.decide(day, when, states)
 
-    def _in_state(self, states: set[str]) -> list[str]:
-        found, _ = self._snapshot()
-        return [p for p in self.units if found.get(p) in states]
-
-    def _screen(self, day: date) -> None:
-        out = {x.point: (x, where) for x, where in self.scenario.placed("screened_out")}
-        accept = decision_leaving(self.definition, self.index.initial_state, "accept")
-        reject = decision_leaving(self.definition, self.index.initial_state, "reject")
-        if accept is None:
-            return
-        waiting = self._in_state(set(self.index.sources_of(accept)))
-        events = self._decide_all(
-            accept, [p for p in waiting if p not in out], "accept", "初步筛选入选"
-        )
-        rejected = []
-        for point, (entry, where) in out.items():
-            assert reject is not None  # checked when the scenario was loaded
-            with _scenario_action(where, day):
-                self._decide_all(reject, [point], "reject", entry.reason)
-            rejected.append(point)
-        who = decided_by(self.index, accept, events)
-        text = f"{who} {accept.label.split('（')[0]}：入选 {len(waiting) - len(rejected)} 个突破点"
-        if rejected:
-            text += f"，未入选 {len(rejected)} 个（{'、'.join(rejected)}）"
-        self.say(day, text)
-
-    def _approve(self, day: date) -> None:
-        screened = decision_leaving(self.definition, self.index.initial_state, "accept")
-        state = screened.dest if screened else None
-        approve = decision_leaving(self.definition, state, "accept") if state else None
-        if approve is None or approve.dest is None or approve.dest == state:
-            return
-        assert state is not None
-        waiting = self._in_state({state})
-        events = self._decide_all(approve, waiting, "accept", "审定同意")
-        who = decided_by(self.index, approve, events)
-        self.say(day, f"{who} 审定同意 {len(waiting)} 个突破点")
-
-    def _conclude(self, day: date) -> None:
-        """The accepting decision that ends a point's run (e.g. 总结审核通过，办结)."""
-        last = self.steps[-1] if self.steps else None
-        if last is None or last.dest is None:
-            return
-        conclude = decision_leaving(self.definition, last.dest, "accept")
-        if conclude is None or conclude.dest not in self.index.final_states:
-            return
-        ready = self._in_state({last.dest})
-        if not ready:
-            return
-        events = self._decide_all(conclude, ready, "accept", "总结审核通过，突破点办结")
-        who = decided_by(self.index, conclude, events)
-        self.say(day, f"{who} {conclude.label}（{len(ready)} 个突破点）")
+    def _decide_on(self, day: date, entry: Decision, where: Where) -> None:
+        self.decider.decide_on(day, entry, where, self._state_of(entry.point))
 
     # --- submissions -------------------------------------------------------------------
 
@@ -317,6 +264,8 @@ class YearDriver:
                     continue
                 actor = actor_for(self.index, step, self.units[point])
                 if actor is None:
+                    why = no_actor_reason(self.index, step, self.units[point])
+                    self.decider.stuck[point] = Stuck(state, step, why)
                     continue
                 groups[actor].append(point)
                 plans[actor].append(plan)
@@ -326,8 +275,9 @@ class YearDriver:
                 points.sort(key=self.order.__getitem__)
                 where = next((p.where for p in plans[actor] if p.where is not None), None)
                 file = self._draft(day, actor, step.document or step.label, points)
-                with _scenario_action(where, day):
-                    self.programme.app.submit(actor, step.task_id, file, points)
+                with scenario_action(where, day):
+                    events = self.programme.app.submit(actor, step.task_id, file, points)
+                self.decider.moved(day, events)
                 notes = submission_notes(
                     day, step, points, overrides, self._due(step), (p.note for p in plans[actor])
                 )
@@ -342,6 +292,35 @@ class YearDriver:
                 for actor, points in plain:
                     self.say(day, submission_text(self.index, step, actor, points, []))
 
+    def _submit_undated(self, day: date) -> None:
+        """Document steps without a deadline: each on the working day after it is owed."""
+        if not self.undated:
+            return
+        states, _ = self._snapshot()
+        arrived = self.decider.arrived
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for point, unit in self.units.items():
+            state = states.get(point)
+            if state is None or day <= arrived.get(point, date.min):
+                continue
+            if self.index.pending_step(state) is not None:
+                continue  # a step with a deadline is owed first
+            step = next((t for t in self.undated if state in self.index.sources_of(t)), None)
+            if step is None:
+                continue
+            actor = actor_for(self.index, step, unit)
+            if actor is None:
+                why = no_actor_reason(self.index, step, unit)
+                self.decider.stuck[point] = Stuck(state, step, why)
+                continue
+            groups[(step.trigger, actor)].append(point)
+        for (trigger, actor), points in groups.items():
+            step = self.index.transitions[trigger]
+            file = self._draft(day, actor, step.document or step.label, points)
+            events = self.programme.app.submit(actor, step.task_id, file, points)
+            self.decider.moved(day, events)
+            self.say(day, submission_text(self.index, step, actor, points, []))
+
     def _due(self, step: Transition) -> date:
         due = self.view.due_of(step.trigger)
         assert due is not None
@@ -352,9 +331,13 @@ class YearDriver:
     def _withdraw(self, day: date, w: Withdrawal, where: Where) -> None:
         transition = withdrawal_of(self.definition)
         assert transition is not None  # checked when the scenario was loaded
-        with _scenario_action(where, day):
-            events = self.programme.app.decide(transition.task_id, [w.point], "accept", w.reason)
-        who = decided_by(self.index, transition, events)
+        actor = self.decider.actor_at(day, transition, w.point, where)
+        with scenario_action(where, day):
+            events = self.programme.app.decide(
+                transition.task_id, [w.point], "accept", w.reason, actor=actor
+            )
+        self.decider.moved(day, events)
+        who = decided_by(self.index, events)
         self.say(day, f"{who} 撤销突破点 {w.point}（{w.reason}）")
 
     def _request_extension(self, day: date, e: Extension, where: Where) -> None:
@@ -372,7 +355,7 @@ class YearDriver:
             )
         unit = self.units[e.point]
         file = self._draft(day, unit, transition.document or transition.label, [e.point])
-        with _scenario_action(where, day):
+        with scenario_action(where, day):
             self.programme.app.submit(unit, transition.task_id, file, [e.point])
         self.say(
             day,
@@ -384,28 +367,38 @@ class YearDriver:
         transition = extension_task(self.definition, "grant")
         assert transition is not None  # checked when the scenario was loaded
         assert transition.outcome is not None
-        with _scenario_action(where, day):
+        actor = self.decider.actor_at(day, transition, e.point, where)
+        with scenario_action(where, day):
             events = self.programme.app.decide(
-                transition.task_id, [e.point], transition.outcome, "同意延期", until=e.until
+                transition.task_id,
+                [e.point],
+                transition.outcome,
+                "同意延期",
+                actor=actor,
+                until=e.until,
             )
         submit = e.submit_on or self.calendar.working_days_before(
             e.until, self.scenario.default_lead_days
         )
         self.planned[e.step][e.point] = Planned(max(submit, day), where)
-        who = decided_by(self.index, transition, events)
+        who = decided_by(self.index, events)
         self.say(day, f"{who} 批准延期：{e.point} 新期限 {month_day(e.until)}")
-        self._refresh_schedule()
 
     def _return(self, day: date, r: Return, where: Where) -> None:
         transition = return_of(self.definition, r.step)
         assert transition is not None  # checked when the scenario was loaded
-        with _scenario_action(where, day):
-            events = self.programme.app.decide(transition.task_id, [r.point], "return", r.reason)
+        actor = self.decider.actor_at(day, transition, r.point, where)
+        with scenario_action(where, day):
+            events = self.programme.app.decide(
+                transition.task_id, [r.point], "return", r.reason, actor=actor
+            )
+        self.decider.moved(day, events)
+        self.decider.done(r.point, r.on)
         if r.resubmit_on is not None:
             self.planned[r.step][r.point] = Planned(r.resubmit_on, where, "退回后重报")
         else:
             self.planned[r.step].pop(r.point, None)
-        who = decided_by(self.index, transition, events)
+        who = decided_by(self.index, events)
         step = self.index.transitions[r.step]
         self.say(day, f"{who} 退回 {r.point} 的{step.document or step.label}（{r.reason}）")
 
@@ -440,34 +433,10 @@ class YearDriver:
 
     # --- reminders ---------------------------------------------------------------------
 
-    def _refresh_schedule(self) -> None:
-        """Send times of every occurrence; a new due day may add some already past."""
-        with self.programme.store.transaction(readonly=True) as tx:
-            occurrences = self.programme.runner.schedule(tx)
-        self.send_times = sorted({o.send_at for o in occurrences})
-        self.force_run = True
-
-    def _due_since_last_run(self, now: datetime) -> bool:
-        """Whether an occurrence's send time falls in (last run, now].
-
-        After a run every occurrence sent at or before it is processed (sent or skipped), so
-        a run with nothing new in between would send nothing: skipping it changes nothing.
-        """
-        if self.force_run or self.last_run is None or self.send_times is None:
-            return True
-        i = bisect.bisect_right(self.send_times, self.last_run)
-        return i < len(self.send_times) and self.send_times[i] <= now
-
     def _remind(self, day: date, now: datetime) -> None:
-        if self.send_times is None:
-            self._refresh_schedule()
-        if not self._due_since_last_run(now):
-            return
         self.programme.clock.set(now)
         result = self.programme.runner.run(now)
         self.runs += 1
-        self.last_run = now
-        self.force_run = False
         self.sent.extend(result.sent)
         for problem in result.problems:
             self.problems.append(f"{day} {problem}")

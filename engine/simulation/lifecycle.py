@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
-from engine.definition.schema import ANY_STATE, INSPECTOR, OWNER, Transition
+from engine.definition.schema import ANY_STATE, Transition
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import EventRow
 
@@ -82,27 +82,14 @@ def decision_leaving(definition: Definition, state: str | None, outcome: str) ->
 
 
 def actor_for(index: ProgrammeIndex, transition: Transition, unit: str) -> str | None:
-    """The body that acts at ``transition`` for a point of ``unit`` (the first, for a group)."""
-    if transition.actor == OWNER:
-        return unit
-    if transition.actor == INSPECTOR:
-        return index.inspector_of.get(unit)
-    bodies = index.expand([transition.actor])
+    """The body that acts at ``transition`` for a point of ``unit``, as the runtime allows
+    it (``ProgrammeIndex.actors_for``: the owner, the inspection group's lead, or the first
+    body of the one named); ``None`` when no body may."""
+    bodies = index.actors_for(transition, unit)
     return bodies[0] if bodies else None
 
 
-def decided_by(index: ProgrammeIndex, transition: Transition, events: Iterable[EventRow]) -> str:
-    """Who made a decision, in words: the bodies the runtime recorded on its events.
-
-    The runtime resolves the deciding body per point (the owner, the inspection group's
-    lead, or the one body named); without events, the transition's actor is named.
-    """
+def decided_by(index: ProgrammeIndex, events: Iterable[EventRow]) -> str:
+    """Who made a decision, in words: the bodies the runtime recorded on its events."""
     actors = list(dict.fromkeys(e.actor for e in events))
-    if actors:
-        return "、".join(index.body_label(a) for a in actors)
-    if transition.actor == OWNER:
-        return "突破点所属单位"
-    if transition.actor == INSPECTOR:
-        return "检查组组长单位"
-    bodies = index.expand([transition.actor])
-    return index.body_label(bodies[0] if bodies else transition.actor)
+    return "、".join(index.body_label(a) for a in actors)

@@ -10,6 +10,7 @@ folder; a run that fails leaves the outbox untouched.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -32,24 +33,33 @@ class OutboxStaging:
 
         Returns how many files were moved in and how many of the earlier ones removed. The
         outbox then gets the list of what was moved (``MARKER``), so that the next
-        simulation may replace these files and only these.
+        simulation may replace these files and only these. Before anything is removed the
+        marker lists the earlier files and the new ones together: interrupted at any
+        point, the outbox holds only files a marker lists, which the next run replaces.
         """
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        staged = sorted(staging.rglob("*.eml")) if staging.is_dir() else []
+        names = [source.relative_to(staging).as_posix() for source in staged]
+        earlier = [old.relative_to(self.outbox).as_posix() for old in self.earlier]
+        self._write_marker(sorted({*earlier, *names}))
         for old in self.earlier:
             old.unlink(missing_ok=True)
-        self.outbox.mkdir(parents=True, exist_ok=True)
-        moved: list[str] = []
-        if staging.is_dir():
-            for source in sorted(staging.rglob("*.eml")):
-                name = source.relative_to(staging)
-                target = self.outbox / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(source, target)
-                moved.append(name.as_posix())
-        marker = {"note": "docflow simulate 写入的演练邮件；再次演练时替换这些文件", "files": moved}
-        (self.outbox / MARKER).write_text(
-            json.dumps(marker, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
-        return len(moved), len(self.earlier)
+        for source, name in zip(staged, names, strict=True):
+            target = self.outbox / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)
+        self._write_marker(names)
+        return len(names), len(self.earlier)
+
+    def _write_marker(self, files: list[str]) -> None:
+        """The list of simulated files, replaced in one rename (never half-written)."""
+        marker = {"note": "docflow simulate 写入的演练邮件；再次演练时替换这些文件", "files": files}
+        partial = self.outbox / f"{MARKER}.partial"
+        with partial.open("w", encoding="utf-8") as f:
+            f.write(json.dumps(marker, ensure_ascii=False, indent=1) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, self.outbox / MARKER)
 
 
 def _earlier_simulation(outbox: Path) -> list[Path]:

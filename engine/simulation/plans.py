@@ -39,7 +39,6 @@ class PendingTask:
     task: str
     by: str
     day: date
-    where: Where | None
     last_refusal: str | None = None
     done: date | None = None
 
@@ -92,21 +91,22 @@ def plan_tasks(definition: Definition, view: ProgressView, scenario: Scenario) -
     for task in index.tasks.values():
         if task.level != "programme" or task.id in never:
             continue
-        where: Where | None = None
         if task.id in late:
-            entry, where = late[task.id]
+            entry, _ = late[task.id]
             day, by = entry.on, entry.unit
         else:
-            by = index.expand(task.responsible)[0]
+            bodies = index.expand(task.responsible)
+            if not bodies:
+                continue  # the definition's checks refuse a task no body is responsible for
+            by = bodies[0]
             if task.id in scenario.task_days:
                 day = scenario.task_days[task.id]
-                where = scenario.where("task_days", task.id)
             else:
                 found = _default_task_day(definition, view, task.id)
                 if found is None:
                     continue
                 day = found
-        tasks.append(PendingTask(task.id, by, day, where))
+        tasks.append(PendingTask(task.id, by, day))
     return tasks
 
 

@@ -16,6 +16,7 @@ from engine.delivery.dispatch import Outgoing
 from engine.simulation.narration import month_day
 from engine.simulation.progress import TimelineEntry
 from engine.views.reminders import KIND_LABELS, outgoing_dict
+from engine.views.texttable import display_width
 
 __all__ = ["LateUnit", "SimulationReport", "StepSummary", "TaskSummary", "render_report"]
 
@@ -80,6 +81,11 @@ class SimulationReport:
     replaced: int = 0  # files of an earlier simulation removed from the outbox
     store: str | None = None  # kept store (``db``); None: a temporary one, deleted
     runs: int = 0  # reminder runs made
+    stalls: list[str] = field(default_factory=list)  # where points could not move, why
+
+    @property
+    def stalled(self) -> bool:
+        return bool(self.stalls)
 
     def messages_by_kind(self) -> dict[str, int]:
         counts = Counter(KIND_LABELS.get(o.kind, o.kind) for o in self.sent)
@@ -117,6 +123,7 @@ class SimulationReport:
                 for t in self.tasks
             ],
             "problems": list(self.problems),
+            "stalls": list(self.stalls),
             "outbox": self.outbox,
             "outbox_files": self.outbox_files,
             "replaced_files": self.replaced,
@@ -166,12 +173,16 @@ def render_report(report: SimulationReport) -> str:
     lines.append(f"突破点年底状态：{states}")
     kinds = "、".join(f"{k} {n} 封" for k, n in report.messages_by_kind().items())
     lines.append(f"发出邮件 {len(report.sent)} 封" + (f"：{kinds}" if kinds else ""))
+    if report.stalls:
+        lines.append("演练停滞：以下突破点到年底无法继续办理")
+        lines.extend(f"  {stall}" for stall in report.stalls)
     lines.append("逾期或未报送的单位：")
-    lines.extend(_late_lines(report) or ["  无"])
+    nothing = "  无（演练停滞，后续事项无从报送，见上）" if report.stalls else "  无"
+    lines.extend(_late_lines(report) or [nothing])
     lines.append("年底上报率：")
-    width = max((_width(s.label) for s in report.steps), default=0)
+    width = max((display_width(s.label) for s in report.steps), default=0)
     for s in report.steps:
-        pad = " " * (width - _width(s.label))
+        pad = " " * (width - display_width(s.label))
         missing = f"  缺报：{'、'.join(s.missing)}" if s.missing else ""
         lines.append(f"  {s.label}{pad}  {s.reported}/{s.total}  {s.rate * 100:5.1f}%{missing}")
     if report.tasks:
@@ -208,8 +219,3 @@ def _task_line(t: TaskSummary) -> str:
         done = f"{month_day(t.done)}完成" + ("（逾期）" if t.due and t.done > t.due else "")
     missing = f"，缺报 {len(t.missing)} 个单位" if t.missing else ""
     return f"  {t.label}（{t.by}，{due}）：{done}{missing}"
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes on a terminal: a Chinese character takes two."""
-    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)

@@ -7,28 +7,32 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine.definition.loader import Definition
 from engine.runtime.pointsfile import read_points_file
-from engine.runtime.service import NewPoint
+from engine.runtime.service import NewPoint, new_point_id
 from engine.simulation.driver import YearDriver
+from engine.simulation.keeping import check_target, install_store
 from engine.simulation.outbox import OutboxStaging
 from engine.simulation.progress import Echo
 from engine.simulation.report import SimulationReport
 from engine.simulation.scenario import SCENARIO_FILE, load_scenario
 from engine.simulation.wiring import Wiring, work_dir_options
 
-__all__ = ["POINTS_FILE", "point_ids_of", "run_simulation"]
+__all__ = ["POINTS_FILE", "point_units", "run_simulation"]
 
 POINTS_FILE = "points-example.yaml"
 
 
-def point_ids_of(points: Sequence[NewPoint]) -> list[str]:
-    """The ids ``Runtime.enrol`` gives these points in a fresh store (``unit-n`` by default)."""
+def point_units(definition: Definition, points: Sequence[NewPoint]) -> dict[str, str]:
+    """Point id -> unit id, as enrolling ``points`` in a fresh store gives them (the
+    runtime's own id rule; a unit named by its short or full name is resolved)."""
     counts: Counter[str] = Counter()
-    ids = []
+    found = {}
     for p in points:
-        counts[p.unit] += 1
-        ids.append(p.point_id or f"{p.unit}-{counts[p.unit]}")
-    return ids
+        unit = definition.index.resolve_body(p.unit) or p.unit
+        counts[unit] += 1
+        found[new_point_id(p, unit, counts[unit])] = unit
+    return found
 
 
 def run_simulation(
@@ -45,7 +49,7 @@ def run_simulation(
     definition = wiring.definition
     points_path = Path(points_file) if points_file else definition.folder / POINTS_FILE
     points = read_points_file(points_path)
-    units_of = dict(zip(point_ids_of(points), (p.unit for p in points), strict=True))
+    units_of = point_units(definition, points)
     if scenario_file is not None:
         scenario_path: Path | None = Path(scenario_file)
     else:
@@ -53,18 +57,21 @@ def run_simulation(
         default = definition.folder / SCENARIO_FILE
         scenario_path = default if default.is_file() and not points_file else None
     scenario = load_scenario(scenario_path, definition, units_of)
+    target = check_target(db)
     outbox_dir = Path(outbox)
     staging = OutboxStaging(outbox_dir)  # refuses an outbox with other mail in it
-    with (
-        tempfile.TemporaryDirectory(**work_dir_options()) as work_dir,
-        wiring.open(db=db, work=Path(work_dir)) as opened,
-    ):
-        driver = YearDriver(opened, scenario, points, Path(work_dir) / "drafts", echo)
-        try:
-            report = driver.run()
-        finally:
-            driver.close()
+    with tempfile.TemporaryDirectory(**work_dir_options()) as work_dir:
+        work = Path(work_dir)
+        with wiring.open(work=work) as opened:
+            staged = opened.staging
+            driver = YearDriver(opened, scenario, points, work / "drafts", echo)
+            try:
+                report = driver.run()
+            finally:
+                driver.close()
+        if target is not None:  # the store is closed: its file is complete
+            install_store(work, target)
+            report.store = str(target)
         report.outbox = str(outbox_dir.absolute())
-        report.outbox_files, report.replaced = staging.publish(opened.staging)
-        report.store = str(Path(db).absolute()) if db and "://" not in db else db
+        report.outbox_files, report.replaced = staging.publish(staged)
         return report

@@ -31,6 +31,7 @@ from engine.definition.loader import Definition
 from engine.definition.schema import INSPECTOR, OWNER
 from engine.definition.yamlio import Marks, read_yaml
 from engine.errors import DefinitionError, Diagnostic, InputFileError, ScenarioError, os_reason
+from engine.simulation.decisions import decision_steps
 from engine.simulation.lifecycle import (
     decision_leaving,
     default_enrol_day,
@@ -42,6 +43,7 @@ from engine.simulation.scenario_fields import (
     CONTEXT_KEY,
     PROBLEM,
     Day,
+    DecisionTask,
     LeadDays,
     NoneIsEmpty,
     PointId,
@@ -62,6 +64,7 @@ from engine.simulation.scenario_fields import (
 __all__ = [
     "DEFAULT_LEAD_DAYS",
     "SCENARIO_FILE",
+    "Decision",
     "Extension",
     "Late",
     "Never",
@@ -78,6 +81,7 @@ SCENARIO_FILE = "scenario-example.yaml"
 DEFAULT_LEAD_DAYS = 3
 SCREENED_OUT_REASON = "初步筛选未入选"
 EXTENSION_REASON = "工作量大，申请延期报送"
+DECISION_REASON = "演练情景中的决定"
 
 
 _E = TypeVar("_E")
@@ -241,6 +245,35 @@ class Extension(_Model):
         return self
 
 
+class Decision(_Model):
+    """The point's decision of ``task`` has ``outcome`` (instead of the default, accept);
+    made on ``on``, or on the day the step is decided by default."""
+
+    point: PointId
+    task: DecisionTask
+    outcome: str
+    on: Day | None = None
+    reason: Annotated[str, PlainValidator(text_or(DECISION_REASON))] = DECISION_REASON
+
+    @model_validator(mode="after")
+    def _decidable(self, info: ValidationInfo) -> Decision:
+        context = context_of(info)
+        if context is None:
+            return self
+        outcomes = list(dict.fromkeys(str(t.outcome) for t in context.decision_tasks[self.task]))
+        if self.outcome == "return" and "return" in outcomes:
+            fail((("outcome",), "退回写在 returns 中（报送的事项名、退回日期和重报日期）", False))
+        if self.outcome not in outcomes:
+            fail(
+                (
+                    ("outcome",),
+                    f"事项 {self.task} 没有「{self.outcome}」的决定（可用：{'、'.join(outcomes)}）",
+                    False,
+                )
+            )
+        return self
+
+
 class Withdrawal(_Model):
     """The point is withdrawn on ``on``."""
 
@@ -274,6 +307,7 @@ class Scenario(_Model):
     returns: Annotated[tuple[Return, ...], NoneIsEmpty] = ()
     extensions: Annotated[tuple[Extension, ...], NoneIsEmpty] = ()
     withdrawals: Annotated[tuple[Withdrawal, ...], NoneIsEmpty] = ()
+    decisions: Annotated[tuple[Decision, ...], NoneIsEmpty] = ()
 
     _file: str | None = PrivateAttr(default=None)
     _marks: Marks | None = PrivateAttr(default=None)
@@ -302,6 +336,8 @@ class Scenario(_Model):
     def placed(self, key: Literal["extensions"]) -> Iterator[tuple[Extension, Where]]: ...
     @overload
     def placed(self, key: Literal["withdrawals"]) -> Iterator[tuple[Withdrawal, Where]]: ...
+    @overload
+    def placed(self, key: Literal["decisions"]) -> Iterator[tuple[Decision, Where]]: ...
     def placed(self, key: str) -> Iterator[tuple[Any, Where]]:
         """The entries of the list ``key``, each with where it is written."""
         for i, entry in enumerate(getattr(self, key)):
@@ -351,7 +387,17 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
                 False,
             )
         seen[which] = i
-    for key in ("returns", "extensions", "withdrawals"):
+    decided: dict[tuple[str, str], int] = {}
+    for i, d in _each(s.decisions):
+        if (d.point, d.task) in decided:
+            yield (
+                ("decisions", i),
+                f"突破点 {d.point} 的「{d.task}」重复列出（第 "
+                f"{line('decisions', decided[(d.point, d.task)])} 行已有）",
+                False,
+            )
+        decided[(d.point, d.task)] = i
+    for key in ("returns", "extensions", "withdrawals", "decisions"):
         for i, act in _each(getattr(s, key)):
             if act.point in out:
                 yield (
@@ -384,10 +430,18 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
         *((x.on, ("returns", i), False) for i, x in _each(s.returns)),
         *((x.request_on, ("extensions", i), False) for i, x in _each(s.extensions)),
         *((x.on, ("withdrawals", i), False) for i, x in _each(s.withdrawals)),
+        *((x.on, ("decisions", i), False) for i, x in _each(s.decisions)),
     ]
     for day, path, at_key in dated:
         if day is not None and day < first:
             yield path, f"日期 {day} 早于登记突破点的日期（{which_day}：{first}）", at_key
+    whens = {step.when for step in decision_steps(context.definition).values()}
+    for key, when, what in (
+        ("screen_on", "screen", "初步筛选（离开初始状态的决定）"),
+        ("approve_on", "approve", "审定（初步筛选入选之后、报送之前的决定）"),
+    ):
+        if getattr(s, key) is not None and when not in whens:
+            yield (key,), f"工作方案中没有{what}：{key} 无从适用", True
     if s.screen_on and s.approve_on and s.approve_on < s.screen_on:
         yield (
             ("approve_on",),
@@ -513,6 +567,7 @@ _ENTRIES: dict[str, type[_Model]] = {
     "returns": Return,
     "extensions": Extension,
     "withdrawals": Withdrawal,
+    "decisions": Decision,
 }
 
 

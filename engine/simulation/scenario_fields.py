@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
-from engine.definition.schema import Transition
+from engine.definition.schema import ANY_STATE, Transition
 from engine.definition.yamlio import Marks
 from engine.errors import Diagnostic
 from engine.runtime.progress import ProgressView
@@ -32,6 +32,7 @@ __all__ = [
     "CONTEXT_KEY",
     "PROBLEM",
     "Day",
+    "DecisionTask",
     "LeadDays",
     "NoneIsEmpty",
     "PointId",
@@ -104,6 +105,20 @@ class ScenarioContext:
     @cached_property
     def steps(self) -> dict[str, Transition]:
         return point_steps(self.view)
+
+    @cached_property
+    def decision_tasks(self) -> dict[str, tuple[Transition, ...]]:
+        """Task name -> its decisions (not withdrawal nor the extension decisions)."""
+        found: dict[str, tuple[Transition, ...]] = {}
+        for name, transitions in self.index.point_tasks.items():
+            plain = tuple(
+                t
+                for t in transitions
+                if t.takes == "decision" and t.extension is None and ANY_STATE not in t.source
+            )
+            if plain:
+                found[name] = plain
+        return found
 
     @cached_property
     def programme_tasks(self) -> list[str]:
@@ -207,6 +222,14 @@ def _step(programme: bool) -> Callable[[Any, ValidationInfo], StepRef]:
     return check
 
 
+def _decision_task(value: Any, info: ValidationInfo) -> str:
+    tasks = _required_context(info).decision_tasks
+    if not isinstance(value, str) or value not in tasks:
+        names = "、".join(tasks) or "（工作方案中没有）"
+        fail(f"未知的决定事项 {value!r}，可用：{names}")
+    return value
+
+
 def _programme_task(value: Any, info: ValidationInfo) -> str:
     tasks = _required_context(info).programme_tasks
     if value not in tasks:
@@ -229,6 +252,7 @@ PointId = Annotated[str, PlainValidator(_point)]
 UnitId = Annotated[str, PlainValidator(_unit)]
 PointStep = Annotated[StepRef, PlainValidator(_step(programme=False))]
 TaskOrStep = Annotated[StepRef, PlainValidator(_step(programme=True))]
+DecisionTask = Annotated[str, PlainValidator(_decision_task)]
 TaskDays = Annotated[
     dict[Annotated[str, PlainValidator(_programme_task)], Day], BeforeValidator(_task_days)
 ]

@@ -34,6 +34,7 @@ class YearRecord:
     sent: list[Outgoing]
     problems: list[str]
     runs: int
+    stalls: list[str]
 
 
 def build_report(
@@ -75,8 +76,15 @@ def build_report(
             TaskSummary(
                 task=task.id,
                 label=task.label,
-                by=index.body_label(
-                    done_event.actor if done_event else index.expand(task.responsible)[0]
+                by="、".join(
+                    index.body_label(b)
+                    for b in (
+                        [done_event.actor]
+                        if done_event
+                        else [planned.by]
+                        if planned
+                        else index.expand(task.responsible)[:1]
+                    )
                 ),
                 due=view.due_of(task.id),
                 done=planned.done if planned is not None else None,
@@ -104,6 +112,7 @@ def build_report(
         tasks=tasks,
         problems=record.problems,
         runs=record.runs,
+        stalls=record.stalls,
     )
 
 

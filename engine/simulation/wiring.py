@@ -21,9 +21,8 @@ from engine.app import MailSettings, Programme
 from engine.clock import VirtualClock
 from engine.definition.loader import Definition, load_definition
 from engine.delivery.dispatch import ReminderRunner
-from engine.delivery.mail import MailQueue
-from engine.errors import Refused
 from engine.runtime.store import Store, open_store
+from engine.simulation.keeping import DOCUMENTS, STORE_FILE
 
 __all__ = ["OpenProgramme", "Wiring", "work_dir_options"]
 
@@ -36,8 +35,7 @@ class OpenProgramme:
     store: Store
     clock: VirtualClock
     app: Programme  # the use cases: enrol, submit, decide ...
-    runner: ReminderRunner
-    queue: MailQueue
+    runner: ReminderRunner  # writes through the programme's mail queue
     staging: Path  # where the queue writes the year's .eml files
 
 
@@ -48,10 +46,11 @@ class Wiring:
         self.definition = load_definition(programme)
 
     @contextmanager
-    def open(self, *, db: str | None, work: Path) -> Iterator[OpenProgramme]:
-        """The programme on a fresh store (``db``, or a SQLite file in ``work``)."""
+    def open(self, *, work: Path) -> Iterator[OpenProgramme]:
+        """The programme on a fresh SQLite store in ``work`` (kept, if at all, afterwards:
+        ``engine.simulation.keeping``)."""
         definition = self.definition
-        store = _fresh_store(db, work, definition)
+        store = open_store(work / STORE_FILE, work / DOCUMENTS)
         try:
             year = definition.programme.programme.year
             clock = VirtualClock(datetime(year, 1, 1, tzinfo=definition.zone))
@@ -60,28 +59,11 @@ class Wiring:
             queue = app.open_queue()
             try:
                 runner = app.reminder_runner(queue)
-                yield OpenProgramme(definition, store, clock, app, runner, queue, staging)
+                yield OpenProgramme(definition, store, clock, app, runner, staging)
             finally:
                 queue.transport.close()
         finally:
             store.close()
-
-
-def _fresh_store(db: str | None, work: Path, definition: Definition) -> Store:
-    if db is None:
-        return open_store(work / "simulate.db", work / "documents")
-    store = open_store(db)
-    try:
-        with store.transaction(readonly=True) as tx:
-            if tx.get_programme(definition.id) is not None:
-                raise Refused(
-                    f"存储库 {store.location} 中已有工作方案 {definition.id} 的数据："
-                    f"演练须使用新的存储库（--db 给出一个新文件，或不给 --db 使用临时存储库）"
-                )
-    except BaseException:
-        store.close()
-        raise
-    return store
 
 
 def work_dir_options() -> dict[str, Any]:

@@ -29,11 +29,10 @@ from engine.runtime.trail import verify
 from engine.simulation import (
     SimulationReport,
     load_scenario,
-    point_ids_of,
+    point_units,
     render_report,
     run_simulation,
 )
-from engine.simulation.driver import YearDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME = ROOT / "workflows" / "gd-2011"
@@ -305,20 +304,6 @@ def test_summary_is_consistent_with_the_scenario(year: Year) -> None:
     assert data["messages"]["total"] == len(report.sent)
 
 
-def test_skipping_quiet_days_sends_exactly_what_daily_runs_send(
-    year: Year, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The fast path (no run unless a send time has come) changes nothing."""
-    monkeypatch.setattr(YearDriver, "_due_since_last_run", lambda self, now: True)
-    daily = run_simulation(str(PROGRAMME), outbox=tmp_path / "outbox")
-    assert daily.runs > year.report.runs
-
-    def key(o: Any) -> tuple[str, str, str, datetime]:
-        return (o.rule, o.recipient, o.occurrence, o.send_at)
-
-    assert [key(o) for o in daily.sent] == [key(o) for o in year.report.sent]
-
-
 # --- refusals ---------------------------------------------------------------------------
 
 
@@ -438,7 +423,7 @@ def _points() -> list[Any]:
 
 def _point_units() -> dict[str, str]:
     points = _points()
-    return dict(zip(point_ids_of(points), (p.unit for p in points), strict=True))
+    return point_units(load_definition(PROGRAMME), points)
 
 
 @pytest.mark.parametrize("name", sorted(BAD_SCENARIOS))
