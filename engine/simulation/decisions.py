@@ -123,6 +123,8 @@ def decision_text(
     first, points = moved[0]
     head, _, paren = first.label.partition("（")
     paren = paren.rstrip("）")
+    if head.startswith(who) and len(head) > len(who):
+        head = head[len(who) :]  # 省政府审定 by 省政府: ``省政府 审定：同意…``
     if paren:
         text = f"{who} {head}：{paren} {len(points)} 个突破点"
     else:

@@ -389,3 +389,39 @@ def test_render_at_needs_a_store(year: Year, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "须同时用 --db 指定存储库" in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+# -- as of a moment around a correction ----------------------------------------------------------
+
+
+def test_a_withdrawn_submission_stands_before_its_withdrawal_and_not_after(
+    template: Year, tmp_path: Path
+) -> None:
+    """guangzhou-1's work plan of 05-12 is withdrawn (撤回) on 05-20: as of 05-19 the trail
+    still had it filed (two days late), as of 05-21 the point is back to 已审定 and late."""
+    with Year.copy_of(template, tmp_path / "store") as copy:
+        plan = [e for e in copy.events("guangzhou-1") if e.trigger == "submit-plan"][-1]
+        withdrawal = copy.at("2011-05-20T09:00").app.correct(
+            plan.seq, "误将佛山市的方案登记为广州市", withdraw=True
+        )
+        copy.at(NOW)
+
+        before = points_at(copy, "2011-05-19", "guangzhou")["guangzhou-1"]
+        after = points_at(copy, "2011-05-21", "guangzhou")["guangzhou-1"]
+        assert before["state_label"] == "工作方案已备案"
+        assert (after["state_label"], after["due"], after["colour"]) == (
+            "已审定",
+            "2011-05-10",
+            "red",
+        )
+        plan_before = _plan_cell(copy.app.summary(at=moment("2011-05-19")), "guangzhou-1")
+        plan_after = _plan_cell(copy.app.summary(at=moment("2011-05-21")), "guangzhou-1")
+        assert (plan_before["submitted"], plan_before["verdict"]) == ("2011-05-12", "逾期2天")
+        assert (plan_after["submitted"], plan_after["verdict"]) == (None, "逾期11天")
+        trail = copy.app.snapshot_at(moment("2011-05-21"))[0].trail
+        assert {plan.seq, withdrawal.seq} <= {e.seq for e in trail}  # both kept
+
+
+def _plan_cell(summary: dict[str, Any], point: str) -> dict[str, Any]:
+    (row,) = [r for r in summary["points"] if r["point"] == point]
+    return dict(row["steps"]["submit-plan"])
