@@ -67,11 +67,28 @@ class WatchedJobStore(SQLAlchemyJobStore):
         super().__init__(**options)
         self.watch = watch
 
+    # The scheduler's loop reads the store through several calls; whichever meets the
+    # unreadable table first reports it, with one wording.
+
     def get_due_jobs(self, now: Any) -> Any:
         try:
             return super().get_due_jobs(now)
         except Exception as exc:
-            self.watch.fail(f"无法读取任务库：{exc}")
+            self.watch.fail(f"无法读写任务库：{exc}")
+            raise
+
+    def get_next_run_time(self) -> Any:
+        try:
+            return super().get_next_run_time()
+        except Exception as exc:
+            self.watch.fail(f"无法读写任务库：{exc}")
+            raise
+
+    def update_job(self, job: Any) -> None:
+        try:
+            super().update_job(job)
+        except Exception as exc:
+            self.watch.fail(f"无法读写任务库：{exc}")
             raise
 
     def _reconstitute_job(self, job_state: Any) -> Any:

@@ -95,5 +95,5 @@ def test_serve_exits_7_when_its_job_store_cannot_be_read(
         conn.commit()
     assert service.proc.wait(15) == 7
     log = service.log()
-    assert "提醒服务即将停止：无法读取任务库：" in log
-    assert "提醒服务因调度出错而停止：无法读取任务库：" in log
+    assert "提醒服务即将停止：无法读写任务库：" in log
+    assert "提醒服务因调度出错而停止：无法读写任务库：" in log
