@@ -53,10 +53,11 @@ from engine.runtime.documents import StoredDocument
 from engine.runtime.machine import Attempt, LifecycleMachine
 from engine.runtime.moves import event_data
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
+from engine.runtime.storedeadlines import StoreDeadlines
 from engine.runtime.userinput import check_point_id, check_text
 
 if TYPE_CHECKING:
-    from engine.runtime.progress import ProgressView
+    pass
 
 __all__ = ["ENROL", "MIGRATE", "NewPoint", "Runtime", "new_point_id"]
 
@@ -262,7 +263,7 @@ class Runtime:
             self._pin(tx)
             targets = self._targets(tx, unit, transitions, points)
             self._refuse_duplicate(tx, document, targets)
-            deadlines = _StoreDeadlines(self, tx, effective)
+            deadlines = StoreDeadlines(self.definition, self.clock, tx, effective)
             machine = self.machine
             drafts = []
             states: dict[str, str] = {}
@@ -457,7 +458,7 @@ class Runtime:
         reason = reason.strip()
         with self.store.transaction() as tx:
             self._pin(tx)
-            deadlines = _StoreDeadlines(self, tx, effective)
+            deadlines = StoreDeadlines(self.definition, self.clock, tx, effective)
             machine = self.machine
             drafts = []
             states: dict[str, str] = {}
@@ -567,41 +568,3 @@ class Runtime:
             needs = "enrol" if known.level == "unit" else "submit"
             return WrongCommand(self._named_task(known), needs, "decision")
         return UnknownTask(task, sorted(set(self.index.point_tasks) | set(self.index.tasks)))
-
-
-class _StoreDeadlines:
-    """``Deadlines`` for the extension rules, read from one transaction when first needed."""
-
-    def __init__(self, runtime: Runtime, tx: Transaction, effective: datetime | None) -> None:
-        self._runtime = runtime
-        self._tx = tx
-        self._moment = effective
-        self._overrides: dict[tuple[str, str], date] | None = None
-        self._view: ProgressView | None = None
-
-    @property
-    def _progress(self) -> ProgressView:
-        if self._view is None:
-            from engine.runtime.progress import ProgressView
-
-            self._view = ProgressView.of(self._runtime.definition)
-        return self._view
-
-    def due(self, point_id: str, step: str) -> date | None:
-        if self._overrides is None:
-            rows = self._tx.deadline_overrides(self._runtime.pid)
-            self._overrides = {(o.point_id, o.step): o.due for o in rows}
-        return self._progress.due_of(step, self._overrides.get((point_id, step)))
-
-    def today(self) -> date:
-        return self._progress.local_date(self._moment or self._runtime.clock.now())
-
-    def last_extension(self, point_id: str) -> EventRow | None:
-        transitions = self._runtime.index.transitions
-        events = self._tx.events(self._runtime.pid, point_id)
-        gone = withdrawn(events)
-        for event in reversed(events):
-            t = transitions.get(event.trigger)
-            if t is not None and t.extension is not None and event.seq not in gone:
-                return event
-        return None
