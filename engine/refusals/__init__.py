@@ -9,10 +9,12 @@ or command to use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from engine.errors import Named, Refused
+from engine.refusals.naming import labels_of, spaced, step_words, unit_words
+from engine.refusals.records import CannotCorrect, LaterEvents, NotYetEnrolled, UnknownEvent
 
 __all__ = [
     "ActorNotAllowed",
@@ -54,23 +56,6 @@ __all__ = [
     "WrongCommand",
     "WrongState",
 ]
-
-
-def _unit(unit: Named) -> str:
-    return f"单位 {unit.shown}"
-
-
-def _labels(names: Iterable[Named]) -> str:
-    return "、".join(n.label for n in names)
-
-
-def _spaced(name: Named) -> str:
-    """The name as shown, with a space before the next word unless it ends in ``）``."""
-    return name.shown if name.shown.endswith("）") else f"{name.shown} "
-
-
-def _step(step: Named) -> str:
-    return f"「{step.label}」"
 
 
 # --- what is named -------------------------------------------------------------------------
@@ -153,7 +138,7 @@ class MissingInput(Refused):
         self.purpose = purpose
         self.unit = unit
         text = _MISSING.get((what, purpose), f"缺少 {what}")
-        super().__init__(f"{_unit(unit)} 的{text}" if unit is not None else text)
+        super().__init__(f"{unit_words(unit)} 的{text}" if unit is not None else text)
 
 
 class InputNotAllowed(Refused):
@@ -164,7 +149,7 @@ class InputNotAllowed(Refused):
         self.step = step
         self.reason = reason  # "programme-task", "not-a-grant", "refusal"
         texts = {
-            "programme-task": f"{_step(step)}是全省层面事项，不针对单个突破点，不能指明突破点",
+            "programme-task": f"{step_words(step)}是全省层面事项，不针对单个突破点，不能指明突破点",
             "not-a-grant": "只有批准延期的决定才能给出新期限",
             "refusal": "不批准延期时不能给出新期限",
         }
@@ -193,13 +178,13 @@ class WrongCommand(Refused):
         self.given = given
         if given == "decision":
             how = {"enrol": "由各单位登记突破点完成"}.get(needs, "须报送文件")
-            text = f"事项 {_spaced(task)}不作决定，{how}"
+            text = f"事项 {spaced(task)}不作决定，{how}"
         elif needs == "decide":
-            text = f"事项 {_spaced(task)}不接受报送文件，须作出决定"
+            text = f"事项 {spaced(task)}不接受报送文件，须作出决定"
         elif needs == "enrol":
-            text = f"{_step(task)}由各单位登记突破点完成"
+            text = f"{step_words(task)}由各单位登记突破点完成"
         else:
-            text = f"{_step(task)}是单位事项，由其突破点的报送完成"
+            text = f"{step_words(task)}是单位事项，由其突破点的报送完成"
         super().__init__(text)
 
 
@@ -211,7 +196,7 @@ class NoSuchOutcome(Refused):
         self.outcome = outcome
         self.available = tuple(available)
         super().__init__(
-            f"事项 {task} 没有「{outcome.label}」的决定，可用：{_labels(self.available)}"
+            f"事项 {task} 没有「{outcome.label}」的决定，可用：{labels_of(self.available)}"
         )
 
 
@@ -229,8 +214,8 @@ class WrongState(Refused):
         self.step = step
         self.allowed_states = tuple(allowed_states)
         super().__init__(
-            f"突破点 {point}（{point.label}）当前状态为「{state.label}」，不能办理{_step(step)}；"
-            f"该事项只能在以下状态办理：{_labels(self.allowed_states)}"
+            f"突破点 {point}（{point.label}）当前状态为「{state.label}」，不能办理{step_words(step)}；"
+            f"该事项只能在以下状态办理：{labels_of(self.allowed_states)}"
         )
 
 
@@ -242,11 +227,11 @@ class NothingWaiting(Refused):
         self.step = step
         self.states = dict(states)
         if not self.states:
-            text = f"{_unit(unit)}没有可报送{_step(step)}的突破点"
+            text = f"{unit_words(unit)}没有可报送{step_words(step)}的突破点"
         else:
             listed = "；".join(f"{p} {s.label}" for p, s in self.states.items())
             text = (
-                f"{_unit(unit)}没有等待{_step(step)}的突破点"
+                f"{unit_words(unit)}没有等待{step_words(step)}的突破点"
                 f"（已报送过，或尚未到这一步）。各突破点当前状态：{listed}"
             )
         super().__init__(text)
@@ -265,7 +250,7 @@ class AlreadySubmitted(Refused):
         self.recorded_at = recorded_at
         super().__init__(
             f"重复报送：该文件（sha256 {document[:12]}）已于 {recorded_at} "
-            f"就突破点 {point} 报送过{_step(step)}（留痕第 {seq} 条）"
+            f"就突破点 {point} 报送过{step_words(step)}（留痕第 {seq} 条）"
         )
 
 
@@ -274,7 +259,7 @@ class TaskAlreadyDone(Refused):
 
     def __init__(self, task: Named) -> None:
         self.task = task
-        super().__init__(f"{_step(task)}已经报送过，不能重复报送")
+        super().__init__(f"{step_words(task)}已经报送过，不能重复报送")
 
 
 class WaitingFor(Refused):
@@ -289,11 +274,11 @@ class WaitingFor(Refused):
         self.missing = tuple(missing)
         self.due = due
         if not self.missing:
-            text = f"{_step(task)}须等{_step(waits_for)}完成后才能报送"
+            text = f"{step_words(task)}须等{step_words(waits_for)}完成后才能报送"
         else:
             text = (
-                f"{_step(task)}须等各单位完成{_step(waits_for)}：尚有 {len(self.missing)} 个单位"
-                f"未报送（{_labels(self.missing)}），期限 {due} 过后方可在缺报的情况下报送"
+                f"{step_words(task)}须等各单位完成{step_words(waits_for)}：尚有 {len(self.missing)} 个单位"
+                f"未报送（{labels_of(self.missing)}），期限 {due} 过后方可在缺报的情况下报送"
             )
         super().__init__(text)
 
@@ -310,11 +295,13 @@ class ActorNotAllowed(Refused):
         self.allowed = tuple(allowed)
         self.kind = kind  # "decision", "document" or "task"
         if kind == "decision":
-            text = f"{_unit(actor)}无权作出{_step(step)}的决定，应由 {_labels(self.allowed)} 作出"
+            text = f"{unit_words(actor)}无权作出{step_words(step)}的决定，应由 {labels_of(self.allowed)} 作出"
         elif kind == "task":
-            text = f"{_step(step)}由 {_labels(self.allowed)} 负责，{_unit(actor)}无权报送"
+            text = (
+                f"{step_words(step)}由 {labels_of(self.allowed)} 负责，{unit_words(actor)}无权报送"
+            )
         else:
-            text = f"{_step(step)}应由 {_labels(self.allowed)} 报送，{_unit(actor)}无权报送"
+            text = f"{step_words(step)}应由 {labels_of(self.allowed)} 报送，{unit_words(actor)}无权报送"
         super().__init__(text)
 
 
@@ -322,7 +309,7 @@ class NotAnInspector(ActorNotAllowed):
     """Only the lead body of an inspection group reports on the units it inspected."""
 
     def __init__(self, actor: Named, step: Named) -> None:
-        Refused.__init__(self, f"{_unit(actor)}不是检查组组长单位，无权报送{_step(step)}")
+        Refused.__init__(self, f"{unit_words(actor)}不是检查组组长单位，无权报送{step_words(step)}")
         self.actor = actor
         self.step = step
         self.allowed = ()
@@ -335,8 +322,8 @@ class NotTheOwner(ActorNotAllowed):
     def __init__(self, actor: Named, point: Named, owner: Named, step: Named) -> None:
         Refused.__init__(
             self,
-            f"{_unit(actor)}无权就突破点 {point}（{point.label}，属 {owner.label}）"
-            f"报送{_step(step)}",
+            f"{unit_words(actor)}无权就突破点 {point}（{point.label}，属 {owner.label}）"
+            f"报送{step_words(step)}",
         )
         self.actor = actor
         self.point = point
@@ -352,7 +339,9 @@ class ActorNotGiven(Refused):
     def __init__(self, step: Named, allowed: Sequence[Named]) -> None:
         self.step = step
         self.allowed = tuple(allowed)
-        super().__init__(f"{_step(step)}可由 {_labels(self.allowed)} 作出，须指明作出决定的单位")
+        super().__init__(
+            f"{step_words(step)}可由 {labels_of(self.allowed)} 作出，须指明作出决定的单位"
+        )
 
 
 class NotAProposer(Refused):
@@ -360,7 +349,7 @@ class NotAProposer(Refused):
 
     def __init__(self, unit: Named) -> None:
         self.unit = unit
-        super().__init__(f"{_unit(unit)}不是提出突破点的单位")
+        super().__init__(f"{unit_words(unit)}不是提出突破点的单位")
 
 
 class TooManyPoints(Refused):
@@ -370,7 +359,7 @@ class TooManyPoints(Refused):
         self.unit = unit
         self.limit = limit
         self.count = count
-        super().__init__(f"{_unit(unit)}至多可提出 {limit} 个突破点，登记后将有 {count} 个")
+        super().__init__(f"{unit_words(unit)}至多可提出 {limit} 个突破点，登记后将有 {count} 个")
 
 
 class PointIdTaken(Refused):
@@ -401,7 +390,9 @@ class ExtensionTooLate(ExtensionProblem):
         self.point = point
         self.step = step
         self.due = due
-        super().__init__(f"延期申请须在到期前提出：突破点 {point} 的{_step(step)}已于 {due} 到期")
+        super().__init__(
+            f"延期申请须在到期前提出：突破点 {point} 的{step_words(step)}已于 {due} 到期"
+        )
 
 
 class NoExtensionRequest(ExtensionProblem):
@@ -416,7 +407,7 @@ class ExtendedStepDone(ExtensionProblem):
         self.step = step
         self.request = request
         super().__init__(
-            f"突破点 {point} 的延期申请（留痕第 {request} 条）针对{_step(step)}，"
+            f"突破点 {point} 的延期申请（留痕第 {request} 条）针对{step_words(step)}，"
             f"该事项已经办理，无需批准延期"
         )
 
@@ -466,7 +457,7 @@ class UnitHasNoSteps(Refused):
 
     def __init__(self, unit: Named) -> None:
         self.unit = unit
-        super().__init__(f"{_unit(unit)}不承担本方案中任何有期限的事项")
+        super().__init__(f"{unit_words(unit)}不承担本方案中任何有期限的事项")
 
 
 class OutOfSeason(Refused):
@@ -523,89 +514,4 @@ class UnsafeText(Refused):
         super().__init__(
             f"{where}：第 {position} 个字符是控制字符、双向控制字符或不可见字符"
             f"（U+{ord(char):04X}），请删去"
-        )
-
-
-class NotYetEnrolled(Refused):
-    """A view of the store as of ``at`` asked for a unit or a point that had no point
-    enrolled yet then; ``since`` is when its (first) point was enrolled."""
-
-    def __init__(
-        self, at: datetime, since: datetime, *, unit: Named | None = None, point: str | None = None
-    ) -> None:
-        self.at = at
-        self.since = since
-        self.unit = unit
-        self.point = point
-        then, later = _minute(at), _minute(since)
-        if point is not None:
-            text = f"突破点 {point} 在 {then} 时尚未登记（登记于 {later}）"
-        else:
-            assert unit is not None
-            text = f"{_unit(unit)} 在 {then} 时尚未登记突破点（第一个突破点登记于 {later}）"
-        super().__init__(text)
-
-
-def _minute(moment: datetime) -> str:
-    return moment.isoformat(sep=" ", timespec="minutes")[:16]
-
-
-# --- corrections -----------------------------------------------------------------------------
-
-
-class UnknownEvent(Refused):
-    """A trail ``seq`` the programme has no event at (none, or another programme's)."""
-
-    def __init__(self, seq: int, programme: str, owner: str | None = None) -> None:
-        self.seq = seq
-        self.programme = programme
-        self.owner = owner  # the programme the event belongs to, if another one
-        where = f"属于工作方案 {owner}，不属于 {programme}" if owner else "不存在"
-        super().__init__(f"留痕第 {seq} 条记录{where}")
-
-
-#: Why an event cannot be corrected so -> the message of a ``CannotCorrect``.
-_CANNOT = {
-    "enrol": "是登记突破点的记录，不能撤回：撤销突破点须办理工作方案中的撤销事项",
-    "engine": "是迁移工作方案定义的记录，不能撤回或更正",
-    "correction": "本身是撤回或更正的记录，不能再撤回或更正：更正有误时再作一次更正（以最后一次为准），"
-    "撤回有误时重新报送或重新作出决定",
-    "no-document": "没有报送文件，无从换用文件",
-    "not-a-decision": "不是一项决定，无从更正决定理由",
-}
-
-
-class CannotCorrect(Refused):
-    """An event that cannot be withdrawn or amended as asked; ``why`` is a key of the
-    messages (enrol, engine, correction, no-document, not-a-decision,
-    withdrawn, same-document), ``by`` the correcting event when it was withdrawn already."""
-
-    def __init__(self, seq: int, why: str, by: int | None = None) -> None:
-        self.seq = seq
-        self.why = why
-        self.by = by
-        if why == "withdrawn":
-            text = f"已由第 {by} 条撤回，不能再撤回或更正"
-        elif why == "same-document":
-            text = "报送的正是这份文件，无须更正"
-        else:
-            text = _CANNOT[why]
-        super().__init__(f"留痕第 {seq} 条记录{text}")
-
-
-class LaterEvents(Refused):
-    """Only the latest standing event of a point is withdrawn, and a programme task's record
-    only while no task waiting for it is recorded: ``later`` must be withdrawn first."""
-
-    def __init__(self, seq: int, point: str | None, later: Sequence[int]) -> None:
-        self.seq = seq
-        self.point = point  # None: a programme task's record, ``later`` waited for it
-        self.later = tuple(later)
-        listed = "、".join(f"第 {n} 条" for n in self.later)
-        first = f"须先从最新的第 {self.later[-1]} 条起逐条撤回"
-        super().__init__(
-            f"留痕第 {seq} 条记录之后，突破点 {point} 还有{listed}记录：只能撤回突破点最新的"
-            f"一条记录，{first}"
-            if point is not None
-            else f"留痕第 {seq} 条记录之后，等待它完成的事项已由{listed}记录报送，{first}"
         )
