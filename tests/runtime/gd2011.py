@@ -221,6 +221,15 @@ class Year:
     def enrol_example(self) -> None:
         self.runtime.enrol(read_points_file(EXAMPLE_POINTS))
 
+    def approved_spring(self) -> Year:
+        """The call for points (03-02), the example points enrolled (03-15), all screened in
+        (04-06) and approved (04-20): the spring every later step starts from."""
+        self.at("2011-03-02T09:00").submit(EIC, "call-for-points")
+        self.at("2011-03-15T10:00").enrol_example()
+        self.at("2011-04-06T10:00").decide("screen", self.points_in("proposed"), reason="符合条件")
+        self.at("2011-04-20T10:00").decide("approve", self.points_in("screened"), reason="同意")
+        return self
+
     def submit(
         self, unit: str, task: str, points: Sequence[str] = (), file: Path | None = None
     ) -> list[EventRow]:

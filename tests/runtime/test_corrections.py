@@ -31,10 +31,7 @@ from tests.runtime.gd2011 import EIC, PROGRAMME_ID, Year, raw_sql
 def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
     """The example points approved; 广州 and 佛山 filed their work plans on 05-09."""
     year = Year(tmp_path_factory.mktemp("template"))
-    year.at("2011-03-02T09:00").submit(EIC, "call-for-points")
-    year.at("2011-03-15T10:00").enrol_example()
-    year.at("2011-04-06T10:00").decide("screen", year.points_in("proposed"), reason="符合条件")
-    year.at("2011-04-20T10:00").decide("approve", year.points_in("screened"), reason="同意")
+    year.approved_spring()
     year.at("2011-05-09T10:00").submit("guangzhou", "work-plan", ["guangzhou-1"])
     year.submit("foshan", "work-plan", ["foshan-1"])
     year.close()

@@ -25,10 +25,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
     """The example points screened and approved, an extension granted, a work plan, and the
     reminders of 5月16日 sent (foshan's extended plan, the others' 催报)."""
     year = Year(tmp_path_factory.mktemp("template"))
-    year.at("2011-03-02T09:00").submit(EIC, "call-for-points")
-    year.at("2011-03-15T10:00").enrol_example()
-    year.at("2011-04-06T10:00").decide("screen", year.points_in("proposed"), reason="符合条件")
-    year.at("2011-04-20T10:00").decide("approve", year.points_in("screened"), reason="同意")
+    year.approved_spring()
     year.at("2011-05-05T10:00").submit("foshan", "extension", ["foshan-1"])
     year.decide("extension", ["foshan-1"], reason="同意延期", until=date(2011, 5, 20))
     year.at("2011-05-09T10:00").submit("guangzhou", "work-plan")

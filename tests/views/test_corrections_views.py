@@ -12,17 +12,14 @@ from engine.runtime.correcting import Corrections
 from engine.runtime.trail import verify
 from engine.views.report_run import RunInput, build_run
 from engine.views.status import build_status
-from tests.runtime.gd2011 import EIC, Year
+from tests.runtime.gd2011 import Year
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Year:
     """Approved points; 广州 filed the work plan of its two points on time (05-09)."""
     year = Year(tmp_path_factory.mktemp("template"))
-    year.at("2011-03-02T09:00").submit(EIC, "call-for-points")
-    year.at("2011-03-15T10:00").enrol_example()
-    year.at("2011-04-06T10:00").decide("screen", year.points_in("proposed"), reason="符合条件")
-    year.at("2011-04-20T10:00").decide("approve", year.points_in("screened"), reason="同意")
+    year.approved_spring()
     year.at("2011-05-09T10:00").submit("guangzhou", "work-plan")  # both its points
     year.close()
     return year
