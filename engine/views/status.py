@@ -60,6 +60,11 @@ def build_status(
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
     ]
+    owed = [index.pending_step(p.state) for p in shown]
+    rectify = [
+        s is not None and (p.point_id, s.trigger) in snapshot.rectified
+        for p, s in zip(shown, owed, strict=True)
+    ]
     pairs = [(p.unit_id, p.state) for p in points]
     triples = [(p.point_id, p.unit_id, p.state) for p in points]
     # A unit sees its duties before they fall due; the whole programme only those reached.
@@ -95,10 +100,11 @@ def build_status(
                 "next_step": s.next_step,
                 "next_step_label": s.next_step_label,
                 "due": s.due.isoformat() if s.due else None,
+                "rectify": r,  # the due day is a return's 整改期限
                 "colour": s.colour,
                 "owed_by": s.owed_by,
             }
-            for s in statuses
+            for s, r in zip(statuses, rectify, strict=True)
         ],
         "colours": dict(Counter(s.colour for s in statuses)),
         "steps": [
@@ -216,7 +222,7 @@ def render_status(report: dict[str, Any]) -> str:
             p["title"],
             p["state_label"],
             p["next_step_label"] or "—",
-            p["due"] or "—",
+            f"整改期限 {p['due']}" if p.get("rectify") else p["due"] or "—",
         ]
         for p in report["points"]
     ]

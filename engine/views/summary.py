@@ -94,6 +94,7 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
                 view,
                 today,
                 done_somewhere,
+                snapshot.rectified,
             )
         )
     header = definition.programme.programme
@@ -161,6 +162,7 @@ def _summary_row(
     view: ProgressView,
     today: date,
     done_somewhere: set[str],
+    rectified: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, Any]:
     index = view.index
     steps = view.steps
@@ -217,6 +219,7 @@ def _summary_row(
             "submitted": when.isoformat() if when else None,
             "due": due.isoformat(),
             "extended": override is not None,
+            "rectify": (point.point_id, t.trigger) in rectified,  # the due day is a 整改期限
             "overdue": overdue,
             "days_late": days_late,
             "returned": [d.isoformat() for d in returns.get(t.trigger, [])],
@@ -228,7 +231,9 @@ def _summary_row(
         )
         cells[t.trigger] = cell
         name = t.document or t.label
-        if override is not None:
+        if override is not None and cell["rectify"]:
+            remarks.append(f"{name}整改期限 {override.isoformat()}")
+        elif override is not None:
             remarks.append(f"{name}期限经批准延至 {override.isoformat()}")
         for day in returns.get(t.trigger, []):
             again = "，已重新报送" if when is not None and when >= day else "，待重新报送"

@@ -1,0 +1,42 @@
+"""Which due day overrides are a return's 整改期限 rather than a granted extension.
+
+Both are rows of the overrides table (``engine.runtime.store.overrides``): the latest row
+of a (point, step) is the due day in force. A row is a 整改期限 when the event it names is
+a return decision whose data is marked ``rectify`` (``engine.runtime.moves``); the trail,
+not a column, says so, so that the audit's replay answers for it as for every other row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.definition.loader import Definition
+    from engine.runtime.ports import StoreTransaction
+
+__all__ = ["rectified", "return_triggers"]
+
+
+def return_triggers(definition: Definition) -> tuple[str, ...]:
+    """The triggers of the programme's return decisions."""
+    return tuple(
+        t.trigger
+        for t in definition.programme.points.transitions
+        if t.takes == "decision" and t.outcome == "return"
+    )
+
+
+def rectified(
+    tx: StoreTransaction, programme_id: str, returns: tuple[str, ...]
+) -> frozenset[tuple[str, str]]:
+    """The (point, step) whose due day in force is a 整改期限 (``returns``: the triggers of
+    the programme's return decisions)."""
+    marked = {
+        e.seq for t in returns for e in tx.events_for(programme_id, t) if e.extras.get("rectify")
+    }
+    if not marked:
+        return frozenset()
+    latest: dict[tuple[str, str], int] = {}
+    for o in tx.deadline_overrides(programme_id):  # in the order granted
+        latest[(o.point_id, o.step)] = o.event_seq
+    return frozenset(k for k, seq in latest.items() if seq in marked)
