@@ -16,7 +16,7 @@ import pytest
 from engine.errors import Refused
 from engine.runtime.correcting import Corrections
 from engine.runtime.corrections import WITHDRAW
-from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, Year, run_cli, run_sql
+from tests.runtime.gd2011 import EIC, PROGRAMME_DIR, Year, moment, run_cli, run_sql
 
 POINT = "guangzhou-1"
 RETURN_PLAN = """      label: 退回工作方案
@@ -90,6 +90,15 @@ def test_until_sets_the_rectification_deadline_shown_in_status_and_summary(year:
     as_json = json.loads(status(year, "2011-05-21T09:00", "--json"))
     [row] = as_json["points"]
     assert (row["due"], row["rectify"], row["colour"]) == ("2011-05-20", True, "red")
+    year.at("2011-05-13T09:00")
+    for summary in (year.app.summary(), year.app.summary(at=moment("2011-05-12T12:00"))):
+        [row] = [r for r in summary["points"] if r["point"] == POINT]
+        assert row["steps"]["submit-plan"]["rectify"] is True
+        assert "突破点工作方案整改期限 2011-05-20" in row["remarks"]
+    # As of before the return (replayed from the trail), there was none.
+    earlier = year.app.summary(at=moment("2011-05-11T09:00"))
+    [row] = [r for r in earlier["points"] if r["point"] == POINT]
+    assert "整改期限" not in row["remarks"]
     # The resubmission ends it: no override left, the audit agrees.
     year.at("2011-05-18T10:00").submit("guangzhou", "work-plan", [POINT])
     assert overrides(year) == []
