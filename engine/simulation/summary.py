@@ -10,6 +10,7 @@ from datetime import date, datetime
 from engine.definition.schema import Transition
 from engine.delivery.dispatch import Outgoing
 from engine.runtime.progress import ProgressView, StepRate
+from engine.runtime.rectifying import judged_by
 from engine.runtime.store import EventRow, PointRow
 from engine.simulation.lifecycle import actor_for
 from engine.simulation.plans import PendingTask
@@ -148,8 +149,11 @@ def _late_units(
     base = view.due_of(step.trigger)
     assert base is not None  # a step of ``view.steps`` has a due day
     found: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+    judged = judged_by(events)
     for p in rows:
         due = overrides.get((p.point_id, step.trigger), base)
+        if p.point_id in last:
+            due = judged.get((p.point_id, step.trigger), due)
         actor = actor_for(index, step, p.unit_id)
         if actor is None:
             continue

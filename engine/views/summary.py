@@ -22,6 +22,7 @@ from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
 from engine.runtime.corrections import standing
 from engine.runtime.progress import ProgressView, Standing
+from engine.runtime.rectifying import judged_by
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
 from engine.views.status import states_note
@@ -169,6 +170,7 @@ def _summary_row(
     by_task: dict[str, list[str]] = defaultdict(list)
     for step in steps:
         by_task[step.task_id].append(step.trigger)
+    judged = {s: d for (p, s), d in judged_by(events).items() if p == point.point_id}
     submitted: dict[str, date | None] = {}
     returns: dict[str, list[date]] = defaultdict(list)
     last_into_state: EventRow | None = None
@@ -191,9 +193,10 @@ def _summary_row(
     remarks: list[str] = []
     for t in steps:
         override = overrides.get((point.point_id, t.trigger))
-        due = view.due_of(t.trigger, override)
-        assert due is not None  # steps all have deadlines
         when = submitted.get(t.trigger)
+        answered = judged[t.trigger] if when is not None and t.trigger in judged else None
+        due = answered or view.due_of(t.trigger, override)
+        assert due is not None  # steps all have deadlines
         overdue: bool | None
         days_late = 0
         by = ""  # who owes it, when not the point's unit (an inspection lead)
@@ -231,6 +234,8 @@ def _summary_row(
         )
         cells[t.trigger] = cell
         name = t.document or t.label
+        if answered is not None:
+            remarks.append(f"{name}整改期限 {answered.isoformat()}")
         if override is not None and cell["rectify"]:
             remarks.append(f"{name}整改期限 {override.isoformat()}")
         elif override is not None:

@@ -103,6 +103,13 @@ def test_until_sets_the_rectification_deadline_shown_in_status_and_summary(year:
     year.at("2011-05-18T10:00").submit("guangzhou", "work-plan", [POINT])
     assert overrides(year) == []
     assert year.events(POINT)[-1].extras["ends"] == event.seq
+    # Resubmitted after the plan's own 05-10 but before the 整改期限: not late in the 汇总表.
+    year.at("2011-05-19T09:00")
+    [row] = [r for r in year.app.summary()["points"] if r["point"] == POINT]
+    cell = row["steps"]["submit-plan"]
+    assert (cell["submitted"], cell["due"], cell["overdue"]) == ("2011-05-18", "2011-05-20", False)
+    assert "突破点工作方案整改期限 2011-05-20" in row["remarks"]
+    assert "已重新报送" in row["remarks"]
     audit = run_cli(["audit", "verify"], year.env(DOCFLOW_NOW="2011-05-19T09:00"))
     assert audit.exit_code == 0, audit.stdout + audit.stderr
 
