@@ -208,3 +208,16 @@ def test_a_doc_number_in_brackets_is_refused(tmp_path: Path) -> None:
     assert "programme.yaml:7:" in out
     assert "不要加括号" in out
     assert "删去 doc_number" in out
+
+
+def test_a_scenario_s_problems_say_tasks(folder: Path, tmp_path: Path) -> None:
+    points = folder / "points.yaml"
+    points.write_text("points:\n  - {unit: city-a, title: 老旧小区改造}\n", encoding="utf-8")
+    scenario = folder / "scenario.yaml"
+    scenario.write_text("screened_out: [city-a-1, city-a-1]\n", encoding="utf-8")
+    args = ["simulate", str(folder), "--points", str(points), "--scenario", str(scenario)]
+    run = run_cli([*args, "--outbox", str(tmp_path / "out")], {"DOCFLOW_OPERATOR": "测试"})
+    assert run.exit_code == 3
+    assert "scenario.yaml:1:" in run.stderr
+    assert "任务 city-a-1 重复列出" in run.stderr
+    assert HARD_WIRED not in run.stderr
