@@ -44,7 +44,7 @@ def late_enrolment_problems(s: Any, context: ScenarioContext, first: date) -> It
             if enrolled is not None and early:
                 yield (
                     (key, i),
-                    f"突破点 {entry.point} 所属单位 {owner} 于 {enrolled} 才登记（late_enrolment），"
+                    f"{context.item} {entry.point} 所属单位 {owner} 于 {enrolled} 才登记（late_enrolment），"
                     f"日期 {early[0]} 应晚于此",
                     False,
                 )

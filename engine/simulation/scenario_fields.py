@@ -99,6 +99,11 @@ class ScenarioContext:
     def year(self) -> int:
         return self.definition.programme.programme.year
 
+    @property
+    def item(self) -> str:
+        """The programme's word for its items (任务), as its messages say it."""
+        return self.definition.programme.programme.item
+
     @cached_property
     def view(self) -> ProgressView:
         return ProgressView.of(self.definition)
@@ -191,10 +196,11 @@ def _empty_if_none(value: Any) -> Any:
 
 
 def _point(value: Any, info: ValidationInfo) -> str:
-    points = _required_context(info).points
+    context = _required_context(info)
+    points = context.points
     if not isinstance(value, str) or value not in points:
         sample = "、".join(list(points)[:4])
-        fail(f"未知的突破点 {value!r}：应是要登记的突破点编号（如 {sample}）")
+        fail(f"未知的{context.item} {value!r}：应是要登记的{context.item}编号（如 {sample}）")
     return value
 
 
@@ -271,7 +277,7 @@ def _proposer(value: Any, info: ValidationInfo) -> str:
     context = _required_context(info)
     unit = _unit(value, info)
     if unit not in set(context.points.values()):
-        fail(f"单位 {unit} 在突破点文件中没有要登记的突破点，无从逾期登记")
+        fail(f"单位 {unit} 在{context.item}文件中没有要登记的{context.item}，无从逾期登记")
     return unit
 
 
