@@ -103,8 +103,8 @@ class _Roles:
                 known = "、".join(self.index.relations) or "无"
                 self.error(
                     path,
-                    f"{what} {name} 未定义：应为 {'、'.join(ROLE_NAMES)}，"
-                    f"relations 中的关系（已定义：{known}），或 bodies、groups 中的单位或组",
+                    f"未定义的单位或组 {name}：{what}应为 bodies、groups 中的单位或组，"
+                    f"relations 中的关系（已定义：{known}），或 {'、'.join(ROLE_NAMES)}",
                 )
             return
         for unit in self.index.proposers:

@@ -45,6 +45,7 @@ class PointRow:
     title: str
     state: str
     created_seq: int | None = None  # seq of the event that created the point
+    co: tuple[str, ...] = ()  # the co-responsible units (责任单位) beside the lead unit
 
 
 @dataclass(frozen=True, slots=True)
