@@ -7,7 +7,7 @@ chain still verifies. ``TableReplay`` is fed every event in ``seq`` order (by th
 the same pass that checks the chain) and works out what those tables must hold:
 
 - a point exists from its enrolment event (``enrol``: unit, title, co-responsible units,
-  initial state, and the event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
+  the group that led it, initial state, and the event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
 - a granted extension is an event whose data names ``step`` and ``until``; the overrides
   table must hold exactly those, each with the event that granted it (unless a 撤回 withdrew it, ``engine.runtime.corrections``; a 撤回 moves its point
   back like any move);
@@ -61,6 +61,7 @@ class _Point:
     state: str | None
     created_seq: int
     co: tuple[str, ...] = ()
+    group: str | None = None
 
 
 @dataclass(slots=True)
@@ -89,13 +90,14 @@ class TableReplay:
         data = _data(row[_DATA])
         key = (programme, point)
         if row[_TRIGGER] == ENROL_TRIGGER:
-            title, co = data.get("title"), data.get("co")
+            title, co, group = data.get("title"), data.get("co"), data.get("group")
             self.points[key] = _Point(
                 row[_UNIT],
                 title if isinstance(title, str) else None,
                 row[_DEST],
                 row[0],
                 tuple(str(u) for u in co) if isinstance(co, list) else (),
+                group if isinstance(group, str) else None,
             )
             self.units.setdefault(programme, set()).add(row[_UNIT])
             return
@@ -135,6 +137,7 @@ class TableReplay:
                     v.state if v.state is not None else (row.state if row else ""),
                     v.created_seq,
                     v.co,
+                    v.group,
                 )
             )
         return sorted(rows, key=lambda r: (r.created_seq or 0, r.point_id))
@@ -186,6 +189,7 @@ class TableReplay:
                 ("状态", row.state, want.state),
                 ("登记事件", row.created_seq, want.created_seq),
                 ("责任单位", "、".join(row.co) or "（无）", "、".join(want.co) or "（无）"),
+                ("牵头的组", row.group_id or "（无）", want.group or "（无）"),
             ):
                 if in_trail is not None and in_table != in_trail:
                     self.findings.append(

@@ -208,7 +208,9 @@ class Runtime:
                     raise PointIdTaken([point_id], repeated=True)
                 existing_ids.add(point_id)
                 rows.append(
-                    PointRow(self.pid, point_id, unit, p.title.strip(), initial, None, p.co)
+                    PointRow(
+                        self.pid, point_id, unit, p.title.strip(), initial, None, p.co, p.group
+                    )
                 )
                 document = stored.get(p.file) if p.file is not None else None
                 drafts.append(
@@ -238,7 +240,9 @@ class Runtime:
             events = tx.append_events(drafts, now)
             # PointRow(...) directly: dataclasses.replace costs ~5 µs a row (100,000 points).
             rows = [
-                PointRow(r.programme_id, r.point_id, r.unit_id, r.title, r.state, e.seq, r.co)
+                PointRow(
+                    r.programme_id, r.point_id, r.unit_id, r.title, r.state, e.seq, r.co, r.group_id
+                )
                 for r, e in zip(rows, events, strict=True)
             ]
             tx.add_points(rows)

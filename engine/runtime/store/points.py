@@ -76,9 +76,9 @@ def _select_known_ids(count: int) -> DriverStatement:
 
 def _point(row: tuple[Any, ...]) -> PointRow:
     """A stored row as a point: ``co`` is kept as comma-separated ids (ids hold no comma)."""
-    programme_id, point_id, unit_id, title, state, created_seq, co = row
+    programme_id, point_id, unit_id, title, state, created_seq, co, group_id = row
     co_units = tuple(co.split(",")) if co else ()
-    return PointRow(programme_id, point_id, unit_id, title, state, created_seq, co_units)
+    return PointRow(programme_id, point_id, unit_id, title, state, created_seq, co_units, group_id)
 
 
 class PointTable(TableAccess):
@@ -94,6 +94,7 @@ class PointTable(TableAccess):
                 p.state,
                 p.created_seq,
                 ",".join(p.co) if p.co else None,
+                p.group_id,
             )
             for p in points
         ]
