@@ -56,7 +56,8 @@ def test_co_units_and_the_group_lead_are_stored_with_each_item(year: Year) -> No
     enrolled = {e.point_id: json.loads(e.data or "{}") for e in events}
     assert enrolled["housing-1"]["co"] == ["finance", "land"]
     assert enrolled["county-a-1"]["group"] == "counties"
-    assert "co" not in enrolled["education-1"] and "group" not in enrolled["education-1"]
+    assert "co" not in enrolled["education-1"]
+    assert "group" not in enrolled["education-1"]
     assert verify(year.store).ok
 
 
@@ -65,10 +66,12 @@ def test_status_names_the_lead_its_group_and_the_co_units(year: Year) -> None:
     housing = next(p for p in report["points"] if p["id"] == "housing-1")
     assert housing["co_names"] == ["市财政局", "市自然资源局"]
     text = render_status(report)
-    assert "牵头单位" in text and "责任单位" in text
+    assert "牵头单位" in text
+    assert "责任单位" in text
     assert "东县政府（各县区政府）" in text
     line = next(row for row in text.splitlines() if row.startswith("黄  housing-1"))
-    assert "市住建局" in line and "市财政局、市自然资源局" in line
+    assert "市住建局" in line
+    assert "市财政局、市自然资源局" in line
     # A co-responsible unit sees the items it shares; the group's members each their own.
     shared = year.app.status("land", moment("2021-02-01T09:00"))
     assert [p["id"] for p in shared["points"]] == ["housing-1", "transport-1"]
