@@ -11,7 +11,7 @@ co-responsible units (``co``, 责任单位) are bodies other than the lead, each
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.definition.index import ProgrammeIndex
@@ -43,24 +43,30 @@ def resolve_points(
     for p in points:
         name = p.unit.strip()
         group = groups.get(name) if name not in index.bodies else None
+        # NewPoint(...) directly: dataclasses.replace costs ~5 µs a point (100,000 points).
         if group is None:
-            found.append(_with_co(index, replace(p, unit=resolve_unit(p.unit)), resolve_unit))
+            unit = resolve_unit(p.unit)
+            co = _co(index, unit, p.co, resolve_unit)
+            found.append(NewPoint(unit, p.title, p.file, p.point_id, co, p.group))
             continue
         for member in index.expand([group]):
             point_id = f"{p.point_id}-{member}" if p.point_id else None
-            one = replace(p, unit=member, point_id=point_id, group=group)
-            found.append(_with_co(index, one, resolve_unit))
+            co = _co(index, member, p.co, resolve_unit)
+            found.append(NewPoint(member, p.title, p.file, point_id, co, group))
     return found
 
 
-def _with_co(index: ProgrammeIndex, p: NewPoint, resolve_unit: Callable[[str], str]) -> NewPoint:
+def _co(
+    index: ProgrammeIndex, lead: str, names: tuple[str, ...], resolve_unit: Callable[[str], str]
+) -> tuple[str, ...]:
+    """The co-responsible units ``names`` as body ids: others than ``lead``, each once."""
     co: list[str] = []
-    for name in p.co:
+    for name in names:
         check_text(name, "责任单位")
         body = resolve_unit(name)
-        if body == p.unit:
-            raise BadCoUnits(index.named_body(p.unit), index.named_body(body), "就是牵头单位本身")
+        if body == lead:
+            raise BadCoUnits(index.named_body(lead), index.named_body(body), "就是牵头单位本身")
         if body in co:
-            raise BadCoUnits(index.named_body(p.unit), index.named_body(body), "重复列出")
+            raise BadCoUnits(index.named_body(lead), index.named_body(body), "重复列出")
         co.append(body)
-    return replace(p, co=tuple(co))
+    return tuple(co)
