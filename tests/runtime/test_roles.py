@@ -197,3 +197,12 @@ def test_a_csv_items_file_separates_co_units_with_semicolons(tmp_path: Path) -> 
     items.write_text("unit,title,co\nhousing,推进老旧小区改造,finance;市自然资源局\n", "utf-8")
     (point,) = read_points_file(items)
     assert (point.unit, point.co) == ("housing", ("finance", "市自然资源局"))
+
+
+def test_the_report_names_the_lead_its_group_and_the_co_units(year: Year, tmp_path: Path) -> None:
+    out = year.app.render(tmp_path / "report")
+    html = (out / "index.html").read_text(encoding="utf-8") if out.is_dir() else out.read_text()
+    row = next(line for line in html.splitlines() if 'data-point="housing-1" data-colour' in line)
+    assert '市住建局<div class="small">责任单位：市财政局、市自然资源局</div>' in row
+    assert "东县政府（各县区政府）" in html
+    assert "<th>牵头单位</th>" in html
