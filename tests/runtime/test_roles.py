@@ -200,8 +200,7 @@ def test_a_csv_items_file_separates_co_units_with_semicolons(tmp_path: Path) -> 
 
 
 def test_the_report_names_the_lead_its_group_and_the_co_units(year: Year, tmp_path: Path) -> None:
-    out = year.app.render(tmp_path / "report")
-    html = (out / "index.html").read_text(encoding="utf-8") if out.is_dir() else out.read_text()
+    html = year.app.render(tmp_path / "report").read_text(encoding="utf-8")  # index.html
     row = next(line for line in html.splitlines() if 'data-point="housing-1" data-colour' in line)
     assert '市住建局<div class="small">责任单位：市财政局、市自然资源局</div>' in row
     assert "东县政府（各县区政府）" in html
