@@ -3,8 +3,9 @@
 ``diff_programmes(old, new)`` loads both definitions and compares them part by part: the
 header (title, year, 发文字号, dates, addressees, documents, calendar settings), bodies,
 groups, inspection groups and relations (each unit's paired body), phases, enrolment,
-states, steps (point transitions and tasks: who, to whom, which document, the deadline phrase as written and its date resolved
-each for its own year, amendments, reminder policy) and reminder policies. The result is a
+states, steps (point transitions and tasks: who, to whom, which document, the deadline
+phrase as written and its date resolved each for its own year, amendments, reminder policy)
+and reminder policies. The result is a
 plain, JSON-able dict; ``render_diff_text`` and ``render_diff_html`` (escaped) present it.
 
 Every change is one sentence such as::
