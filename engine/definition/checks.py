@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from engine.definition.checks_roles import role_problems
+from engine.definition.checks_roles import per_point_only, role_problems
 from engine.definition.checks_runnable import runnable_problems
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline, calendar_for
 from engine.definition.index import ProgrammeIndex, Step
@@ -146,7 +146,8 @@ class _Checker:
 
     def body_or_group(self, path: PathT, ident: str) -> None:
         if ident not in self.index.bodies and ident not in self.index.groups:
-            self.error(path, f"未定义的单位或组 {ident}（请在 bodies 或 groups 中定义）")
+            role = per_point_only(self.index, ident)
+            self.error(path, role or f"未定义的单位或组 {ident}（请在 bodies 或 groups 中定义）")
 
     def document_ref(self, path: PathT, ref: SourceRef) -> None:
         if ref.document not in self.index.documents:

@@ -7,8 +7,10 @@ recipient only: each co-responsible unit of the point), ``inspector``, the id of
 
 - a relation's id is its own (no body, group or other relation has it, and it is none of the
   role names); its label is given; every key and value of its pairs is a body;
-- every actor and recipient names something; one naming a relation resolves for every unit
-  that can lead a point (each proposer has a pair), else the message names the unit;
+- every actor and recipient names something; one naming a relation (or ``inspector``, as a
+  recipient) resolves for every unit that can lead a point (each proposer has a pair), else
+  the message names the unit; a role or relation written where no point is at hand (a
+  task, a group, a policy's cc) is refused with ``per_point_only``'s words;
 - ``actor: co`` is refused: a step moves a point once, and the runtime records no share of
   a step per co-responsible unit (the lead files; ``recipients: [co]`` copies them).
 """
@@ -21,10 +23,21 @@ from engine.definition.schema import CO, INSPECTOR, LEAD, OWNER, Programme
 from engine.definition.yamlio import Marks
 from engine.errors import Diagnostic
 
-__all__ = ["ROLE_NAMES", "role_problems"]
+__all__ = ["ROLE_NAMES", "per_point_only", "role_problems"]
 
 #: The names an actor or recipient may use beside body, group and relation ids.
 ROLE_NAMES = (OWNER, LEAD, CO, INSPECTOR)
+
+
+def per_point_only(index: ProgrammeIndex, name: str) -> str | None:
+    """Why a role or relation cannot stand where no point is at hand (a task's responsible
+    body, a group's member, a policy's cc), or None when ``name`` is neither."""
+    if name not in ROLE_NAMES and name not in index.relations:
+        return None
+    return (
+        f"{name} 按每个突破点的牵头单位确定，只能写在突破点事项（points.transitions）的 actor 或 "
+        "recipients 中；此处请写 bodies 或 groups 中的单位或组"
+    )
 
 
 def role_problems(programme: Programme, marks: Marks, index: ProgrammeIndex) -> list[Diagnostic]:
@@ -92,8 +105,20 @@ class _Roles:
             elif t.actor not in (OWNER, INSPECTOR):
                 self.name((*base, "actor"), t.actor, "actor")
             for j, r in enumerate(t.recipients):
-                if r not in ROLE_NAMES:
+                if r == INSPECTOR:
+                    self.inspected((*base, "recipients", j))
+                elif r not in ROLE_NAMES:
                     self.name((*base, "recipients", j), r, "报送对象")
+
+    def inspected(self, path: PathT) -> None:
+        """``recipients: [inspector]``: every proposer has an inspection group's lead."""
+        for unit in self.index.proposers:
+            if unit not in self.index.inspector_of:
+                self.error(
+                    path,
+                    f"报送对象 inspector（检查组组长单位）对单位 {unit}（{self.index.body_label(unit)}）"
+                    "找不到对应的单位：该单位不在任何检查组的检查范围内（inspection_groups 的 inspects）",
+                )
 
     def name(self, path: PathT, name: str, what: str) -> None:
         """A body, group or relation id; a relation must pair every proposer."""

@@ -92,3 +92,27 @@ def test_actor_co_is_refused_with_what_to_write_instead(tmp_path: Path) -> None:
     assert len(found) == 1
     assert found[0].startswith("actor: co -> submit-plan 的 actor 为 co（各责任单位）")
     assert "在 recipients 中写 co" in found[0]
+
+
+def test_a_relation_where_no_item_is_at_hand_is_refused(tmp_path: Path) -> None:
+    found = _errors(
+        tmp_path,
+        "     leadership_at_last: false}",
+        "     leadership_at_last: false, cc: [leader]}",
+    )
+    assert found == [
+        "leadership_at_last: false, cc: [leader]} -> leader 按每个突破点的牵头单位确定，"
+        "只能写在突破点事项（points.transitions）的 actor 或 recipients 中；"
+        "此处请写 bodies 或 groups 中的单位或组"
+    ]
+
+
+def test_an_inspector_recipient_needs_an_inspection_group_for_every_proposer(
+    tmp_path: Path,
+) -> None:
+    found = _errors(tmp_path, "recipients: [leader, co]", "recipients: [leader, inspector]")
+    assert len(found) == 5  # one per proposer: the programme has no inspection group
+    assert (
+        "recipients: [leader, inspector] -> 报送对象 inspector（检查组组长单位）对单位 housing"
+        "（市住建局）找不到对应的单位：该单位不在任何检查组的检查范围内（inspection_groups 的 inspects）"
+    ) in found

@@ -24,7 +24,7 @@ from engine.runtime.trail import verify
 from engine.simulation import run_simulation
 from engine.views.status import render_status
 from engine.views.summary import summary_table
-from tests.runtime.gd2011 import Year, moment, raw_sql
+from tests.runtime.gd2011 import Year, moment, raw_sql, run_cli
 
 ROLES_DIR = Path(__file__).parent / "roles_city"
 ITEMS = ROLES_DIR / "points-example.yaml"
@@ -205,3 +205,17 @@ def test_the_report_names_the_lead_its_group_and_the_co_units(year: Year, tmp_pa
     assert '市住建局<div class="small">责任单位：市财政局、市自然资源局</div>' in row
     assert "东县政府（各县区政府）" in html
     assert "<th>牵头单位</th>" in html
+
+
+def test_the_command_line_enrols_one_item_with_its_co_units(tmp_path: Path) -> None:
+    env = {"DOCFLOW_DB": str(tmp_path / "cli.db"), "DOCFLOW_NOW": "2021-01-28T09:00"}
+    args = ["enrol", str(ROLES_DIR), "--unit", "housing", "--title", "推进老旧小区改造"]
+    result = run_cli([*args, "--co", "finance", "--co", "市自然资源局", "--json"], env)
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert (row["id"], row["co"], row["group"]) == ("housing-1", ["finance", "land"], None)
+    refused = run_cli([*args, "--co", "housing"], env)
+    assert refused.exit_code != 0
+    assert "单位 市住建局（housing）牵头的突破点的责任单位 市住建局（housing）就是牵头单位本身" in (
+        refused.stderr
+    )
