@@ -219,3 +219,21 @@ def test_the_command_line_enrols_one_item_with_its_co_units(tmp_path: Path) -> N
     assert "单位 市住建局（housing）牵头的突破点的责任单位 市住建局（housing）就是牵头单位本身" in (
         refused.stderr
     )
+
+
+def test_the_xlsx_summary_puts_each_step_s_totals_under_its_columns(
+    year: Year, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "汇总表.xlsx"
+    year.at("2021-02-01T09:00").submit("housing", "plan")
+    year.app.export_summary("xlsx", out, now=moment("2021-02-04T09:00"))
+    sheet = load_workbook(out)["汇总表"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    head = next(r for r in rows if r[0] == "序号")
+    totals = next(r for r in rows if r[0] == "合计")
+    column = head.index("任务推进方案\n报送日期")  # the xlsx header wraps
+    assert head[6] == "责任单位"
+    assert totals[column] == "已报 1 / 应报 5"
+    assert str(totals[column + 1]).startswith("上报率 20%")
