@@ -176,8 +176,12 @@ def test_a_group_entry_with_an_id_gives_each_member_its_own(year: Year) -> None:
 
 
 def test_the_rehearsal_has_each_plan_reviewed_by_its_own_leader(tmp_path: Path) -> None:
-    report = run_simulation(ROLES_DIR, outbox=tmp_path / "outbox", db=str(tmp_path / "sim.db"))
+    lines: list[str] = []
+    report = run_simulation(
+        ROLES_DIR, outbox=tmp_path / "outbox", db=str(tmp_path / "sim.db"), echo=lines.append
+    )
     assert report.stalls == []
+    assert "2021-02-01 王副市长、李副市长 审核推进方案：同意 5 个突破点" in lines
     assert report.final_states == {"已办结": 5}
     with Year(tmp_path, ROLES_DIR, db=str(tmp_path / "sim.db")) as done:
         with done.store.transaction(readonly=True) as tx:
