@@ -34,8 +34,9 @@ def per_point_only(index: ProgrammeIndex, name: str) -> str | None:
     body, a group's member, a policy's cc), or None when ``name`` is neither."""
     if name not in ROLE_NAMES and name not in index.relations:
         return None
+    item = index.programme.programme.item
     return (
-        f"{name} 按每个突破点的牵头单位确定，只能写在突破点事项（points.transitions）的 actor 或 "
+        f"{name} 按每个{item}的牵头单位确定，只能写在{item}的事项（points.transitions）的 actor 或 "
         "recipients 中；此处请写 bodies 或 groups 中的单位或组"
     )
 

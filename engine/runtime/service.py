@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from engine.clock import Clock, aware
 from engine.definition.loader import Definition
 from engine.definition.schema import Task, Transition
-from engine.errors import Named
+from engine.errors import ITEM, Named
 from engine.refusals import (
     ActorNotAllowed,
     AlreadySubmitted,
@@ -176,9 +176,9 @@ class Runtime:
             return units[name]
 
         for p in points:
-            check_text(p.title, "突破点名称")
+            check_text(p.title, f"{ITEM}名称")
             if p.point_id is not None:
-                check_point_id(p.point_id, "突破点编号")
+                check_point_id(p.point_id, f"{ITEM}编号")
         points = resolve_points(self.index, points, resolve)
         for p in points:
             unit = p.unit
@@ -261,7 +261,7 @@ class Runtime:
         """Record a document from ``unit`` for ``task``; it covers the unit's waiting points."""
         check_text(task, "事项")
         for point_id in points:
-            check_text(point_id, "突破点编号")
+            check_text(point_id, f"{ITEM}编号")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
         if task in self.index.tasks:
@@ -459,7 +459,7 @@ class Runtime:
         check_text(reason, "理由")
         check_text(task, "事项")
         for point_id in points:
-            check_text(point_id, "突破点编号")
+            check_text(point_id, f"{ITEM}编号")
         transitions = [
             t
             for t in self.index.point_tasks.get(task, [])

@@ -101,8 +101,8 @@ def test_a_relation_where_no_item_is_at_hand_is_refused(tmp_path: Path) -> None:
         "     leadership_at_last: false, cc: [leader]}",
     )
     assert found == [
-        "leadership_at_last: false, cc: [leader]} -> leader 按每个突破点的牵头单位确定，"
-        "只能写在突破点事项（points.transitions）的 actor 或 recipients 中；"
+        "leadership_at_last: false, cc: [leader]} -> leader 按每个任务的牵头单位确定，"
+        "只能写在任务的事项（points.transitions）的 actor 或 recipients 中；"
         "此处请写 bodies 或 groups 中的单位或组"
     ]
 

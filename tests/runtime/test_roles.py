@@ -85,7 +85,7 @@ def test_the_summary_table_has_the_lead_and_co_columns(year: Year) -> None:
         "序号",
         "牵头单位",
         "单位类别",
-        "突破点",
+        "任务",  # the programme's own word (programme.item)
         "编号",
         "牵头单位全称",
         "责任单位",
@@ -181,7 +181,7 @@ def test_the_rehearsal_has_each_plan_reviewed_by_its_own_leader(tmp_path: Path) 
         ROLES_DIR, outbox=tmp_path / "outbox", db=str(tmp_path / "sim.db"), echo=lines.append
     )
     assert report.stalls == []
-    assert "2021-02-01 王副市长、李副市长 审核推进方案：同意 5 个突破点" in lines
+    assert "2021-02-01 王副市长、李副市长 审核推进方案：同意 5 个任务" in lines
     assert report.final_states == {"已办结": 5}
     with Year(tmp_path, ROLES_DIR, db=str(tmp_path / "sim.db")) as done:
         with done.store.transaction(readonly=True) as tx:
@@ -220,7 +220,7 @@ def test_the_command_line_enrols_one_item_with_its_co_units(tmp_path: Path) -> N
     assert (row["id"], row["co"], row["group"]) == ("housing-1", ["finance", "land"], None)
     refused = run_cli([*args, "--co", "housing"], env)
     assert refused.exit_code != 0
-    assert "单位 市住建局（housing）牵头的突破点的责任单位 市住建局（housing）就是牵头单位本身" in (
+    assert "单位 市住建局（housing）牵头的任务的责任单位 市住建局（housing）就是牵头单位本身" in (
         refused.stderr
     )
 
