@@ -393,8 +393,7 @@ class Group(Model):
 
 
 class Relation(Model):
-    """Pairs of bodies, such as each unit's 分管领导: a relation's id, written as an actor or a
-    recipient, stands for the body paired with the point's lead unit."""
+    """Pairs of bodies (each unit's 分管领导): as actor or recipient, the lead unit's pair."""
 
     id: Identifier
     label: Line = Field(description="名称，如 分管市领导")
@@ -435,11 +434,6 @@ class State(Model):
     final: Bool = Field(default=False, description="是否为终止状态")
 
 
-def _lead_is_owner(value: Any) -> Any:
-    """``actor: lead`` is ``actor: owner``: one spelling for the code to compare with."""
-    return OWNER if value == LEAD else value
-
-
 class Transition(Model):
     """One move of a point, fired by a document (a submission) or a recorded decision."""
 
@@ -451,7 +445,8 @@ class Transition(Model):
     label: Line = Field(description="事项名称（中文）")
     source: StateRefs = Field(min_length=1, description="起始状态；「*」表示所有非终止状态")
     dest: Identifier | None = Field(default=None, description="目标状态；不写表示状态不变")
-    actor: Annotated[Identifier, BeforeValidator(_lead_is_owner)] = Field(
+    # ``actor: lead`` is read as ``actor: owner``: one spelling for the code to compare with.
+    actor: Annotated[Identifier, BeforeValidator(lambda v: OWNER if v == LEAD else v)] = Field(
         description="谁可以触发：owner（或 lead）为牵头单位，inspector 为负责该单位的检查组组长单位，"
         "relations 中的关系 id（如 leader：牵头单位的分管领导），或单位、组的 id"
     )
@@ -461,9 +456,7 @@ class Transition(Model):
     )
     document: Line | None = Field(default=None, description="报送的文件名称，如 突破点工作方案")
     recipients: IdList = Field(
-        default=(),
-        description="报送对象：单位、组的 id，关系 id（如 leader：牵头单位的分管领导），"
-        "或 co（各责任单位，其提醒和催报抄送它们）",
+        default=(), description="报送对象：单位、组或关系（如 leader）的 id，或 co（各责任单位）"
     )
     deadline: Deadline | None = None
     reminders: Identifier | None = Field(
@@ -585,9 +578,7 @@ class Programme(Model):
     programme: Header
     bodies: tuple[Body, ...] = Field(min_length=1)
     groups: tuple[Group, ...] = ()
-    relations: tuple[Relation, ...] = Field(
-        default=(), description="单位之间的对应关系（如各单位的分管市领导），可作 actor 或报送对象"
-    )
+    relations: tuple[Relation, ...] = Field(default=(), description="单位之间的对应关系")
     working_group: WorkingGroup | None = None
     inspection_groups: tuple[InspectionGroup, ...] = ()
     phases: tuple[Phase, ...] = Field(min_length=1)
