@@ -70,6 +70,7 @@ class Change:
 #: root (``*``: every entry of a list): the digest leaves each out while it holds its default.
 LATER_FIELDS: tuple[tuple[str, ...], ...] = (
     ("programme", "item"),
+    ("relations",),
     ("points", "transitions", "*", "rectify_within"),
 )
 

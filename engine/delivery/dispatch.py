@@ -252,7 +252,7 @@ class ReminderRunner:
                     everything = tx.points(self.pid)
                     others = [(p.unit_id, p.state) for p in everything]
                     rows = [p for state in sources for p in everything if p.state == state]
-                waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state) for p in rows]
+                waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state, p.co) for p in rows]
                 return reminders_for(
                     occ, self.view, waiting, overrides, all_points=others, rectified=again
                 )
