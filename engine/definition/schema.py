@@ -471,6 +471,10 @@ class Transition(Model):
         description="延期：request 为申请（须在到期前），grant 为批准（须给出新期限），refuse 为不批准",
     )
     source_clause: SourceRef | None = Field(default=None, description="没有时限的事项的出处")
+    rectify_within: Line | None = Field(
+        default=None,
+        description="退回时的整改期限，从退回之日起算，如 5个工作日内、10日内（仅 outcome: return）",
+    )
 
     @property
     def task_id(self) -> str:
