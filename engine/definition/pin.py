@@ -72,6 +72,7 @@ LATER_FIELDS: tuple[tuple[str, ...], ...] = (
     ("programme", "item"),
     ("relations",),
     ("points", "transitions", "*", "rectify_within"),
+    ("reminder_policies", "*", "leadership"),
 )
 
 

@@ -566,6 +566,9 @@ class ReminderPolicy(Model):
         description=f"从第几次催报起抄送（1-{MAX_OVERDUE_TIMES}）",
     )
     leadership_at_last: Bool = Field(default=True, description="末次催报是否抄送单位分管领导")
+    leadership: Identifier | None = Field(
+        default=None, description="末次催报抄送谁：关系 id（如 leader），不写则抄 leadership_email"
+    )
     makeup_days: Int = Field(
         default=3,
         ge=1,

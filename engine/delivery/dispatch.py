@@ -364,8 +364,10 @@ class ReminderRunner:
             for b in reminder.cc
             if self.index.bodies[b].email
         ]
-        if reminder.leadership and body.leadership_email:
-            cc.append(Address(f"{body.short}分管领导", body.leadership_email))
+        if reminder.leadership:
+            leader = self.index.leadership_of(occ.rule.policy.leadership, body.id)
+            if leader.email:
+                cc.append(Address(leader.short, leader.email))
         msg = build_message(
             sender=self.sender,
             to=[Address(body.name, body.email)],

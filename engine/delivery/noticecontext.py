@@ -240,7 +240,7 @@ def build_notice_context(
     )
     cc = [index.bodies[b].name for b in reminder.cc]
     if reminder.leadership:
-        cc.append(f"{body.short}分管领导")
+        cc.append(index.leadership_of(rule.policy.leadership, body.id).name)
     makeup_due = None
     if rule.kind == "overdue":
         makeup_due = view.calendar.working_days_after(
