@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.web import routes_audit, routes_auth, routes_office, routes_unit
 from engine.web.desk import Desk
@@ -32,6 +33,43 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """Anything unforeseen: a page in Chinese (the traceback goes to the server's log only)."""
+    return error_page(
+        request, PageError(500, "系统内部错误，未能办理：请稍后再试，或联系系统管理员", "系统错误")
+    )
+
+
+class SecurityHeaders:
+    """Headers on every response: no framing, no sniffing, no referrer leaving the site
+    (a set-password link carries its token in the address), scripts only from here."""
+
+    HEADERS = (
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 _HTTP_WORDS = {404: "没有这个页面", 405: "此页面不接受这种请求", 400: "请求格式不正确"}
 
 
@@ -49,6 +87,7 @@ def create_app(desk: Desk, secret: str, *, https_only: bool = False) -> Starlett
             Mount("/static", StaticFiles(directory=static), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
                 secret_key=secret,
@@ -56,9 +95,13 @@ def create_app(desk: Desk, secret: str, *, https_only: bool = False) -> Starlett
                 max_age=SESSION_SECONDS,
                 same_site="lax",
                 https_only=https_only,
-            )
+            ),
         ],
-        exception_handlers={PageError: _page_error, HTTPException: _http_error},
+        exception_handlers={
+            PageError: _page_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
     )
     app.state.desk = desk
     return app

@@ -107,7 +107,7 @@ async def office(request: Request) -> Response:
         pid=gd.id,
         title=gd.definition.programme.programme.title,
         queue=queue,
-        status=status,
+        report=status,
         matrix=matrix,
     )
 

@@ -22,6 +22,7 @@ from engine.app.accounts import AccountRow
 from engine.app.desk import find_document, find_event
 from engine.definition.schema import OWNER
 from engine.errors import DocflowError
+from engine.runtime.progress import ProgressView
 from engine.runtime.store import EventRow
 from engine.views.status import state_label, step_label
 from engine.web.pages import render
@@ -76,9 +77,10 @@ def event_view(gd: Programme, e: EventRow) -> dict[str, Any]:
     }
 
 
-def _upload_step(gd: Programme, next_step: str | None) -> Any:
-    """The document step a unit submits next, or None (a decision, or nothing left)."""
-    t = gd.definition.index.transitions.get(next_step or "")
+def _upload_step(gd: Programme, state: str) -> Any:
+    """The document step a unit submits next from ``state``, or None (a decision, another
+    party's report, or nothing left)."""
+    t = ProgressView.of(gd.definition).next_move(state)
     if t is None or t.takes != "document" or t.actor != OWNER or t.task is None:
         return None
     return t
@@ -88,7 +90,7 @@ def _items(gd: Programme, unit: str) -> list[dict[str, Any]]:
     status = gd.status(unit=unit)
     items = []
     for p in status["points"]:
-        step = _upload_step(gd, p["next_step"])
+        step = _upload_step(gd, p["state"])
         events = gd.trail(p["id"])
         items.append(
             {

@@ -95,3 +95,23 @@ def site(tmp_path: Path) -> Iterator[DeskSite]:
 @pytest.fixture
 def signed_in(site: DeskSite) -> Callable[[str], TestClient]:
     return site.client
+
+
+UNIT_PAGE = "/p/gd-2011/units/{unit}"
+
+
+def upload(
+    client: TestClient,
+    point: str,
+    content: bytes,
+    name: str = "工作方案.pdf",
+    unit: str = "guangzhou",
+) -> object:
+    """The unit's upload form for ``point``, sent with ``content``."""
+    token = csrf_of(client.get(UNIT_PAGE.format(unit=unit)).text)
+    return client.post(
+        f"/p/gd-2011/points/{point}/submit",
+        data={"csrf_token": token, "task": "work-plan"},
+        files={"file": (name, content)},
+        follow_redirects=False,
+    )
