@@ -3,7 +3,6 @@ throttle, the set-password page, and pages refused to those not signed in."""
 
 from __future__ import annotations
 
-
 from engine.app.accounts import MAX_FAILURES
 from tests.web.conftest import PASSWORD, DeskSite, csrf_of, post_form
 
