@@ -11,7 +11,7 @@ __all__ = ["account", "web"]
 
 
 @command()
-@click.argument("programmes", nargs=-1, required=True, type=click.Path())
+@click.argument("programmes", nargs=-1, required=True, type=click.Path(), metavar="工作方案...")
 @_db_option
 @_documents_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听的地址。")
@@ -94,7 +94,7 @@ def account() -> None:
 
 
 @account.command("add")
-@click.argument("programmes", nargs=-1, type=click.Path())
+@click.argument("programmes", nargs=-1, type=click.Path(), metavar="[工作方案]...")
 @click.option("--body", required=True, help="账户所属单位（bodies 中的 id 或名称）。")
 @click.option("--name", required=True, help="账户名（登录名，也作为经办人记入留痕）。")
 @click.option(
