@@ -18,7 +18,7 @@ from engine.app.accounts import Accounts
 from engine.clock import FixedClock
 from engine.runtime.pointsfile import read_points_file
 from engine.web import Desk, create_app
-from tests.runtime.gd2011 import PROGRAMME_DIR
+from tests.runtime.gd2011 import PROGRAMME_DIR, database
 
 NOW = datetime.fromisoformat("2011-05-06T10:00:00+08:00")
 PASSWORD = "correct horse battery"
@@ -32,11 +32,17 @@ PEOPLE = {
 }
 
 
-def rehearsal_store(folder: Path) -> Path:
-    """A SQLite store in ``folder`` with the example points, 广州市's and 佛山市's approved."""
-    db = folder / "docflow.db"
+def rehearsal_store(folder: Path, db: str | None = None) -> str:
+    """A store (a SQLite file in ``folder`` unless ``db`` names another) with the example
+    points, 广州市's and 佛山市's approved."""
+    db = db or str(folder / "docflow.db")
     with Programme.open(
-        PROGRAMME_DIR, db=str(db), clock=FixedClock(NOW), create=True, operator="演练"
+        PROGRAMME_DIR,
+        db=db,
+        documents=folder / "documents",
+        clock=FixedClock(NOW),
+        create=True,
+        operator="演练",
     ) as gd:
         gd.enrol(read_points_file(PROGRAMME_DIR / "points-example.yaml"))
         chosen = [p.point_id for p in gd.snapshot().points if p.unit_id in ("guangzhou", "foshan")]
@@ -75,9 +81,23 @@ def post_form(
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[DeskSite]:
-    db = rehearsal_store(tmp_path)
-    gd = Programme.open(PROGRAMME_DIR, db=str(db), clock=FixedClock(NOW))
+def backend() -> str:
+    """The store's database; a test parametrizes it with ``BACKENDS`` to run on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def store_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    with database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def site(tmp_path: Path, store_url: str) -> Iterator[DeskSite]:
+    db = rehearsal_store(tmp_path, store_url)
+    gd = Programme.open(
+        PROGRAMME_DIR, db=db, documents=tmp_path / "documents", clock=FixedClock(NOW)
+    )
     assert gd.store is not None
     work = tmp_path / "work"
     work.mkdir()

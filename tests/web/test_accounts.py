@@ -3,6 +3,7 @@ hashed with argon2, sign-ins recorded and throttled, kept out of the programme's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,16 +19,23 @@ from engine.refusals import (
     SignInThrottled,
     WeakPassword,
 )
-from tests.runtime.gd2011 import PROGRAMME_DIR, run_cli
+from tests.runtime.gd2011 import BACKENDS, PROGRAMME_DIR, database, run_cli
 from tests.web.conftest import NOW, PASSWORD, rehearsal_store
 
 
-@pytest.fixture
-def accounts(tmp_path: Path) -> Accounts:
-    db = rehearsal_store(tmp_path)
-    gd = Programme.open(PROGRAMME_DIR, db=str(db), clock=FixedClock(NOW))
-    assert gd.store is not None
-    return Accounts(gd.store, gd.clock)
+@pytest.fixture(params=BACKENDS)
+def accounts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Accounts]:
+    """The accounts of a rehearsal store, on SQLite and on PostgreSQL."""
+    with database(request.param, tmp_path) as url:
+        rehearsal_store(tmp_path, url)
+        gd = Programme.open(
+            PROGRAMME_DIR, db=url, documents=tmp_path / "documents", clock=FixedClock(NOW)
+        )
+        assert gd.store is not None
+        try:
+            yield Accounts(gd.store, gd.clock)
+        finally:
+            gd.close()
 
 
 def test_a_new_account_sets_its_password_once_through_its_link(accounts: Accounts) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.runtime.gd2011 import BACKENDS
 from tests.web.conftest import DeskSite, csrf_of, upload
 
 OFFICE = "/p/gd-2011/office"
@@ -28,6 +31,7 @@ def test_the_queue_lists_the_points_waiting_on_a_decision(site: DeskSite) -> Non
     assert '<option value="return">退回</option>' in work_plan
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_return_is_recorded_with_its_reason_and_the_person(site: DeskSite) -> None:
     upload(site.client("广州填报员"), "guangzhou-1", b"plan")
     response = _decide(

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from tests.runtime.gd2011 import BACKENDS
 from tests.web.conftest import DeskSite, csrf_of, upload
 
 GZ = "/p/gd-2011/units/guangzhou"
@@ -25,6 +26,7 @@ def test_the_unit_page_lists_what_the_unit_owes_with_lights_and_days_left(site: 
     assert "佛山市" not in page
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_upload_is_submitted_as_the_signed_in_person_with_a_receipt(site: DeskSite) -> None:
     client = site.client("广州填报员")
     content = "广州市汽车产业链工作方案".encode()
