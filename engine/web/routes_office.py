@@ -27,13 +27,28 @@ __all__ = ["routes"]
 _ORDER = ("red", "yellow", "blue", "green", "none")
 
 
+def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
+    """The points whose latest extension record is a request (awaiting grant or refusal)."""
+    kinds = {t.trigger: t.extension for t in gd.definition.index.transitions.values()}
+    latest: dict[str, str | None] = {}
+    for e in snapshot.trail:
+        if e.point_id is not None and kinds.get(e.trigger):
+            latest[e.point_id] = kinds[e.trigger]
+    return {point for point, kind in latest.items() if kind == "request"}
+
+
 def decision_queue(gd: Programme) -> list[dict[str, Any]]:
-    """Points waiting on a decision, by task: what may be decided and which points."""
+    """Points waiting on a decision, by task: what may be decided and which points (an
+    extension's grant or refusal only for the points that asked for one)."""
     index = gd.definition.index
+    snapshot = gd.snapshot(with_events=True)
+    requested = _extension_requested(gd, snapshot)
     by_task: dict[str, dict[str, Any]] = {}
-    for p in gd.snapshot().points:
+    for p in snapshot.points:
         for t in index.transitions_from(p.state):
-            if t.takes != "decision" or t.extension is not None or t.task is None:
+            if t.takes != "decision" or t.task is None:
+                continue
+            if t.extension is not None and p.point_id not in requested:
                 continue
             group = by_task.setdefault(
                 t.task,
@@ -42,8 +57,10 @@ def decision_queue(gd: Programme) -> list[dict[str, Any]]:
                     "label": index.tasks[t.task].label if t.task in index.tasks else t.label,
                     "outcomes": {},
                     "points": {},
+                    "until": False,  # a grant sets the new due day
                 },
             )
+            group["until"] = group["until"] or t.extension == "grant"
             if t.outcome:
                 group["outcomes"].setdefault(t.outcome, OUTCOME_LABELS[t.outcome])
             group["points"].setdefault(
@@ -119,12 +136,17 @@ async def decide(request: Request) -> Response:
     task, outcome = str(form.get("task", "")), str(form.get("outcome", ""))
     reason = str(form.get("reason", "")).strip()
     points = [str(p) for p in form.getlist("point")]
+    until_text = str(form.get("until", "")).strip()
+    try:
+        until = date.fromisoformat(until_text) if until_text else None
+    except ValueError:
+        raise PageError(400, f"新期限「{until_text}」不是日期：请写作 2011-07-15") from None
     if not points:
         raise PageError(400, "请至少选择一个事项")
     if not reason:
         raise PageError(400, "请写明决定的理由（退回时写明需补充或修改的内容）")
     try:
-        await blocking(gd.decide, task, points, outcome, reason)
+        await blocking(gd.decide, task, points, outcome, reason, None, until)
     except DocflowError as exc:
         raise PageError(409, exc.message) from None
     return RedirectResponse(f"/p/{gd.id}/office?done={len(points)}", status_code=303)

@@ -86,17 +86,32 @@ def _upload_step(gd: Programme, state: str) -> Any:
     return t
 
 
+def _extension_step(gd: Programme, state: str) -> Any:
+    """The unit's extension request open from ``state`` (a document it submits), or None."""
+    for t in gd.definition.index.transitions_from(state):
+        if t.extension == "request" and t.takes == "document" and t.actor == OWNER and t.task:
+            return t
+    return None
+
+
 def _items(gd: Programme, unit: str) -> list[dict[str, Any]]:
     status = gd.status(unit=unit)
     items = []
     for p in status["points"]:
         step = _upload_step(gd, p["state"])
+        extension = _extension_step(gd, p["state"]) if step is not None else None
         events = gd.trail(p["id"])
         items.append(
             {
                 **p,
                 "upload": {"task": step.task, "document": step.document or step.label}
                 if step is not None
+                else None,
+                "extension": {
+                    "task": extension.task,
+                    "document": extension.document or extension.label,
+                }
+                if extension is not None
                 else None,
                 "returns": [event_view(gd, e) for e in events if e.decision == "return"],
                 "last": event_view(gd, events[-1]) if events else None,

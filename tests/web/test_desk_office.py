@@ -102,3 +102,51 @@ def test_an_auditor_reads_the_matrix_but_has_no_queue(site: DeskSite) -> None:
     assert 'id="queue-' not in page
     refused = site.client("审计员").post("/p/gd-2011/decide", data={"task": "screen"})
     assert refused.status_code == 403
+
+
+def test_an_extension_is_requested_by_the_unit_and_granted_by_the_office(site: DeskSite) -> None:
+    unit = site.client("广州填报员")
+    page = unit.get("/p/gd-2011/units/guangzhou").text
+    assert "申请延期" in page
+    token = csrf_of(page)
+    asked = unit.post(
+        "/p/gd-2011/points/guangzhou-1/submit",
+        data={"csrf_token": token, "task": "extension"},
+        files={"file": ("延期申请.pdf", "因市政府常务会议审议，申请延至5月20日".encode())},
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303
+    office = site.client("经信委统筹").get(OFFICE).text
+    extension = office.split('id="queue-extension"')[1].split("</form>")[0]
+    assert "guangzhou-1" in extension
+    assert "guangzhou-2" not in extension  # it asked for nothing
+    assert 'name="until"' in extension
+    granted = _decide(
+        site,
+        {
+            "task": "extension",
+            "outcome": "accept",
+            "reason": "同意延期",
+            "until": "2011-05-20",
+            "point": "guangzhou-1",
+        },
+    )
+    assert granted.status_code == 303  # type: ignore[attr-defined]
+    item = unit.get("/p/gd-2011/units/guangzhou").text.split('id="item-guangzhou-1"')[1]
+    assert "2011-05-20（" in item.split("</section>")[0]
+    assert 'id="queue-extension"' not in site.client("经信委统筹").get(OFFICE).text
+
+
+def test_a_new_due_day_that_is_not_a_date_is_refused(site: DeskSite) -> None:
+    response = _decide(
+        site,
+        {
+            "task": "extension",
+            "outcome": "accept",
+            "reason": "同意",
+            "until": "五月",
+            "point": "guangzhou-1",
+        },
+    )
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "不是日期" in response.text  # type: ignore[attr-defined]

@@ -22,7 +22,8 @@ def test_the_unit_page_lists_what_the_unit_owes_with_lights_and_days_left(site: 
     assert "汽车产业链高端化" in page
     assert "还有 4 天" in page
     assert "报送突破点工作方案" in page
-    assert page.count('type="file"') == 2
+    assert page.count('name="task" value="work-plan"') == 2  # an upload form for each
+    assert page.count('name="task" value="extension"') == 2  # and an extension request
     assert "佛山市" not in page
 
 
