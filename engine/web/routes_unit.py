@@ -256,6 +256,16 @@ async def my_page(request: Request) -> Response:
         return RedirectResponse(f"/p/{gd.id}/units/{account.body}", status_code=303)
     if account.role in ("coordinator", "auditor"):
         return RedirectResponse(f"/p/{gd.id}/office", status_code=303)
+    if account.role == "inspector":
+        index = gd.definition.index
+        units = [u for u, lead in index.inspector_of.items() if lead == account.body]
+        return render(
+            request,
+            "inspected.html",
+            pid=gd.id,
+            title=gd.definition.programme.programme.title,
+            units=[(u, index.body_label(u)) for u in units],
+        )
     raise PageError(403, "您的账户无权查看此工作方案")
 
 

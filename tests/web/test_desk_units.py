@@ -150,3 +150,28 @@ def test_a_coordinator_cannot_submit_for_a_unit(site: DeskSite) -> None:
     )
     assert response.status_code == 403
     assert client.get(GZ).status_code == 200  # but reads the unit's page
+
+
+def test_an_inspection_lead_reads_the_units_it_inspects_and_no_other(site: DeskSite) -> None:
+    index = site.desk.definitions["gd-2011"].index
+    lead = index.inspector_of["guangzhou"]
+    others = [u for u, body in index.inspector_of.items() if body != lead][:3]
+    assert others
+    _, token = site.desk.accounts.add("检查组组长", lead, "inspector")
+    site.desk.accounts.set_password(token, "a long new password", "a long new password")
+    client = site.client()
+    login = client.get("/login").text
+    client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(login),
+            "name": "检查组组长",
+            "password": "a long new password",
+        },
+    )
+    listed = client.get("/p/gd-2011/").text
+    assert 'href="/p/gd-2011/units/guangzhou"' in listed
+    assert client.get(GZ).status_code == 200
+    assert 'type="file"' not in client.get(GZ).text  # it reads, the unit submits
+    for unit in others:
+        assert client.get(f"/p/gd-2011/units/{unit}").status_code == 403
