@@ -15,6 +15,7 @@ from engine.app import Programme
 from engine.definition.labels import OUTCOME_LABELS
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
+from engine.runtime.userinput import check_text
 from engine.views.status import state_label
 from engine.web.pages import render
 from engine.web.problems import PageError
@@ -146,6 +147,7 @@ async def decide(request: Request) -> Response:
     if not reason:
         raise PageError(400, "请写明决定的理由（退回时写明需补充或修改的内容）")
     try:
+        check_text(reason, "理由")
         await blocking(gd.decide, task, points, outcome, reason, None, until)
     except DocflowError as exc:
         raise PageError(409, exc.message) from None

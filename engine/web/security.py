@@ -65,6 +65,8 @@ async def checked_form(request: Request, *, upload: bool = False) -> FormData:
     if length is None or not length.isdigit():
         raise PageError(411, "请求没有给出大小：请用浏览器的表单提交")
     if int(length) > limit:
+        if not upload:
+            raise PageError(413, "提交的表单过大：请分几次提交")
         megabytes = desk_of(request).max_upload / (1 << 20)
         raise PageError(413, f"上传的文件超过 {megabytes:g} MB 的上限：请压缩或拆分后再报送")
     form = await request.form(max_files=1 if upload else 0, max_fields=200)

@@ -150,3 +150,13 @@ def test_a_new_due_day_that_is_not_a_date_is_refused(site: DeskSite) -> None:
     )
     assert response.status_code == 400  # type: ignore[attr-defined]
     assert "不是日期" in response.text  # type: ignore[attr-defined]
+
+
+def test_a_reason_with_an_invisible_character_is_refused(site: DeskSite) -> None:
+    response = _decide(
+        site,
+        {"task": "screen", "outcome": "accept", "reason": "同意\u202e", "point": "eic-1"},
+    )
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert "理由" in response.text  # type: ignore[attr-defined]
+    assert site.desk.programme("gd-2011").trail("eic-1")[-1].trigger == "enrol"
