@@ -139,7 +139,9 @@ async def unit_page(request: Request) -> Response:
         unit_name=gd.definition.index.body_label(unit),
         items=items,
         today=today,
-        may_submit=account.role == "unit" and account.body == unit,
+        may_submit=(account.role == "unit" and account.body == unit)
+        or account.role == "coordinator",
+        on_paper=account.role == "coordinator",
         max_mb=desk_of(request).max_upload / (1 << 20),
     )
 
@@ -185,10 +187,10 @@ def _submit(
 
 
 async def submit(request: Request) -> Response:
-    account = require(request, "unit")
+    account = require(request, "unit", "coordinator")  # the office records paper copies
     gd = open_for(request, account)
     point = await blocking(_point_row, gd, request.path_params["point"])
-    if point.unit_id != account.body:
+    if account.role == "unit" and point.unit_id != account.body:
         raise PageError(403, "这不是您单位的事项：每个单位只能查看和报送本单位的事项")
     form = await checked_form(request, upload=True)
     try:

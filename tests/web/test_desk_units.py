@@ -140,16 +140,35 @@ def test_a_unit_is_refused_another_units_receipt_and_document(site: DeskSite) ->
     assert foshan.get(f"/p/gd-2011/documents/{sha}").content == b"foshan plan"
 
 
-def test_a_coordinator_cannot_submit_for_a_unit(site: DeskSite) -> None:
+def test_the_office_records_a_document_received_on_paper_as_its_own_operator(
+    site: DeskSite,
+) -> None:
     client = site.client("经信委统筹")
-    token = csrf_of(client.get("/p/gd-2011/office").text)
+    page = client.get(GZ).text
+    assert "登记收到的纸质突破点工作方案" in page
+    assert "申请延期" not in page  # the unit asks for its own extensions
     response = client.post(
         "/p/gd-2011/points/guangzhou-1/submit",
-        data={"csrf_token": token, "task": "work-plan"},
+        data={"csrf_token": csrf_of(page), "task": "work-plan"},
+        files={"file": ("纸质来文扫描件.pdf", b"scan")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    last = site.desk.programme("gd-2011").trail("guangzhou-1")[-1]
+    assert (last.trigger, last.unit_id) == ("submit-plan", "guangzhou")
+    assert last.extras["operator"] == "经信委统筹（省经济和信息化委）"
+
+
+def test_an_auditor_cannot_submit_for_a_unit(site: DeskSite) -> None:
+    client = site.client("审计员")
+    page = client.get(GZ).text
+    assert 'type="file"' not in page
+    response = client.post(
+        "/p/gd-2011/points/guangzhou-1/submit",
+        data={"csrf_token": csrf_of(page), "task": "work-plan"},
         files={"file": ("a.pdf", b"a")},
     )
     assert response.status_code == 403
-    assert client.get(GZ).status_code == 200  # but reads the unit's page
 
 
 def test_an_inspection_lead_reads_the_units_it_inspects_and_no_other(site: DeskSite) -> None:
