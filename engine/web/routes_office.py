@@ -16,6 +16,7 @@ from engine.definition.labels import OUTCOME_LABELS
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
 from engine.runtime.userinput import check_text
+from engine.views.report_run import notification_rows
 from engine.views.status import state_label
 from engine.web.pages import render
 from engine.web.problems import PageError
@@ -100,6 +101,12 @@ def status_matrix(gd: Programme) -> dict[str, Any]:
     return {"steps": summary["steps"], "units": units, "totals": summary["totals"]}
 
 
+def notification_record(gd: Programme, limit: int = 200) -> list[dict[str, Any]]:
+    """Who was reminded or urged when, newest first (the report's notification record)."""
+    sent = gd.snapshot(with_events=True).sent
+    return list(reversed(notification_rows(gd.definition, sent)))[:limit]
+
+
 def _light(view: ProgressView, state: str, step: str, cell: dict[str, Any], today: date) -> str:
     if cell["submitted"]:
         return "green"
@@ -119,6 +126,7 @@ async def office(request: Request) -> Response:
     queue = await blocking(decision_queue, gd) if account.role == "coordinator" else []
     status = await blocking(gd.status)
     matrix = await blocking(status_matrix, gd)
+    notices = await blocking(notification_record, gd)
     return render(
         request,
         "office.html",
@@ -127,6 +135,7 @@ async def office(request: Request) -> Response:
         queue=queue,
         report=status,
         matrix=matrix,
+        notices=notices,
     )
 
 

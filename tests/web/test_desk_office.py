@@ -4,6 +4,7 @@ the signed-in person, bulk decisions, and the status matrix with 上报率 and �
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +161,25 @@ def test_a_reason_with_an_invisible_character_is_refused(site: DeskSite) -> None
     assert response.status_code == 409  # type: ignore[attr-defined]
     assert "理由" in response.text  # type: ignore[attr-defined]
     assert site.desk.programme("gd-2011").trail("eic-1")[-1].trigger == "enrol"
+
+
+def test_the_office_reads_who_was_reminded_when(site: DeskSite, tmp_path: Path) -> None:
+    from engine.app import MailSettings, Programme
+
+    assert "尚未发出提醒或催报" in site.client("经信委统筹").get(OFFICE).text
+    gd = Programme(
+        site.desk.definitions["gd-2011"],
+        site.desk.store,
+        site.desk.clock,
+        MailSettings(outbox=str(tmp_path / "outbox")),
+    )
+    result = gd.remind()
+    logged = gd.snapshot(with_events=True).sent
+    assert [s.unit_id for s in logged if s.status == "sent" and s.unit_id != "*"], result
+    # every row but the markers that an occurrence was processed
+    shown = [s for s in logged if not (s.unit_id == "*" and s.status == "sent")]
+    page = site.client("经信委统筹").get(OFFICE).text
+    record = page.split('id="notices"')[1].split("</table>")[0]
+    assert "报送突破点工作方案" in record
+    assert "广州市" in record
+    assert record.count("<tr>") == len(shown) + 1  # the heading row and one row per notice
