@@ -4,10 +4,13 @@ sign-in record."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -99,6 +102,41 @@ async def report(request: Request) -> Response:
     return FileResponse(target)
 
 
+async def as_of(request: Request) -> Response:
+    """The status as the trail stood at a moment: states, lights and 上报率 then."""
+    from engine.clock import parse_moment
+    from engine.errors import DocflowError
+
+    account = require(request, "auditor", "coordinator")
+    gd = open_for(request, account)
+    text = request.query_params.get("at", "").strip()
+    report = None
+    if text:
+        try:
+            moment = parse_moment(text, "查看时刻", gd.definition.zone)
+            report = await blocking(gd.status, None, None, moment)
+        except DocflowError as exc:
+            raise PageError(400, exc.message) from None
+    return render(request, "asof.html", pid=gd.id, at=text, report=report)
+
+
+async def summary(request: Request) -> Response:
+    """The 汇总表 as csv or xlsx, as ``docflow export summary`` writes it."""
+    account = require(request, "auditor", "coordinator")
+    gd = open_for(request, account)
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        raise PageError(404, "汇总表只有 csv 和 xlsx 两种格式")
+    work = desk_of(request).work_dir
+    target = Path(tempfile.mkdtemp(prefix="summary-", dir=work)) / f"汇总表.{fmt}"
+    await blocking(gd.export_summary, fmt, target)
+    return FileResponse(
+        target,
+        filename=f"{gd.id}-汇总表.{fmt}",
+        background=BackgroundTask(shutil.rmtree, target.parent, ignore_errors=True),
+    )
+
+
 async def accounts(request: Request) -> Response:
     require(request, "auditor", "administrator")
     desk = desk_of(request)
@@ -117,5 +155,7 @@ routes = [
     Route("/p/{pid}/verify", verify, methods=["GET", "POST"]),
     Route("/p/{pid}/report/", report_root),
     Route("/p/{pid}/report/{path:path}", report),
+    Route("/p/{pid}/as-of", as_of),
+    Route("/p/{pid}/summary.{fmt}", summary),
     Route("/accounts", accounts),
 ]

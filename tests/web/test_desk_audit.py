@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.web.conftest import DeskSite, csrf_of, upload
+from tests.web.conftest import NOW, DeskSite, csrf_of, upload
 
 
 @pytest.fixture
@@ -112,3 +112,50 @@ def test_the_auditor_lists_accounts_and_sign_ins(returned: DeskSite) -> None:
     assert "报送单位" in page
     assert "成功" in page
     assert "$argon2" not in page
+
+
+def test_the_status_as_of_a_moment_replays_the_trail(returned: DeskSite) -> None:
+    from datetime import timedelta
+
+    from engine.app import Programme
+    from engine.clock import FixedClock
+
+    later = Programme(
+        returned.desk.definitions["gd-2011"],
+        returned.desk.store,
+        FixedClock(NOW + timedelta(hours=1)),
+        operator="演练",
+    )
+    plan = returned.folder / "plan.pdf"
+    plan.write_bytes(b"guangzhou-2 plan")
+    later.submit("guangzhou", "work-plan", plan, ["guangzhou-2"])  # at 11:00
+    client = returned.client("审计员")
+    before = client.get("/p/gd-2011/as-of", params={"at": "2011-05-06T10:00"}).text
+    assert "按留痕重放至 2011-05-06 10:00" in before
+    row = before.split("<td>guangzhou-2</td>")[1].split("</tr>")[0]
+    assert "已审定" in row  # the 11:00 work plan is not there yet
+    now = later.status(point="guangzhou-2")["points"][0]["state_label"]
+    assert now == "工作方案已备案"
+    bad = client.get("/p/gd-2011/as-of", params={"at": "昨天"})
+    assert bad.status_code == 400
+    assert "昨天" in bad.text
+    early = client.get("/p/gd-2011/as-of", params={"at": "2010-01-01"})
+    assert early.status_code == 400
+    assert "Traceback" not in early.text
+
+
+def test_the_summary_table_downloads_as_csv_and_xlsx(returned: DeskSite) -> None:
+    client = returned.client("经信委统筹")
+    csv = client.get("/p/gd-2011/summary.csv")
+    assert csv.status_code == 200
+    text = csv.content.decode("utf-8-sig")
+    assert "guangzhou-1" in text
+    assert (
+        "汇总表" in csv.headers["content-disposition"]
+        or "filename*" in csv.headers["content-disposition"]
+    )
+    xlsx = client.get("/p/gd-2011/summary.xlsx")
+    assert xlsx.content[:2] == b"PK"  # a zip: the xlsx container
+    assert client.get("/p/gd-2011/summary.pdf").status_code == 404
+    assert returned.client("广州填报员").get("/p/gd-2011/summary.csv").status_code == 403
+    assert not list((returned.folder / "work").glob("summary-*"))
