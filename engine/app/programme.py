@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, overload
 from engine.app.mail import MailSettings
 from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
-from engine.errors import DefinitionChanged, DocflowError, Refused, StoreError
+from engine.errors import ITEM, DefinitionChanged, DocflowError, Refused, StoreError
 from engine.refusals import UnknownPoint
+from engine.runtime.rectifying import return_triggers
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
@@ -210,8 +211,11 @@ class Programme:
         """The programme's state in the store, read in one read-only transaction."""
         store = self._store()
         tasks = tuple(t.id for t in self.definition.programme.tasks if t.level == "programme")
+        returns = return_triggers(self.definition)
         with store.transaction(readonly=True) as tx:
-            return read_snapshot(tx, self.id, store.location, tasks, with_events=with_events)
+            return read_snapshot(
+                tx, self.id, store.location, tasks, returns, with_events=with_events
+            )
 
     def snapshot_at(self, at: datetime) -> tuple[Snapshot, AsOf]:
         """The programme as its trail stood at ``at``: the events recorded by then replayed
@@ -276,7 +280,7 @@ class Programme:
         """The trail in order, of the whole programme or one point."""
         with self._store().transaction(readonly=True) as tx:
             if point is not None and tx.get_point(self.id, point) is None:
-                raise Refused(f"未登记的突破点 {point}")
+                raise Refused(f"未登记的{ITEM} {point}")
             return tx.events(self.id, point)
 
     @overload

@@ -13,6 +13,7 @@ from engine.cli.common import (
     _documents_option,
     _emit_json,
     _json_option,
+    _load,
     _max_file_size_option,
     _open,
     _operator_option,
@@ -69,10 +70,11 @@ def _event_dict(e: Any) -> dict[str, Any]:
 
 @command()
 @click.argument("programme", type=click.Path())
-@click.option("--unit", help="提出突破点的单位（bodies 中的 id）。")
+@click.option("--unit", help="牵头单位（bodies 中的 id），或组的 id（每个成员各登记一个）。")
 @click.option("--title", help="突破点名称。")
 @click.option("--id", "point_id", help="突破点编号（默认：单位 id-序号）。")
 @click.option("--file", "file", type=click.Path(), help="推荐材料。")
+@click.option("--co", "co", multiple=True, help="责任单位（可重复）。")
 @click.option("--from", "from_file", type=click.Path(), help="批量登记：YAML 或 CSV 文件。")
 @click.option("--at", "at", help="材料实际收到的时间（ISO 8601）。")
 @_operator_option
@@ -86,6 +88,7 @@ def enrol(
     title: str | None,
     point_id: str | None,
     file: str | None,
+    co: tuple[str, ...],
     from_file: str | None,
     at: str | None,
     db: str,
@@ -105,31 +108,41 @@ def enrol(
     if point_id is not None:
         check_point_id(point_id, "--id")
 
-    if from_file and (unit or title or point_id or file):
-        raise click.UsageError("--from 不能与 --unit、--title、--id、--file 同时使用")
+    for name in co:
+        _checked_text(name, "--co")
+    if from_file and (unit or title or point_id or file or co):
+        raise click.UsageError("--from 不能与 --unit、--title、--id、--file、--co 同时使用")
+    definition = _load(programme)  # a points file's problems are worded with its noun
     if from_file:
         from engine.runtime.pointsfile import read_points_file
 
         points = read_points_file(Path(from_file))
     elif unit and title:
-        points = [NewPoint(unit, title, Path(file) if file else None, point_id)]
+        points = [NewPoint(unit, title, Path(file) if file else None, point_id, co)]
     else:
         raise click.UsageError("请给出 --unit 和 --title，或用 --from 指定批量登记文件")
     _checked_text(operator, "--operator")
     with _open(
-        programme, db, documents, create=True, max_file_size=max_file_size, operator=operator
+        definition, db, documents, create=True, max_file_size=max_file_size, operator=operator
     ) as gd:
         rows = gd.enrol(points, _parse_time(at, "--at", gd.definition.zone, _year(gd)))
     if as_json:
         _emit_json(
             [
-                {"id": r.point_id, "unit": r.unit_id, "title": r.title, "state": r.state}
+                {
+                    "id": r.point_id,
+                    "unit": r.unit_id,
+                    "co": list(r.co),
+                    "group": r.group_id,
+                    "title": r.title,
+                    "state": r.state,
+                }
                 for r in rows
             ]
         )
     else:
         click.echo(
-            f"已登记 {len(rows)} 个突破点："
+            f"已登记 {len(rows)} 个{definition.programme.programme.item}："
             + "、".join(r.point_id for r in rows[:10])
             + ("……" if len(rows) > 10 else "")
         )
@@ -197,7 +210,7 @@ def submit(
 @click.option("--return", "return_", is_flag=True, help="退回。")
 @click.option("--reason", required=True, help="理由。")
 @click.option("--by", "actor", help="作出决定的单位（事项可由多个单位决定时须给出）。")
-@click.option("--until", help="批准延期时的新期限（YYYY-MM-DD）。")
+@click.option("--until", help="批准延期时的新期限，或退回时的整改期限（YYYY-MM-DD）。")
 @click.option("--at", "at", help="决定实际作出的时间（ISO 8601）。")
 @_operator_option
 @_db_option

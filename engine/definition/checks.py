@@ -12,6 +12,7 @@ first problem, so an administrator sees every problem of a file in one run. The 
   exception moved a step out of its phase); a due day that is not a working day is a warning;
 - every quote is found word for word in the source document shipped beside the programme;
 - reminder policies and notice templates are usable;
+- actors, recipients and relations resolve (``engine.definition.checks_roles``);
 - the runtime can run what is written (``engine.definition.checks_runnable``).
 """
 
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+from engine.definition.checks_roles import per_point_only, role_problems
 from engine.definition.checks_runnable import runnable_problems
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline, calendar_for
 from engine.definition.index import ProgrammeIndex, Step
@@ -31,7 +33,6 @@ from engine.definition.schema import (
     ANY_STATE,
     INSPECTOR,
     MAX_REMINDERS_BEFORE,
-    OWNER,
     CalendarSettings,
     Deadline,
     Programme,
@@ -47,6 +48,7 @@ __all__ = ["check_programme"]
 class _Checker:
     def __init__(self, programme: Programme, marks: Marks, folder: Path) -> None:
         self.p = programme
+        self.item = programme.programme.item  # the programme's noun in messages: 任务
         self.marks = marks
         self.folder = folder
         self.index = ProgrammeIndex(programme)
@@ -126,7 +128,9 @@ class _Checker:
         task_names |= {t.trigger for t in p.points.transitions}
         for i, task in enumerate(p.tasks):
             if task.id in task_names:
-                self.error(("tasks", i, "id"), f"事项 {task.id} 与突破点事项同名，命令行无法区分")
+                self.error(
+                    ("tasks", i, "id"), f"事项 {task.id} 与{self.item}事项同名，命令行无法区分"
+                )
         self.unique(
             "提醒规则",
             [(r.id, ("reminder_policies", i, "id")) for i, r in enumerate(p.reminder_policies)],
@@ -145,7 +149,8 @@ class _Checker:
 
     def body_or_group(self, path: PathT, ident: str) -> None:
         if ident not in self.index.bodies and ident not in self.index.groups:
-            self.error(path, f"未定义的单位或组 {ident}（请在 bodies 或 groups 中定义）")
+            role = per_point_only(self.index, ident)
+            self.error(path, role or f"未定义的单位或组 {ident}（请在 bodies 或 groups 中定义）")
 
     def document_ref(self, path: PathT, ref: SourceRef) -> None:
         if ref.document not in self.index.documents:
@@ -196,7 +201,7 @@ class _Checker:
             elif task.level != "unit":
                 self.error(
                     ("points", "enrolment", "task"),
-                    f"事项 {enrolment.task} 须为单位事项（level: unit），登记突破点才能完成它",
+                    f"事项 {enrolment.task} 须为单位事项（level: unit），登记{self.item}才能完成它",
                 )
         for i, policy in enumerate(p.reminder_policies):
             for j, ident in enumerate(policy.cc):
@@ -255,21 +260,17 @@ class _Checker:
                 self.error((*base, "dest"), f"未定义的状态 {t.dest}")
             if t.dest is None and t.extension is None:
                 self.error((*base, "dest"), f"{t.trigger} 没有目标状态：只有延期事项可以不改变状态")
-            if t.actor not in (OWNER, INSPECTOR):
-                self.body_or_group((*base, "actor"), t.actor)
-            elif t.actor == INSPECTOR and not p.inspection_groups:
+            if t.actor == INSPECTOR and not p.inspection_groups:
                 self.error((*base, "actor"), "actor 为 inspector，但方案没有定义检查组")
             elif t.actor == INSPECTOR:
                 for unit in self.index.proposers:
                     if unit not in self.index.inspector_of:
                         self.error(
                             (*base, "actor"),
-                            f"actor 为 inspector，但提出突破点的单位 {unit}"
+                            f"actor 为 inspector，但提出{self.item}的单位 {unit}"
                             f"（{self.index.body_label(unit)}）不在任何检查组的检查范围内"
                             f"（请在 inspection_groups 的 inspects 中列出）",
                         )
-            for j, r in enumerate(t.recipients):
-                self.body_or_group((*base, "recipients", j), r)
             if t.takes == "decision" and t.outcome is None:
                 self.error(
                     (*base, "takes"),
@@ -561,6 +562,7 @@ class _Checker:
         self.check_references()
         self.check_lifecycle()
         self.check_tasks()
+        self.found.extend(role_problems(self.p, self.marks, self.index))
         self.found.extend(runnable_problems(self.p, self.marks, self.index))
         self.check_calendar()
         self.check_deadlines()

@@ -14,6 +14,8 @@ error. The checks:
 - every reachable state can still reach a final state (no loop that never ends);
 - an extension request leaves from a state that owes a step with a deadline, and a grant
   or refusal from a state a request leaves from (else each is refused every time);
+- a ``rectify_within`` (整改期限) sits on a return decision only, is a phrase counted from the
+  return day, and the state the return goes back to owes a step it can be the due day of;
 - each unit is inspected by one inspection group (``actor: inspector`` names one lead);
 - a reminder policy with ``cc`` copies from a 催报 stage it reaches.
 """
@@ -24,9 +26,10 @@ from collections import deque
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.paths import PathT
+from engine.definition.periodic import rectify_period
 from engine.definition.schema import Programme, Task
 from engine.definition.yamlio import Marks
-from engine.errors import Diagnostic
+from engine.errors import Diagnostic, PhraseError
 
 __all__ = ["runnable_problems"]
 
@@ -40,6 +43,7 @@ def runnable_problems(
     check.waits()
     check.endings()
     check.extensions()
+    check.rectifications()
     check.inspection()
     check.policies()
     return check.found
@@ -48,6 +52,7 @@ def runnable_problems(
 class _Runnable:
     def __init__(self, programme: Programme, marks: Marks, index: ProgrammeIndex) -> None:
         self.p = programme
+        self.item = programme.programme.item  # the programme's noun in messages: 任务
         self.marks = marks
         self.index = index
         self.found: list[Diagnostic] = []
@@ -78,8 +83,8 @@ class _Runnable:
                 )
                 self.error(
                     ("tasks", i, "level"),
-                    f"单位事项 {task.id}（{task.label}）无法办理：level: unit 只用于登记突破点即"
-                    f"完成的事项{how}，报送命令不接受、也不会提醒这样的事项。每个突破点各报一次"
+                    f"单位事项 {task.id}（{task.label}）无法办理：level: unit 只用于登记{self.item}即"
+                    f"完成的事项{how}，报送命令不接受、也不会提醒这样的事项。每个{self.item}各报一次"
                     f"的材料，请写成 points.transitions 中 actor: owner、takes: document 的事项；"
                     f"由一个单位完成的，请写 level: programme",
                 )
@@ -89,7 +94,7 @@ class _Runnable:
                 if set(responsible) != set(proposers):
                     self.error(
                         ("tasks", i, "responsible"),
-                        f"事项 {task.id}（{task.label}）由登记突破点完成，提醒发给提出突破点的单位"
+                        f"事项 {task.id}（{task.label}）由登记{self.item}完成，提醒发给提出{self.item}的单位"
                         f"（points.enrolment.proposers）；负责单位应与之相同，"
                         + self._difference(responsible, proposers),
                     )
@@ -117,9 +122,9 @@ class _Runnable:
                 if waited.level == "unit" and name == enrolment_task:
                     self.error(
                         ("tasks", i, "waits_for", j),
-                        f"事项 {task.id}（{task.label}）等待的 {name}（{waited.label}）由登记突破点"
+                        f"事项 {task.id}（{task.label}）等待的 {name}（{waited.label}）由登记{self.item}"
                         f"完成，不会记作已办，{task.id} 将永远无法报送：请删去这一项"
-                        f"（登记突破点之后的突破点事项可以等待）",
+                        f"（登记{self.item}之后的{self.item}事项可以等待）",
                     )
                 elif waited.level == "programme" and task.level == "programme":
                     cycle = self._cycle(task, name)
@@ -192,7 +197,7 @@ class _Runnable:
                 self.error(
                     ("points", "states", i, "id"),
                     f"从状态 {state.id}（{state.label}）出发，无论办理哪些事项都到不了终止状态 {finals}："
-                    f"处于该状态的突破点永远无法办结；请加一个通往终止状态的事项（如办结、撤销）",
+                    f"处于该状态的{self.item}永远无法办结；请加一个通往终止状态的事项（如办结、撤销）",
                 )
 
     # --- extensions -------------------------------------------------------------------
@@ -226,6 +231,34 @@ class _Runnable:
                         f"没有从该状态提出的延期申请（extension: request）；请加上延期申请事项，"
                         f"或从 source 中删去 {src}",
                     )
+
+    # --- rectification deadlines --------------------------------------------------------
+
+    def rectifications(self) -> None:
+        index = self.index
+        for i, t in enumerate(self.p.points.transitions):
+            if t.rectify_within is None:
+                continue
+            where = ("points", "transitions", i, "rectify_within")
+            if t.takes != "decision" or t.outcome != "return":
+                self.error(
+                    where,
+                    f"{t.trigger}（{t.label}）不是退回的决定（outcome: return），不能规定整改期限"
+                    "：请删去 rectify_within，或写在退回的事项上",
+                )
+                continue
+            try:
+                rectify_period(t.rectify_within)
+            except PhraseError as exc:
+                self.error(where, f"{exc}；请改写 rectify_within")
+                continue
+            if t.dest is not None and t.dest in index.states and index.pending_step(t.dest) is None:
+                self.error(
+                    where,
+                    f"{t.trigger}（{t.label}）退回到的状态 {t.dest}"
+                    f"（{index.named_state(t.dest).label}）没有需要重新报送的事项，整改期限无从适用"
+                    "：请删去 rectify_within",
+                )
 
     # --- inspection groups -------------------------------------------------------------
 

@@ -10,6 +10,7 @@ Layout of a programme file (``programme.yaml``)::
     programme:          header: title, year, 发文字号, issuer, documents, contacts, calendar
     bodies:             every body that acts, receives or is inspected
     groups:             named groups of bodies (the 19 departments, the cities, ...)
+    relations:          pairs of bodies, such as each unit's 分管领导 (leader in charge)
     working_group:      the leading group (组长, 副组长, 成员, 日常工作)
     inspection_groups:  the inspection groups, their lead bodies and the units they visit
     phases:             the phases with their windows (3月-4月, 4-9月, 10月, 11月)
@@ -35,8 +36,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine.errors import DEFAULT_ITEM
+
 __all__ = [
     "ANY_STATE",
+    "CO",
+    "DEFAULT_ITEM",
+    "INSPECTOR",
+    "LEAD",
     "OWNER",
     "Amendment",
     "Body",
@@ -51,6 +58,7 @@ __all__ = [
     "Lifecycle",
     "Phase",
     "Programme",
+    "Relation",
     "ReminderPolicy",
     "SourceDocument",
     "SourceRef",
@@ -62,8 +70,12 @@ __all__ = [
 
 #: ``actor: owner`` - the unit that owns the point fires the transition.
 OWNER = "owner"
+#: ``actor: lead`` - another name of ``owner``: the point's lead unit (牵头单位).
+LEAD = "lead"
 #: ``actor: inspector`` - the lead body of the inspection group that visits the point's unit.
 INSPECTOR = "inspector"
+#: ``recipients: [co]`` - each co-responsible unit (责任单位/配合单位) of the point.
+CO = "co"
 #: ``source: "*"`` - every state that is not final.
 ANY_STATE = "*"
 
@@ -154,6 +166,32 @@ def _sane_day(value: date) -> date:
     return value
 
 
+def _bare_number(value: str) -> str:
+    if value[:1] in "（(" and value[-1:] in "）)":
+        raise PydanticCustomError("bracketed_doc_number", "a 发文字号 in brackets", {})
+    return value
+
+
+#: A 发文字号 as the notice prints it (粤经信技改〔2011〕333号); the brackets around it in
+#: a citation are the notices' own, so a number written in brackets would print twice.
+DocNumber = Annotated[Line, AfterValidator(_bare_number)]
+
+_ITEM_NOUN = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,8}$")
+
+
+def _item_noun(value: str) -> str:
+    if not _ITEM_NOUN.match(value):
+        raise PydanticCustomError("item_noun", "not a short noun", {})
+    return value
+
+
+#: The programme's word for what moves through it: a short noun (任务, 项目, 事项).
+ItemNoun = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": "^[\\u4e00-\\u9fffA-Za-z]{1,8}$"}),
+    AfterValidator(_item_noun),
+]
+
 #: A date of the definition, within the years the calendar and ``roll`` handle.
 Day = Annotated[date, AfterValidator(_sane_day)]
 
@@ -239,7 +277,7 @@ class SourceDocument(Model):
 
     id: Identifier
     title: Line = Field(description="文件标题")
-    doc_number: Line | None = Field(
+    doc_number: DocNumber | None = Field(
         default=None, description="发文字号，如 粤经信技改〔2011〕333号"
     )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
@@ -292,7 +330,12 @@ class Header(Model):
     id: Identifier = Field(description="工作方案标识，如 gd-2011")
     title: Line = Field(description="工作方案名称")
     year: Int = Field(ge=2000, le=2100, description="年度")
-    doc_number: Line | None = Field(
+    item: ItemNoun = Field(
+        default=DEFAULT_ITEM,
+        description="工作方案办理的对象叫什么（通知、状态表、报告、汇总表和提示中都用这个词），"
+        "如 突破点（默认）、任务、项目、事项；不超过 8 个汉字或字母，不含空格和标点",
+    )
+    doc_number: DocNumber | None = Field(
         default=None, description="发文字号（原文未载的不写；写了才在通知和报表中列出）"
     )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
@@ -316,8 +359,25 @@ class Body(Model):
     id: Identifier
     short: Line = Field(description="简称，如 省经济和信息化委")
     name: Line = Field(description="全称，如 广东省经济和信息化委员会")
-    kind: Literal["leadership", "department", "city", "district", "inspection_group", "office"] = (
-        Field(description="类别：省领导机构、省直部门、地级以上市、区、检查组、办事机构")
+    kind: Literal[
+        "leadership",
+        "department",
+        "city",
+        "district",
+        "inspection_group",
+        "office",
+        "city_government",
+        "city_department",
+        "county",
+        "county_department",
+        "township",
+        "leader",
+        "project_owner",
+    ] = Field(
+        description="类别：leadership 省领导机构、department 省直部门、city 地级以上市、district 区、"
+        "inspection_group 检查组、office 办事机构、city_government 市政府、city_department 市直部门、"
+        "county 县区政府、county_department 县区部门、township 乡镇街道、leader 分管领导、"
+        "project_owner 项目业主单位"
     )
     email: Email | None = Field(default=None, description="接收通知的电子邮箱")
     leadership_email: Email | None = Field(
@@ -329,6 +389,17 @@ class Group(Model):
     id: Identifier
     label: Line = Field(description="名称，如 19个省直有关部门")
     members: IdList = Field(min_length=1, description="成员：单位或其他组的 id")
+    source: SourceRef | None = None
+
+
+class Relation(Model):
+    """Pairs of bodies (each unit's 分管领导): as actor or recipient, the lead unit's pair."""
+
+    id: Identifier
+    label: Line = Field(description="名称，如 分管市领导")
+    pairs: dict[Identifier, Identifier] = Field(
+        min_length=1, description="单位 id -> 与之对应的单位 id，如 housing: vm-wang"
+    )
     source: SourceRef | None = None
 
 
@@ -374,16 +445,19 @@ class Transition(Model):
     label: Line = Field(description="事项名称（中文）")
     source: StateRefs = Field(min_length=1, description="起始状态；「*」表示所有非终止状态")
     dest: Identifier | None = Field(default=None, description="目标状态；不写表示状态不变")
-    actor: Identifier = Field(
-        description="谁可以触发：owner 为突破点所属单位，inspector 为负责该单位的检查组组长单位，"
-        "或单位、组的 id"
+    # ``actor: lead`` is read as ``actor: owner``: one spelling for the code to compare with.
+    actor: Annotated[Identifier, BeforeValidator(lambda v: OWNER if v == LEAD else v)] = Field(
+        description="谁可以触发：owner（或 lead）为牵头单位，inspector 为负责该单位的检查组组长单位，"
+        "relations 中的关系 id（如 leader：牵头单位的分管领导），或单位、组的 id"
     )
     takes: Literal["document", "decision"] = Field(description="由文件（报送）还是决定触发")
     outcome: Literal["accept", "reject", "return"] | None = Field(
         default=None, description="决定的结果：accept 同意、reject 不同意、return 退回"
     )
     document: Line | None = Field(default=None, description="报送的文件名称，如 突破点工作方案")
-    recipients: IdList = Field(default=(), description="报送对象，如 省经济和信息化委、科技厅")
+    recipients: IdList = Field(
+        default=(), description="报送对象：单位、组或关系（如 leader）的 id，或 co（各责任单位）"
+    )
     deadline: Deadline | None = None
     reminders: Identifier | None = Field(
         default=None, description="提醒规则（reminder_policies 的 id）"
@@ -397,6 +471,10 @@ class Transition(Model):
         description="延期：request 为申请（须在到期前），grant 为批准（须给出新期限），refuse 为不批准",
     )
     source_clause: SourceRef | None = Field(default=None, description="没有时限的事项的出处")
+    rectify_within: Line | None = Field(
+        default=None,
+        description="退回时的整改期限，从退回之日起算，如 5个工作日内、10日内（仅 outcome: return）",
+    )
 
     @property
     def task_id(self) -> str:
@@ -504,6 +582,7 @@ class Programme(Model):
     programme: Header
     bodies: tuple[Body, ...] = Field(min_length=1)
     groups: tuple[Group, ...] = ()
+    relations: tuple[Relation, ...] = Field(default=(), description="单位之间的对应关系")
     working_group: WorkingGroup | None = None
     inspection_groups: tuple[InspectionGroup, ...] = ()
     phases: tuple[Phase, ...] = Field(min_length=1)

@@ -52,6 +52,7 @@ from engine.errors import MailError
 from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
 from engine.runtime.progress import ProgressView
+from engine.runtime.rectifying import rectified, return_triggers
 from engine.runtime.store import Store, Transaction
 
 __all__ = ["Outgoing", "ReminderRunner", "RunResult", "working_days_between"]
@@ -241,6 +242,7 @@ class ReminderRunner:
         with self.store.transaction(readonly=True) as tx:
             overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
             if rule.step_kind == "transition":
+                again = rectified(tx, self.pid, return_triggers(self.definition))
                 transition = self.index.transitions[rule.step]
                 sources = self.index.sources_of(transition)
                 others: list[tuple[str, str]] = []
@@ -250,8 +252,10 @@ class ReminderRunner:
                     everything = tx.points(self.pid)
                     others = [(p.unit_id, p.state) for p in everything]
                     rows = [p for state in sources for p in everything if p.state == state]
-                waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state) for p in rows]
-                return reminders_for(occ, self.view, waiting, overrides, all_points=others)
+                waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state, p.co) for p in rows]
+                return reminders_for(
+                    occ, self.view, waiting, overrides, all_points=others, rectified=again
+                )
             if rule.step_kind == "unit-task":
                 return reminders_for(
                     occ, self.view, (), overrides, enrolled=tx.count_points_by_unit(self.pid)

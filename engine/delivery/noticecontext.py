@@ -12,15 +12,19 @@ field                 value
 ``programme``         ``ProgrammeFacts``: ``title`` (the cover notice's title, without 《》),
                       ``doc_number`` (发文字号, or None), ``issuer`` (the issuing body's name, which also
                       signs reminders and 催报), ``issued`` (date), ``year``, ``topic`` (what
-                      the programme is about: its title without the final 方案), ``id``
+                      the programme is about: its title without the final 方案), ``item``
+                      (what moves through it: 突破点, 任务 - ``programme.item``), ``id``
 ``date_style``        ``"auto"``, ``"chinese"`` or ``"arabic"``: the ``gongwen_date`` and
                       ``month_day`` filters' default
 ``today``             date: the 成文日期 written in the 落款
 ``recipient``         ``Addressee`` (``id``, ``short``, ``name``): the single addressee
 ``addressees``        body names: the 主送 line of notices to many bodies
-``step``              ``StepFacts``: ``label`` (what is to be submitted), ``phrase`` (the
-                      deadline as the notice writes it), ``due`` (date), ``clause`` (the
-                      notice's sentence setting the step, without the final 。)
+``step``              ``StepFacts``: ``label`` (what is to be submitted: 整改后的… when
+                      ``rectify``), ``phrase`` (the deadline as the notice writes it),
+                      ``due`` (date), ``clause`` (the notice's sentence setting the step,
+                      without the final 。)
+``rectify``           whether the points owe the step again after a return, by its
+                      整改期限 (``step.due``): the notice asks for the rectified document
 ``points``            ``PointLine`` each: ``id``, ``title``, ``state_label``, ``unit`` (the
                       point's unit, short name)
 ``working_days_left`` working days from today to the deadline (0: due today; < 0: late)
@@ -28,6 +32,9 @@ field                 value
 ``makeup_due``        date or None: the 补报 deadline (None: "尽快补报")
 ``shift``             whether the 补报 deadline shifts for holidays (顺延 / 不顺延)
 ``cc``                body names for the 抄送 line (may be empty)
+``send_to``           short names of the bodies the step's document goes to, worked out for the
+                      recipient's points (``recipients: [leader]``: each point's lead unit's own
+                      分管领导; ``co``: its co-responsible units); empty for a task
 ``contacts``          ``ContactLine`` each: ``name``, ``body``, ``phone``, ``fax``, ``email``
                       (None: not shown)
 ``reported``          units that reported the step; ``total``: units that should
@@ -86,6 +93,7 @@ class ProgrammeFacts:
     issued: date
     year: int
     topic: str
+    item: str  # what moves through the programme (programme.item): 突破点, 任务
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +165,7 @@ class NoticeContext:
     makeup_due: date | None = None
     shift: bool = False
     cc: tuple[str, ...] = ()
+    send_to: tuple[str, ...] = ()
     contacts: tuple[ContactLine, ...] = ()
     reported: int = 0
     total: int = 0
@@ -164,6 +173,7 @@ class NoticeContext:
     group: InspectionGroupFacts = field(default_factory=InspectionGroupFacts)
     dates: InspectionDates = field(default_factory=InspectionDates)
     meeting: MeetingFacts = field(default_factory=MeetingFacts)
+    rectify: bool = False
 
     def variables(self) -> dict[str, Any]:
         """The top-level template variables: one per field."""
@@ -208,6 +218,7 @@ def programme_facts(definition: Definition) -> ProgrammeFacts:
         issued=header.issued,
         year=header.year,
         topic=header.title.removesuffix("方案"),
+        item=header.item,
     )
 
 
@@ -243,7 +254,7 @@ def build_notice_context(
         recipient=Addressee(body.id, body.short, body.name),
         addressees=tuple(header.addressees),
         step=StepFacts(
-            label=document or step.label,
+            label=("整改后的" if reminder.rectify else "") + (document or step.label),
             phrase=deadline.governing_phrase if deadline else "",
             due=occ.due,
             clause=(quote or step.label).rstrip("。"),
@@ -262,6 +273,7 @@ def build_notice_context(
         makeup_due=makeup_due,
         shift=header.calendar.shift_to_working_day,
         cc=tuple(cc),
+        send_to=_send_to(definition, step.transition, reminder),
         contacts=tuple(
             ContactLine(c.name, index.body_label(c.body), c.phone, c.fax, c.email)
             for c in header.contacts
@@ -270,7 +282,22 @@ def build_notice_context(
         total=rate.total if rate is not None else 0,
         missing_units=tuple(index.bodies[u].name for u in rate.missing) if rate else (),
         group=_led_groups(definition, step.transition, body.id),
+        rectify=reminder.rectify,
     )
+
+
+def _send_to(
+    definition: Definition, transition: Transition | None, reminder: Reminder
+) -> tuple[str, ...]:
+    """Where the document of ``transition`` goes for the points ``reminder`` lists."""
+    if transition is None or not transition.recipients:
+        return ()
+    index = definition.index
+    found: dict[str, None] = {}
+    for point in reminder.points:
+        for body in index.recipients_of(transition.recipients, point.unit, point.co):
+            found.setdefault(index.body_label(body), None)
+    return tuple(found)
 
 
 def _led_groups(

@@ -11,7 +11,9 @@ so a reminder is identified by (programme, rule, recipient, occurrence) - the se
 When an occurrence fires, ``reminders_for`` works out the recipients: one ``Reminder`` per
 recipient listing its points still waiting for the step (a unit whose points have all moved
 on gets nothing); for a programme-level task, its responsible body with the count of units
-that have reported what the task waits for and the list of those missing.
+that have reported what the task waits for and the list of those missing. A step whose
+``recipients`` name ``co`` copies each reminder to the co-responsible units of the points it
+lists; the co-responsible units are otherwise told nothing of what the lead unit owes.
 
 Send days: ``before-N`` goes out N working days before the due day (0: the last working day
 on or before it); ``overdue-K`` goes out ``K * overdue_every`` working days after the due
@@ -28,7 +30,7 @@ from typing import Literal
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
-from engine.definition.schema import OWNER, ReminderPolicy
+from engine.definition.schema import CO, OWNER, ReminderPolicy
 from engine.runtime.progress import ProgressView, StepRate
 
 __all__ = ["Occurrence", "PointInfo", "Reminder", "Rule", "occurrences", "reminders_for", "rules"]
@@ -80,6 +82,7 @@ class PointInfo:
     unit: str
     title: str
     state: str
+    co: tuple[str, ...] = ()  # the point's co-responsible units
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ class Reminder:
     rate: StepRate | None = None  # programme-level tasks: what they wait for
     cc: tuple[str, ...] = ()  # body ids copied
     leadership: bool = False  # copy the recipient's leadership (last 催报)
+    rectify: bool = False  # its points owe the step again by a return's 整改期限
 
     @property
     def rule(self) -> Rule:
@@ -152,6 +156,7 @@ def reminders_for(
     enrolled: Mapping[str, int] | None = None,
     all_points: Sequence[tuple[str, str]] = (),
     task_done: bool = False,
+    rectified: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Reminder]:
     """Who gets this occurrence's reminder, and about which points.
 
@@ -161,7 +166,9 @@ def reminders_for(
     unit) serves the enrolment task; ``all_points`` ((unit, state) of every point) and
     ``task_done`` serve programme-level tasks. For a step a body takes on other units'
     points (an inspection group's lead reporting on the units it inspects), ``all_points``
-    gives each recipient the rate of the units it answers for.
+    gives each recipient the rate of the units it answers for. ``rectified`` names the
+    (point, step) whose due day is a return's 整改期限: a reminder all of whose points owe
+    the step so is worded for the rectified document (``Reminder.rectify``).
     """
     rule = occurrence.rule
     index = view.index
@@ -199,8 +206,17 @@ def reminders_for(
             rates = {
                 who: view.step_rate(rule.step, answered[who], per_unit=True) for who in by_recipient
             }
+        copy_co = CO in transition.recipients
         return [
-            Reminder(occurrence, who, tuple(points), rates.get(who), _without(cc, who), leadership)
+            Reminder(
+                occurrence,
+                who,
+                tuple(points),
+                rates.get(who),
+                _without(_with_co(cc, points) if copy_co else cc, who),
+                leadership,
+                all((p.id, rule.step) in rectified for p in points),
+            )
             for who, points in by_recipient.items()
         ]
 
@@ -226,6 +242,12 @@ def reminders_for(
                 rate = view.step_rate(t.trigger, all_points)
                 break
     return [Reminder(occurrence, responsible[0], (), rate, _without(cc, responsible[0]), False)]
+
+
+def _with_co(cc: tuple[str, ...], points: Iterable[PointInfo]) -> tuple[str, ...]:
+    """``cc`` and the co-responsible units of ``points``, each once: a step whose document
+    goes to them (``recipients: [co]``) copies them on every reminder and 催报."""
+    return tuple(dict.fromkeys([*cc, *(u for p in points for u in p.co)]))
 
 
 def _without(cc: tuple[str, ...], recipient: str) -> tuple[str, ...]:

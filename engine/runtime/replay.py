@@ -6,11 +6,13 @@ so a row changed in them would change what ``status`` shows and who is reminded 
 chain still verifies. ``TableReplay`` is fed every event in ``seq`` order (by the audit, in
 the same pass that checks the chain) and works out what those tables must hold:
 
-- a point exists from its enrolment event (``enrol``: unit, title, initial state, and the
-  event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
+- a point exists from its enrolment event (``enrol``: unit, title, co-responsible units,
+  the group that led it, initial state, and the event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
 - a granted extension is an event whose data names ``step`` and ``until``; the overrides
   table must hold exactly those, each with the event that granted it (unless a 撤回 withdrew it, ``engine.runtime.corrections``; a 撤回 moves its point
-  back like any move);
+  back like any move); a return's 整改期限 is carried so too (marked ``rectify``), and the
+  submission that ends it names it (``ends``): its row is gone until that submission is
+  withdrawn;
 - every unit in the units table enrolled a point;
 - a document is stored at the place its content hash gives (never elsewhere: a changed
   ``stored_at`` could make the audit read a file outside the documents folder), under the
@@ -60,6 +62,8 @@ class _Point:
     title: str | None
     state: str | None
     created_seq: int
+    co: tuple[str, ...] = ()
+    group: str | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +75,8 @@ class TableReplay:
     units: dict[str, set[str]] = field(default_factory=dict)
     names: dict[str, tuple[str, int]] = field(default_factory=dict)  # sha -> first name, seq
     withdrawn: dict[int, int] = field(default_factory=dict)  # withdrawn seq -> by seq
+    rectifying: set[int] = field(default_factory=set)  # grants that are a return's 整改期限
+    ended: dict[int, tuple[int, tuple[str, str, str, str]]] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
     carried: CarriedReplay = field(default_factory=CarriedReplay)
 
@@ -88,9 +94,14 @@ class TableReplay:
         data = _data(row[_DATA])
         key = (programme, point)
         if row[_TRIGGER] == ENROL_TRIGGER:
-            title = data.get("title")
+            title, co, group = data.get("title"), data.get("co"), data.get("group")
             self.points[key] = _Point(
-                row[_UNIT], title if isinstance(title, str) else None, row[_DEST], row[0]
+                row[_UNIT],
+                title if isinstance(title, str) else None,
+                row[_DEST],
+                row[0],
+                tuple(str(u) for u in co) if isinstance(co, list) else (),
+                group if isinstance(group, str) else None,
             )
             self.units.setdefault(programme, set()).add(row[_UNIT])
             return
@@ -98,12 +109,21 @@ class TableReplay:
         if known is not None and row[_DEST] is not None:
             known.state = row[_DEST]
         if row[_TRIGGER] == WITHDRAW and isinstance(data.get("corrects"), int):
-            self.withdrawn[data["corrects"]] = row[0]
-            self.grants.pop(data["corrects"], None)
+            corrected = data["corrects"]
+            self.withdrawn[corrected] = row[0]
+            self.grants.pop(corrected, None)
+            back = self.ended.pop(corrected, None)
+            if back is not None:  # a withdrawn resubmission: the 整改期限 it ended is back
+                self.grants[back[0]] = back[1]
             return
+        ends = data.get("ends")
+        if isinstance(ends, int) and ends in self.grants:
+            self.ended[row[0]] = (ends, self.grants.pop(ends))
         step, until = data.get("step"), data.get("until")
         if isinstance(step, str) and isinstance(until, str):
             self.grants[row[0]] = (programme, point, step, until)
+            if data.get("rectify") is True:
+                self.rectifying.add(row[0])
 
     def feed_event(self, event: EventRow) -> None:
         """Take one event as the store's ports return it."""
@@ -129,6 +149,8 @@ class TableReplay:
                     v.title if v.title is not None else (row.title if row else ""),
                     v.state if v.state is not None else (row.state if row else ""),
                     v.created_seq,
+                    v.co,
+                    v.group,
                 )
             )
         return sorted(rows, key=lambda r: (r.created_seq or 0, r.point_id))
@@ -145,6 +167,14 @@ class TableReplay:
             except ValueError:
                 continue  # not a day: the chain check reports the changed event
         return found
+
+    def rectified(self, programme: str) -> frozenset[tuple[str, str]]:
+        """The (point, step) of ``programme`` whose due day in force is a 整改期限."""
+        latest: dict[tuple[str, str], int] = {}
+        for seq, (p, point, step, _) in sorted(self.grants.items()):
+            if p == programme:
+                latest[(point, step)] = seq
+        return frozenset(k for k, seq in latest.items() if seq in self.rectifying)
 
     # --- comparing -------------------------------------------------------------------
 
@@ -179,6 +209,8 @@ class TableReplay:
                 ("名称", row.title, want.title),
                 ("状态", row.state, want.state),
                 ("登记事件", row.created_seq, want.created_seq),
+                ("责任单位", "、".join(row.co) or "（无）", "、".join(want.co) or "（无）"),
+                ("牵头的组", row.group_id or "（无）", want.group or "（无）"),
             ):
                 if in_trail is not None and in_table != in_trail:
                     self.findings.append(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING
 from engine.clock import Clock, aware
 from engine.definition.loader import Definition
 from engine.definition.schema import Task, Transition
-from engine.errors import Named
+from engine.errors import ITEM, Named
 from engine.refusals import (
     ActorNotAllowed,
     AlreadySubmitted,
@@ -50,6 +49,7 @@ from engine.refusals import (
 from engine.runtime import pinning
 from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.documents import StoredDocument
+from engine.runtime.enrolling import NewPoint, resolve_points
 from engine.runtime.machine import Attempt, LifecycleMachine
 from engine.runtime.moves import event_data
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
@@ -68,12 +68,14 @@ MIGRATE = "migrate-definition"
 _OUTCOME_LABELS = {"accept": "同意", "reject": "不同意", "return": "退回"}
 
 
-@dataclass(frozen=True, slots=True)
-class NewPoint:
-    unit: str
-    title: str
-    file: Path | None = None
-    point_id: str | None = None
+def _enrolled(point: NewPoint) -> dict[str, object]:
+    """What an enrolment event records of the point beside its unit: title, co, group."""
+    data: dict[str, object] = {"title": point.title.strip()}
+    if point.co:
+        data["co"] = list(point.co)
+    if point.group:
+        data["group"] = point.group
+    return data
 
 
 def new_point_id(point: NewPoint, unit: str, number: int) -> str:
@@ -167,12 +169,19 @@ class Runtime:
         proposers = set(self.index.proposers)
         enrolment = self.definition.programme.points.enrolment
         units: dict[str, str] = {}
+
+        def resolve(name: str) -> str:
+            if name not in units:
+                units[name] = self.resolve_unit(name)
+            return units[name]
+
         for p in points:
-            check_text(p.title, "突破点名称")
+            check_text(p.title, f"{ITEM}名称")
             if p.point_id is not None:
-                check_point_id(p.point_id, "突破点编号")
-            unit = units.get(p.unit) or self.resolve_unit(p.unit)
-            units[p.unit] = unit
+                check_point_id(p.point_id, f"{ITEM}编号")
+        points = resolve_points(self.index, points, resolve)
+        for p in points:
+            unit = p.unit
             if unit not in proposers:
                 raise NotAProposer(self.index.named_body(unit))
             if not p.title.strip():
@@ -189,7 +198,7 @@ class Runtime:
             rows: list[PointRow] = []
             drafts: list[EventDraft] = []
             for p in points:
-                unit = units[p.unit]
+                unit = p.unit
                 counts[unit] += 1
                 if counts[unit] > enrolment.max_per_unit:
                     named = self.index.named_body(unit)
@@ -198,7 +207,11 @@ class Runtime:
                 if point_id in existing_ids:
                     raise PointIdTaken([point_id], repeated=True)
                 existing_ids.add(point_id)
-                rows.append(PointRow(self.pid, point_id, unit, p.title.strip(), initial))
+                rows.append(
+                    PointRow(
+                        self.pid, point_id, unit, p.title.strip(), initial, None, p.co, p.group
+                    )
+                )
                 document = stored.get(p.file) if p.file is not None else None
                 drafts.append(
                     EventDraft(
@@ -210,7 +223,7 @@ class Runtime:
                         dest_state=initial,
                         document_sha256=document.sha256 if document else None,
                         data=event_data(
-                            {"title": p.title.strip()},
+                            _enrolled(p),
                             self.operator,
                             document.original_name if document else None,
                         ),
@@ -220,14 +233,16 @@ class Runtime:
             taken = tx.point_ids(self.pid, existing_ids)
             if taken:
                 raise PointIdTaken(sorted(taken))
-            tx.ensure_units(self.pid, sorted(set(units.values())))
+            tx.ensure_units(self.pid, sorted({p.unit for p in points}))
             now = self.clock.now()
             for document in stored.values():
                 tx.put_document(document, now)
             events = tx.append_events(drafts, now)
             # PointRow(...) directly: dataclasses.replace costs ~5 µs a row (100,000 points).
             rows = [
-                PointRow(r.programme_id, r.point_id, r.unit_id, r.title, r.state, e.seq)
+                PointRow(
+                    r.programme_id, r.point_id, r.unit_id, r.title, r.state, e.seq, r.co, r.group_id
+                )
                 for r, e in zip(rows, events, strict=True)
             ]
             tx.add_points(rows)
@@ -246,7 +261,7 @@ class Runtime:
         """Record a document from ``unit`` for ``task``; it covers the unit's waiting points."""
         check_text(task, "事项")
         for point_id in points:
-            check_text(point_id, "突破点编号")
+            check_text(point_id, f"{ITEM}编号")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
         if task in self.index.tasks:
@@ -267,8 +282,12 @@ class Runtime:
             machine = self.machine
             drafts = []
             states: dict[str, str] = {}
+            ended: dict[str, int] = {}  # point -> the return whose 整改期限 this submission ends
             for point, transition in targets:
                 self._not_before_enrolment(tx, point, effective)
+                ends = None
+                if transition.extension is None:
+                    ends = deadlines.rectification(point.point_id, transition.trigger)
                 attempt = Attempt(
                     point,
                     unit,
@@ -277,14 +296,20 @@ class Runtime:
                     deadlines=deadlines,
                     operator=self.operator,
                     document_name=document.original_name,
+                    data={"ends": ends} if ends is not None else None,
                 )
                 draft = machine.fire(transition.trigger, attempt)
                 states[point.point_id] = draft.dest_state or point.state
                 drafts.append(draft)
+                if ends is not None:
+                    ended[point.point_id] = ends
             now = self.clock.now()
             tx.put_document(document, now)
             tx.set_states(self.pid, states)
-            return tx.append_events(drafts, now)
+            events = tx.append_events(drafts, now)
+            for point_id, seq in ended.items():
+                tx.remove_deadline_overrides(self.pid, point_id, seq)
+            return events
 
     def _targets(
         self, tx: Transaction, unit: str, transitions: list[Transition], named: Sequence[str]
@@ -444,7 +469,7 @@ class Runtime:
         check_text(reason, "理由")
         check_text(task, "事项")
         for point_id in points:
-            check_text(point_id, "突破点编号")
+            check_text(point_id, f"{ITEM}编号")
         transitions = [
             t
             for t in self.index.point_tasks.get(task, [])
@@ -481,8 +506,9 @@ class Runtime:
                     operator=self.operator,
                 )
                 draft = machine.fire(transition.trigger, attempt)
-                if transition.extension == "grant" and until is not None and attempt.data:
-                    grants.append((point.point_id, str(attempt.data["step"]), until))
+                if attempt.data and "until" in attempt.data:  # a grant or a 整改期限
+                    given = date.fromisoformat(str(attempt.data["until"]))
+                    grants.append((point.point_id, str(attempt.data["step"]), given))
                 states[point.point_id] = draft.dest_state or point.state
                 drafts.append(draft)
             tx.set_states(self.pid, states)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.records import DocumentRow, SentRow
+from engine.runtime.rectifying import rectified
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ class Snapshot:
     # was replayed to (``engine.runtime.asof``), None for the store as it is now.
     newest_at: str | None = None
     as_of: datetime | None = None
+    # The (point, step) of ``overrides`` whose due day is a return's 整改期限, not an extension.
+    rectified: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def trail(self) -> tuple[EventRow, ...]:
@@ -55,11 +58,13 @@ def read_snapshot(
     programme_id: str,
     location: str,
     programme_tasks: tuple[str, ...] = (),
+    returns: tuple[str, ...] = (),
     *,
     with_events: bool = False,
 ) -> Snapshot:
     """Read everything a view needs about ``programme_id`` inside ``tx``; ``with_events``
-    adds the trail, the sent-log and the documents the trail names."""
+    adds the trail, the sent-log and the documents the trail names; ``returns`` are the
+    triggers of the programme's return decisions (whose 整改期限 ``rectified`` names)."""
     events = tuple(tx.events(programme_id)) if with_events else None
     sent: tuple[SentRow, ...] = ()
     documents: dict[str, DocumentRow] = {}
@@ -93,4 +98,5 @@ def read_snapshot(
         sent=sent,
         documents=documents,
         newest_at=newest.recorded_at if newest is not None else None,
+        rectified=rectified(tx, programme_id, returns),
     )

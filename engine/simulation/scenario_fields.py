@@ -33,6 +33,7 @@ __all__ = [
     "PROBLEM",
     "Day",
     "DecisionTask",
+    "LateEnrolment",
     "LeadDays",
     "NoneIsEmpty",
     "PointId",
@@ -97,6 +98,11 @@ class ScenarioContext:
     @property
     def year(self) -> int:
         return self.definition.programme.programme.year
+
+    @property
+    def item(self) -> str:
+        """The programme's word for its items (任务), as its messages say it."""
+        return self.definition.programme.programme.item
 
     @cached_property
     def view(self) -> ProgressView:
@@ -190,10 +196,11 @@ def _empty_if_none(value: Any) -> Any:
 
 
 def _point(value: Any, info: ValidationInfo) -> str:
-    points = _required_context(info).points
+    context = _required_context(info)
+    points = context.points
     if not isinstance(value, str) or value not in points:
         sample = "、".join(list(points)[:4])
-        fail(f"未知的突破点 {value!r}：应是要登记的突破点编号（如 {sample}）")
+        fail(f"未知的{context.item} {value!r}：应是要登记的{context.item}编号（如 {sample}）")
     return value
 
 
@@ -255,6 +262,28 @@ TaskOrStep = Annotated[StepRef, PlainValidator(_step(programme=True))]
 DecisionTask = Annotated[str, PlainValidator(_decision_task)]
 TaskDays = Annotated[
     dict[Annotated[str, PlainValidator(_programme_task)], Day], BeforeValidator(_task_days)
+]
+
+
+def _mapping(value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fail("late_enrolment 应是映射（单位 id: 登记日期）")
+    return value
+
+
+def _proposer(value: Any, info: ValidationInfo) -> str:
+    context = _required_context(info)
+    unit = _unit(value, info)
+    if unit not in set(context.points.values()):
+        fail(f"单位 {unit} 在{context.item}文件中没有要登记的{context.item}，无从逾期登记")
+    return unit
+
+
+#: A unit -> the day it enrols its points, after the enrolment day (逾期登记).
+LateEnrolment = Annotated[
+    dict[Annotated[str, PlainValidator(_proposer)], Day], BeforeValidator(_mapping)
 ]
 #: A list of entries; ``key:`` with no value is an empty list.
 NoneIsEmpty = BeforeValidator(_empty_if_none)

@@ -51,13 +51,17 @@ def _names(index: ProgrammeIndex, ids: Iterable[str]) -> str:
     names = []
     for ident in ids:
         if ident == "owner":
-            names.append("突破点所属单位（owner）")
+            names.append(f"{index.programme.programme.item}所属单位（owner）")
         elif ident == "inspector":
             names.append("检查组组长单位（inspector）")
         elif ident in index.bodies:
             names.append(f"{index.bodies[ident].short}（{ident}）")
         elif ident in index.groups:
             names.append(f"{index.groups[ident].label}（{ident}）")
+        elif ident in index.relations:
+            names.append(f"牵头单位的{index.relations[ident].label}（{ident}）")
+        elif ident == "co":
+            names.append("各责任单位（co）")
         else:
             names.append(ident)
     return "、".join(names) or "（无）"

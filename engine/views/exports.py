@@ -21,10 +21,10 @@ from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
-from engine.definition.schema import INSPECTOR, OWNER
+from engine.definition.schema import OWNER
 from engine.refusals import UnitHasNoSteps, UnknownUnit
 from engine.views.calendar import calendar_rows
-from engine.views.summary import SUMMARY_TITLE, build_summary, summary_table
+from engine.views.summary import build_summary, summary_table, summary_title
 from engine.views.summary_files import (
     summary_csv,
     write_summary,
@@ -35,11 +35,11 @@ from engine.views.wording import actor_label, ids_label, source_document_label, 
 
 __all__ = [
     "KIND_LABELS",
-    "SUMMARY_TITLE",
     "build_ical",
     "build_summary",
     "summary_csv",
     "summary_table",
+    "summary_title",
     "write_summary",
     "write_summary_xlsx",
     "write_text",
@@ -55,9 +55,7 @@ def _unit_steps(index: ProgrammeIndex, step: Step, unit: str) -> bool:
         t = step.transition
         if t.actor == OWNER:
             return unit in index.proposers
-        if t.actor == INSPECTOR:
-            return unit in set(index.inspector_of.values())
-        return unit in index.expand([t.actor])
+        return unit in index.acting_bodies(t.actor)
     if step.task is not None:
         return unit in index.expand(step.task.responsible)
     return False  # pragma: no cover - a step is a transition or a task

@@ -190,7 +190,7 @@ def _overview(
                         "unit": definition.index.body_label(owed_by)
                         if owed_by
                         else row["unit_name"],
-                        "step": labels[step],
+                        "step": labels[step] + ("（整改）" if cell.get("rectify") else ""),
                         "due": cell["due"],
                         "submitted": cell["submitted"],
                         "days": cell["days_late"],

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from engine.definition.labels import COLOUR_NAMES, ENGINE_TRIGGER_LABELS
+from engine.definition.index import ProgrammeIndex
+from engine.definition.labels import COLOUR_NAMES, engine_trigger_label
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
@@ -29,6 +30,8 @@ __all__ = [
     "NOBODY_YET",
     "build_status",
     "event_line",
+    "group_label",
+    "lead_cell",
     "render_log",
     "render_status",
     "state_label",
@@ -55,11 +58,18 @@ def build_status(
     shown = [
         p
         for p in points
-        if (unit is None or p.unit_id == unit) and (point is None or p.point_id == point)
+        if (unit is None or p.unit_id == unit or unit in p.co)
+        and (point is None or p.point_id == point)
     ]
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
     ]
+    owed = [index.pending_step(p.state) for p in shown]
+    rectify = [
+        s is not None and (p.point_id, s.trigger) in snapshot.rectified
+        for p, s in zip(shown, owed, strict=True)
+    ]
+    roles = {p.point_id: (p.co, p.group_id) for p in shown}
     pairs = [(p.unit_id, p.state) for p in points]
     triples = [(p.point_id, p.unit_id, p.state) for p in points]
     # A unit sees its duties before they fall due; the whole programme only those reached.
@@ -77,6 +87,7 @@ def build_status(
     return {
         "programme": definition.id,
         "title": definition.programme.programme.title,
+        "item": definition.programme.programme.item,
         "now": now.isoformat(),
         # The moment the trail was replayed to (states as they were then), or None: the
         # states as stored, with ``newest_at`` the time of the newest event among them.
@@ -89,16 +100,21 @@ def build_status(
                 "id": s.id,
                 "unit": s.unit,
                 "unit_name": s.unit_name,
+                "co": list(roles[s.id][0]),
+                "co_names": [index.body_label(u) for u in roles[s.id][0]],
+                "group": roles[s.id][1],
+                "group_name": group_label(index, roles[s.id][1]),
                 "title": s.title,
                 "state": s.state,
                 "state_label": s.state_label,
                 "next_step": s.next_step,
                 "next_step_label": s.next_step_label,
                 "due": s.due.isoformat() if s.due else None,
+                "rectify": r,  # the due day is a return's 整改期限
                 "colour": s.colour,
                 "owed_by": s.owed_by,
             }
-            for s in statuses
+            for s, r in zip(statuses, rectify, strict=True)
         ],
         "colours": dict(Counter(s.colour for s in statuses)),
         "steps": [
@@ -158,6 +174,19 @@ def build_status(
     }
 
 
+def group_label(index: ProgrammeIndex, group: str | None) -> str | None:
+    """The label of the group whose entry enrolled a point (各县区政府), or None."""
+    if group is None:
+        return None
+    found = index.groups.get(group)
+    return found.label if found else group
+
+
+def lead_cell(unit_name: str, group_name: str | None) -> str:
+    """The lead unit as a table shows it: ``甲县政府（各县区政府）`` for a group's member."""
+    return f"{unit_name}（{group_name}）" if group_name else unit_name
+
+
 def states_note(snapshot: Snapshot, now: datetime) -> str | None:
     """What to say when the states shown are not those at ``now``: the store as it is, with
     events recorded after ``now`` (a clock set back); None when they are ``now``'s."""
@@ -207,21 +236,25 @@ def _heading(report: dict[str, Any]) -> str:
 
 
 def render_status(report: dict[str, Any]) -> str:
+    item = report["item"]
     lines = [_heading(report), ""]
+    roles = any(p.get("co") or p.get("group") for p in report["points"])
     rows = [
         [
             COLOUR_NAMES.get(p["colour"], p["colour"]),
             p["id"],
-            p["unit_name"],
+            lead_cell(p["unit_name"], p.get("group_name")) if roles else p["unit_name"],
+            *(["、".join(p["co_names"]) or "—"] if roles else []),
             p["title"],
             p["state_label"],
             p["next_step_label"] or "—",
-            p["due"] or "—",
+            f"整改期限 {p['due']}" if p.get("rectify") else p["due"] or "—",
         ]
         for p in report["points"]
     ]
     if rows:
-        lines += _table(["灯", "编号", "单位", "突破点", "状态", "下一步", "期限"], rows)
+        units = ["牵头单位", "责任单位"] if roles else ["单位"]
+        lines += _table(["灯", "编号", *units, item, "状态", "下一步", "期限"], rows)
         counts = report["colours"]
         lines.append("")
         lines.append(
@@ -229,7 +262,7 @@ def render_status(report: dict[str, Any]) -> str:
             + "、".join(f"{COLOUR_NAMES[c]}灯 {counts.get(c, 0)}" for c in COLOUR_NAMES)
         )
     else:
-        lines.append("尚未登记突破点。")
+        lines.append(f"尚未登记{item}。")
     lines += ["", "上报率："]
     for s in report["steps"]:
         line = f"  {s['label']}（期限 {s['due'] or '—'}）："
@@ -240,8 +273,8 @@ def render_status(report: dict[str, Any]) -> str:
         if s["missing_names"]:
             line += f"；未报：{_names(s['missing_names'])}"
         lines.append(line)
-    lines += _duty_lines(report.get("duties", []))
-    lines += _decision_lines(report.get("decisions", []))
+    lines += _duty_lines(report.get("duties", []), item)
+    lines += _decision_lines(report.get("decisions", []), item)
     if report["tasks"]:
         lines += ["", "全省层面事项："]
         for t in report["tasks"]:
@@ -255,7 +288,7 @@ def _names(names: list[str], limit: int = 12) -> str:
     return "、".join(names[:limit]) + more
 
 
-def _duty_lines(duties: list[dict[str, Any]]) -> list[str]:
+def _duty_lines(duties: list[dict[str, Any]], item: str) -> list[str]:
     """What bodies owe on other units' points: ``红灯 第五检查组组长单位 省国土资源厅：…``."""
     if not duties:
         return []
@@ -267,16 +300,16 @@ def _duty_lines(duties: list[dict[str, Any]]) -> list[str]:
             f"（期限 {d['due'] or '—'}），负责 {_names(d['covers_names'])}；"
         )
         if d["points"]:
-            line += f"待报送 {len(d['points'])} 个突破点"
+            line += f"待报送 {len(d['points'])} 个{item}"
         elif d["done"]:
-            line += f"已报送 {d['done']} 个突破点"
+            line += f"已报送 {d['done']} 个{item}"
         else:
             line += NOBODY_YET
         lines.append(line)
     return lines
 
 
-def _decision_lines(decisions: list[dict[str, Any]]) -> list[str]:
+def _decision_lines(decisions: list[dict[str, Any]], item: str) -> list[str]:
     """The province's pending decisions: ``省经济和信息化委 初步筛选：待决定 47 个突破点…``."""
     if not decisions:
         return []
@@ -285,7 +318,7 @@ def _decision_lines(decisions: list[dict[str, Any]]) -> list[str]:
         state = "逾期待决定" if d["overdue"] else "待决定"
         due = f"（期限 {d['due']}）" if d["due"] else ""
         lines.append(
-            f"  {d['party_name']} {d['label']}{due}：{state} {len(d['points'])} 个突破点，"
+            f"  {d['party_name']} {d['label']}{due}：{state} {len(d['points'])} 个{item}，"
             f"涉及 {_names(d['unit_names'])}"
         )
     return lines
@@ -300,7 +333,7 @@ def step_label(definition: Definition, trigger: str) -> str:
     task = index.tasks.get(trigger)
     if task is not None:
         return task.label
-    return ENGINE_TRIGGER_LABELS.get(trigger, trigger)
+    return engine_trigger_label(trigger, definition.programme.programme.item)
 
 
 def state_label(definition: Definition, state: str | None) -> str:
@@ -314,7 +347,7 @@ def event_line(definition: Definition, e: EventRow, verb: str) -> str:
     """``#53 已决定「初步筛选（入选）」：突破点 eic-1（省经济和信息化委），已推荐 → 已入选``."""
     index = definition.index
     if e.point_id:
-        target = f"突破点 {e.point_id}（{index.body_label(e.unit_id or e.actor)}）"
+        target = f"{definition.programme.programme.item} {e.point_id}（{index.body_label(e.unit_id or e.actor)}）"
     else:
         target = index.body_label(e.unit_id or e.actor)
     if e.dest_state and e.source_state != e.dest_state:

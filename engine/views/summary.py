@@ -20,26 +20,35 @@ from typing import Any
 
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
+from engine.definition.schema import Header
 from engine.runtime.corrections import standing
 from engine.runtime.progress import ProgressView, Standing
+from engine.runtime.rectifying import judged_by
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
-from engine.views.status import states_note
+from engine.views.status import group_label, lead_cell, states_note
 
 __all__ = [
     "NOT_YET_DUE",
     "ON_TIME",
     "STANDING",
-    "SUMMARY_TITLE",
     "WAITING_EARLIER",
     "build_summary",
     "days_late_label",
     "rate_label",
     "summary_table",
+    "summary_title",
     "verdict",
 ]
 
-SUMMARY_TITLE = "全省产业转型升级突破点汇总表"
+
+def summary_title(header: Header) -> str:
+    """The 汇总表's title: the programme's title without its final 工作方案, followed by its
+    item noun unless it ends in it (全省产业转型升级突破点汇总表, 重点工作任务汇总表)."""
+    topic = header.title.removesuffix("方案").removesuffix("工作")
+    return f"{topic}{'' if topic.endswith(header.item) else header.item}汇总表"
+
+
 STANDING = "按期情况"  # the heading of a step's standing column
 
 ON_TIME = "按时"
@@ -94,11 +103,13 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
                 view,
                 today,
                 done_somewhere,
+                snapshot.rectified,
             )
         )
     header = definition.programme.programme
     return {
-        "title": SUMMARY_TITLE,
+        "title": summary_title(header),
+        "item": header.item,
         "programme": definition.id,
         "programme_title": header.title,
         "doc_number": header.doc_number,
@@ -120,6 +131,9 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
             for t in steps
         ],
         "points": rows,
+        # Whether any point has co-responsible units or was led by a group: then the table
+        # names the 牵头单位 and shows a 责任单位 column.
+        "roles": any(r["co_names"] or r["group_name"] for r in rows),
         "totals": _totals(steps, rows),
         "counts": {
             "points": len(rows),
@@ -161,12 +175,14 @@ def _summary_row(
     view: ProgressView,
     today: date,
     done_somewhere: set[str],
+    rectified: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, Any]:
     index = view.index
     steps = view.steps
     by_task: dict[str, list[str]] = defaultdict(list)
     for step in steps:
         by_task[step.task_id].append(step.trigger)
+    judged = {s: d for (p, s), d in judged_by(events).items() if p == point.point_id}
     submitted: dict[str, date | None] = {}
     returns: dict[str, list[date]] = defaultdict(list)
     last_into_state: EventRow | None = None
@@ -189,9 +205,10 @@ def _summary_row(
     remarks: list[str] = []
     for t in steps:
         override = overrides.get((point.point_id, t.trigger))
-        due = view.due_of(t.trigger, override)
-        assert due is not None  # steps all have deadlines
         when = submitted.get(t.trigger)
+        answered = judged[t.trigger] if when is not None and t.trigger in judged else None
+        due = answered or view.due_of(t.trigger, override)
+        assert due is not None  # steps all have deadlines
         overdue: bool | None
         days_late = 0
         by = ""  # who owes it, when not the point's unit (an inspection lead)
@@ -217,6 +234,7 @@ def _summary_row(
             "submitted": when.isoformat() if when else None,
             "due": due.isoformat(),
             "extended": override is not None,
+            "rectify": (point.point_id, t.trigger) in rectified,  # the due day is a 整改期限
             "overdue": overdue,
             "days_late": days_late,
             "returned": [d.isoformat() for d in returns.get(t.trigger, [])],
@@ -228,7 +246,11 @@ def _summary_row(
         )
         cells[t.trigger] = cell
         name = t.document or t.label
-        if override is not None:
+        if answered is not None:
+            remarks.append(f"{name}整改期限 {answered.isoformat()}")
+        if override is not None and cell["rectify"]:
+            remarks.append(f"{name}整改期限 {override.isoformat()}")
+        elif override is not None:
             remarks.append(f"{name}期限经批准延至 {override.isoformat()}")
         for day in returns.get(t.trigger, []):
             again = "，已重新报送" if when is not None and when >= day else "，待重新报送"
@@ -247,6 +269,8 @@ def _summary_row(
         "unit_name": body.short if body else point.unit_id,
         "unit_full_name": body.name if body else point.unit_id,
         "unit_kind": KIND_LABELS.get(body.kind, body.kind) if body else "",
+        "co_names": [index.body_label(u) for u in point.co],
+        "group_name": group_label(index, point.group_id),
         "title": point.title,
         "state": point.state,
         "state_label": state_label,
@@ -269,7 +293,11 @@ def _waiting_words(view: ProgressView, standing: Standing, today: date) -> str:
 def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the summary; dates as ``date``, each step's standing as 按时,
     逾期N天, 未到期 or blank (see ``verdict``)."""
-    head = ["序号", "单位", "单位类别", "突破点", "编号", "负责单位", "当前状态"]
+    roles = bool(summary.get("roles"))
+    head = ["序号", "单位", "单位类别", summary["item"], "编号", "负责单位", "当前状态"]
+    if roles:
+        head[1], head[5] = "牵头单位", "牵头单位全称"
+        head.insert(6, "责任单位")
     for step in summary["steps"]:
         head += [f"{step['document']}报送日期", f"{step['document']}{STANDING}"]
     head.append("备注")
@@ -282,8 +310,11 @@ def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             r["title"],
             r["point"],
             r["unit_full_name"],
+            *(["、".join(r["co_names"]) or "—"] if roles else []),
             r["state_label"],
         ]
+        if roles:
+            row[1] = lead_cell(r["unit_name"], r["group_name"])
         for step in summary["steps"]:
             cell = r["steps"][step["step"]]
             row.append(date.fromisoformat(cell["submitted"]) if cell["submitted"] else None)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["PageError"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.definition.loader import Definition
+    from engine.errors import DocflowError
+
+__all__ = ["PageError", "refused"]
 
 
 class PageError(Exception):
@@ -25,3 +31,8 @@ _TITLES = {
     413: "文件过大",
     429: "操作过于频繁",
 }
+
+
+def refused(status: int, exc: DocflowError, definition: Definition) -> PageError:
+    """The page for an error the engine raised, worded with the programme's item noun."""
+    return PageError(status, exc.worded(definition.programme.programme.item).message)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from engine.app import Programme
 from engine.web.pages import render
-from engine.web.problems import PageError
+from engine.web.problems import PageError, refused
 from engine.web.routes_unit import event_view, open_for
 from engine.web.security import blocking, checked_form, desk_of, require
 
@@ -116,7 +116,7 @@ async def as_of(request: Request) -> Response:
             moment = parse_moment(text, "查看时刻", gd.definition.zone)
             report = await blocking(gd.status, None, None, moment)
         except DocflowError as exc:
-            raise PageError(400, exc.message) from None
+            raise refused(400, exc, gd.definition) from None
     return render(request, "asof.html", pid=gd.id, at=text, report=report)
 
 

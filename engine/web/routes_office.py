@@ -19,7 +19,7 @@ from engine.runtime.userinput import check_text
 from engine.views.report_run import notification_rows
 from engine.views.status import state_label
 from engine.web.pages import render
-from engine.web.problems import PageError
+from engine.web.problems import PageError, refused
 from engine.web.routes_unit import open_for
 from engine.web.security import blocking, checked_form, require
 
@@ -159,7 +159,7 @@ async def decide(request: Request) -> Response:
         check_text(reason, "理由")
         await blocking(gd.decide, task, points, outcome, reason, None, until)
     except DocflowError as exc:
-        raise PageError(409, exc.message) from None
+        raise refused(409, exc, gd.definition) from None
     return RedirectResponse(f"/p/{gd.id}/office?done={len(points)}", status_code=303)
 
 

@@ -26,7 +26,7 @@ from engine.runtime.progress import ProgressView
 from engine.runtime.store import EventRow
 from engine.views.status import state_label, step_label
 from engine.web.pages import render
-from engine.web.problems import PageError
+from engine.web.problems import PageError, refused
 from engine.web.security import blocking, checked_form, desk_of, require
 
 __all__ = ["event_view", "open_for", "routes"]
@@ -206,7 +206,7 @@ async def submit(request: Request) -> Response:
                 _submit, gd, point.unit_id, task, point.point_id, upload, desk.work_dir
             )
         except DocflowError as exc:
-            raise PageError(409, exc.message) from None
+            raise refused(409, exc, gd.definition) from None
     finally:
         await form.close()
     return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)
