@@ -194,3 +194,17 @@ def test_an_inspection_lead_reads_the_units_it_inspects_and_no_other(site: DeskS
     assert 'type="file"' not in client.get(GZ).text  # it reads, the unit submits
     for unit in others:
         assert client.get(f"/p/gd-2011/units/{unit}").status_code == 403
+
+
+def test_a_co_responsible_unit_reads_the_item_it_shares_and_no_one_else_does(
+    site: DeskSite,
+) -> None:
+    from engine.app import NewPoint
+
+    gd = site.desk.programme("gd-2011")
+    (shared,) = gd.enrol([NewPoint("zhuhai", "珠佛共建产业园", co=("foshan",))])
+    foshan = site.client("佛山填报员")
+    assert shared.point_id in foshan.get("/p/gd-2011/units/foshan").text
+    assert foshan.get(f"/p/gd-2011/points/{shared.point_id}").status_code == 200
+    guangzhou = site.client("广州填报员")
+    assert guangzhou.get(f"/p/gd-2011/points/{shared.point_id}").status_code == 403
