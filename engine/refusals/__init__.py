@@ -13,10 +13,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from engine.errors import ITEM, Named, Refused
+from engine.refusals.accounts import (
+    AccountExists,
+    LinkNotUsable,
+    SignInRefused,
+    SignInThrottled,
+    UnknownRole,
+    WeakPassword,
+)
 from engine.refusals.naming import labels_of, spaced, step_words, unit_words
 from engine.refusals.records import CannotCorrect, LaterEvents, NotYetEnrolled, UnknownEvent
 
 __all__ = [
+    "AccountExists",
     "ActorNotAllowed",
     "ActorNotGiven",
     "AlreadySubmitted",
@@ -33,6 +42,7 @@ __all__ = [
     "InTheFuture",
     "InputNotAllowed",
     "LaterEvents",
+    "LinkNotUsable",
     "MissingInput",
     "NoExtensionRequest",
     "NoSuchOutcome",
@@ -44,17 +54,21 @@ __all__ = [
     "NothingToExtend",
     "NothingWaiting",
     "PointIdTaken",
+    "SignInRefused",
+    "SignInThrottled",
     "TaskAlreadyDone",
     "TooManyPoints",
     "UnitHasNoSteps",
     "UnknownEvent",
     "UnknownFormat",
     "UnknownPoint",
+    "UnknownRole",
     "UnknownState",
     "UnknownTask",
     "UnknownUnit",
     "UnsafeText",
     "WaitingFor",
+    "WeakPassword",
     "WrongCommand",
     "WrongState",
 ]

@@ -38,6 +38,10 @@ TABLES = {
     "trail_head",
     "deadline_overrides",
     "sent_log",
+    "accounts",
+    "account_tokens",
+    "logins",
+    "desk_settings",
 }
 
 # -- opening and migrations -----------------------------------------------------------------
@@ -82,7 +86,7 @@ def test_a_version_1_store_gains_the_points_co_and_group_columns(
             PointRow("p", "housing-1", "housing", "老旧小区改造", "assigned", 1, (), None)
         ]
     versions = raw_sql("SELECT version FROM schema_version ORDER BY version")
-    assert versions == [(1,), (2,)]
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]  # 2, then the desk's 3
 
 
 def test_reopening_keeps_the_data(enrolled: Store, db_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import cast
 
 from engine.runtime import ports
+from engine.runtime.store.accounts import AccountTables
 from engine.runtime.store.documents import DocumentTable
 from engine.runtime.store.events import EventTables
 from engine.runtime.store.overrides import OverrideTable
@@ -22,7 +23,13 @@ __all__ = ["Transaction"]
 
 
 class Transaction(
-    ProgrammeTables, PointTable, EventTables, DocumentTable, OverrideTable, SentLogTable
+    ProgrammeTables,
+    PointTable,
+    EventTables,
+    DocumentTable,
+    OverrideTable,
+    SentLogTable,
+    AccountTables,
 ):
     """The operations available inside :meth:`Store.transaction`."""
 
