@@ -296,6 +296,8 @@ class YearDriver:
             if not due_now:
                 continue
             states, overrides = self._snapshot()
+            # Read before submitting: a resubmission ends the 整改期限 it answers.
+            rectifying = self._rectified() if self.returns else frozenset()
             sources = set(self.index.sources_of(step))
             groups: dict[str, list[str]] = defaultdict(list)
             plans: dict[str, list[Planned]] = defaultdict(list)
@@ -329,7 +331,7 @@ class YearDriver:
                     overrides,
                     self._due(step),
                     (p.note for p in plans[actor]),
-                    self._rectified() if self.returns else (),
+                    rectifying,
                 )
                 if notes or step.actor != OWNER:
                     self.say(day, submission_text(self.index, step, actor, points, notes))
