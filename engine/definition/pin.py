@@ -62,8 +62,15 @@ def _canonical(value: Any) -> bytes:
 
 
 def definition_digest(programme: Programme) -> str:
-    """SHA-256 of the validated programme as canonical JSON: content, not comments or layout."""
-    return hashlib.sha256(_canonical(programme.model_dump(mode="json"))).hexdigest()
+    """SHA-256 of the validated programme as canonical JSON: content, not comments or layout.
+
+    A section added to the schema later is left out while it is empty, so that the pin of a
+    programme that does not use it stays what it was."""
+    data = programme.model_dump(mode="json")
+    for added in ("reports",):
+        if not data.get(added):
+            data.pop(added, None)
+    return hashlib.sha256(_canonical(data)).hexdigest()
 
 
 def _file_digest(path: Path | None) -> str | None:
