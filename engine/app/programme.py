@@ -154,9 +154,11 @@ class Programme:
         file: PathLike,
         points: Sequence[str] = (),
         at: datetime | None = None,
+        period: str | None = None,
     ) -> list[EventRow]:
-        """Record a document from ``unit`` for ``task``."""
-        return self.runtime.submit(unit, task, Path(file), points, at)
+        """Record a document from ``unit`` for ``task`` (for one ``period`` of a recurring
+        report)."""
+        return self.runtime.submit(unit, task, Path(file), points, at, period)
 
     def decide(
         self,
@@ -210,8 +212,11 @@ class Programme:
         """The programme's state in the store, read in one read-only transaction."""
         store = self._store()
         tasks = tuple(t.id for t in self.definition.programme.tasks if t.level == "programme")
+        reports = bool(self.definition.programme.reports)
         with store.transaction(readonly=True) as tx:
-            return read_snapshot(tx, self.id, store.location, tasks, with_events=with_events)
+            return read_snapshot(
+                tx, self.id, store.location, tasks, with_events=with_events, with_reports=reports
+            )
 
     def snapshot_at(self, at: datetime) -> tuple[Snapshot, AsOf]:
         """The programme as its trail stood at ``at``: the events recorded by then replayed

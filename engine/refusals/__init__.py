@@ -15,10 +15,20 @@ from datetime import date, datetime
 from engine.errors import Named, Refused
 from engine.refusals.naming import labels_of, spaced, step_words, unit_words
 from engine.refusals.records import CannotCorrect, LaterEvents, NotYetEnrolled, UnknownEvent
+from engine.refusals.reports import (
+    AlreadyFiled,
+    NoPeriodGiven,
+    NotOwed,
+    PeriodNotBegun,
+    PeriodNotTaken,
+    PointsNotTaken,
+    UnknownPeriod,
+)
 
 __all__ = [
     "ActorNotAllowed",
     "ActorNotGiven",
+    "AlreadyFiled",
     "AlreadySubmitted",
     "BadIdentifier",
     "BadNewDeadline",
@@ -33,20 +43,26 @@ __all__ = [
     "LaterEvents",
     "MissingInput",
     "NoExtensionRequest",
+    "NoPeriodGiven",
     "NoSuchOutcome",
     "NotAProposer",
     "NotAnInspector",
+    "NotOwed",
     "NotRegistered",
     "NotTheOwner",
     "NotYetEnrolled",
     "NothingToExtend",
     "NothingWaiting",
+    "PeriodNotBegun",
+    "PeriodNotTaken",
     "PointIdTaken",
+    "PointsNotTaken",
     "TaskAlreadyDone",
     "TooManyPoints",
     "UnitHasNoSteps",
     "UnknownEvent",
     "UnknownFormat",
+    "UnknownPeriod",
     "UnknownPoint",
     "UnknownState",
     "UnknownTask",

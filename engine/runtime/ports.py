@@ -23,6 +23,7 @@ from engine.runtime.records import (
     DocumentRow,
     EventDraft,
     EventRow,
+    FilingRow,
     PointRow,
     ProgrammeRow,
     SentRow,
@@ -31,6 +32,7 @@ from engine.runtime.records import (
 __all__ = [
     "DocumentRecords",
     "EventRecords",
+    "FilingRecords",
     "OverrideRecords",
     "PointRecords",
     "ProgrammeRecords",
@@ -156,6 +158,19 @@ class SentLog(Protocol):
     def sent(self, programme_id: str) -> list[SentRow]: ...
 
 
+class FilingRecords(Protocol):
+    """The filed occurrences of recurring reports (one row per programme, rule, period,
+    unit and point), each carried by its ``file-report`` event."""
+
+    def add_filing(self, row: FilingRow) -> bool: ...
+
+    def filings(
+        self, programme_id: str, rule: str | None = None, period: str | None = None
+    ) -> list[FilingRow]: ...
+
+    def remove_filings(self, programme_id: str, event_seq: int) -> int: ...
+
+
 class StoreTransaction(
     ProgrammeRecords,
     PointRecords,
@@ -163,6 +178,7 @@ class StoreTransaction(
     DocumentRecords,
     OverrideRecords,
     SentLog,
+    FilingRecords,
     Protocol,
 ):
     """One transaction of the store: every record port, committed or rolled back as one."""

@@ -18,6 +18,7 @@ __all__ = [
     "DocumentRow",
     "EventDraft",
     "EventRow",
+    "FilingRow",
     "PointRow",
     "ProgrammeRow",
     "SentRow",
@@ -119,6 +120,20 @@ class SentRow:
     status: str  # sent / skipped / queued
     message_id: str | None
     recorded_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilingRow:
+    """One filed occurrence of a recurring report: a party's report for one period (and,
+    per item, for one point; ``point_id`` is ``""`` otherwise)."""
+
+    programme_id: str
+    rule: str
+    period: str  # the period key: 2021-03, 2021-Q1 ...
+    unit_id: str
+    point_id: str
+    event_seq: int
+    filed_at: str  # ISO 8601 with offset: when the report arrived (the event's effective_at)
 
 
 def iso_timestamp(moment: datetime) -> str:

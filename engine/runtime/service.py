@@ -37,6 +37,7 @@ from engine.refusals import (
     NotAProposer,
     NothingWaiting,
     NotRegistered,
+    PeriodNotTaken,
     PointIdTaken,
     TaskAlreadyDone,
     TooManyPoints,
@@ -242,13 +243,25 @@ class Runtime:
         file: Path,
         points: Sequence[str] = (),
         at: datetime | None = None,
+        period: str | None = None,
     ) -> list[EventRow]:
-        """Record a document from ``unit`` for ``task``; it covers the unit's waiting points."""
+        """Record a document from ``unit`` for ``task``; it covers the unit's waiting points.
+        A recurring report (``reports:``) is filed for one ``period``
+        (``engine.runtime.reporting``)."""
         check_text(task, "事项")
         for point_id in points:
             check_text(point_id, "突破点编号")
+        check_text(period or "", "报送期")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
+        report = next((r for r in self.definition.programme.reports if r.id == task), None)
+        if report is not None:
+            from engine.runtime.reporting import file_report
+
+            document = self._store_file(file)
+            return file_report(self, unit, report, period, points, document, effective)
+        if period is not None:
+            raise PeriodNotTaken(Named(task, self._task_label(task)))
         if task in self.index.tasks:
             programme_task = self.index.tasks[task]
             if points:
@@ -501,6 +514,12 @@ class Runtime:
         if found is None:
             raise UnknownUnit(unit, self.index.body_names)
         return found
+
+    def _task_label(self, task: str) -> str:
+        if task in self.index.tasks:
+            return self.index.tasks[task].label
+        kinds = self.index.point_tasks.get(task)
+        return kinds[0].label if kinds else task
 
     def _named_task(self, task: Task) -> Named:
         return Named(task.id, task.label)

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from engine.runtime.corrections import WITHDRAW, withdrawn
-from engine.runtime.records import DocumentRow, SentRow
+from engine.runtime.owing import History, state_histories
+from engine.runtime.records import DocumentRow, FilingRow, SentRow
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
 if TYPE_CHECKING:
@@ -42,6 +43,10 @@ class Snapshot:
     # was replayed to (``engine.runtime.asof``), None for the store as it is now.
     newest_at: str | None = None
     as_of: datetime | None = None
+    # Read for recurring reports: the filed occurrences, and each point's states in the
+    # order the trail moved it (``engine.runtime.owing``).
+    filings: tuple[FilingRow, ...] = ()
+    histories: Mapping[str, History] = field(default_factory=dict)
 
     @property
     def trail(self) -> tuple[EventRow, ...]:
@@ -57,10 +62,17 @@ def read_snapshot(
     programme_tasks: tuple[str, ...] = (),
     *,
     with_events: bool = False,
+    with_reports: bool = False,
 ) -> Snapshot:
     """Read everything a view needs about ``programme_id`` inside ``tx``; ``with_events``
-    adds the trail, the sent-log and the documents the trail names."""
+    adds the trail, the sent-log and the documents the trail names; ``with_reports`` the
+    filed occurrences of recurring reports and the points' histories."""
     events = tuple(tx.events(programme_id)) if with_events else None
+    filings: tuple[FilingRow, ...] = ()
+    histories: dict[str, History] = {}
+    if with_reports:
+        filings = tuple(tx.filings(programme_id))
+        histories = state_histories(events if events is not None else tx.events(programme_id))
     sent: tuple[SentRow, ...] = ()
     documents: dict[str, DocumentRow] = {}
     if events is not None:
@@ -93,4 +105,6 @@ def read_snapshot(
         sent=sent,
         documents=documents,
         newest_at=newest.recorded_at if newest is not None else None,
+        filings=filings,
+        histories=histories,
     )

@@ -35,6 +35,7 @@ TABLES = {
     "trail_head",
     "deadline_overrides",
     "sent_log",
+    "report_filings",
 }
 
 # -- opening and migrations -----------------------------------------------------------------
@@ -45,7 +46,9 @@ def test_new_store_has_every_table_and_records_schema_version(
 ) -> None:
     names = {row[0] for row in raw_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert TABLES <= names
-    assert raw_sql("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    assert raw_sql("SELECT version FROM schema_version ORDER BY version") == [
+        (n,) for n in range(1, SCHEMA_VERSION + 1)
+    ]
 
 
 def test_reopening_a_store_applies_no_migration_twice(
@@ -53,8 +56,23 @@ def test_reopening_a_store_applies_no_migration_twice(
 ) -> None:
     for _ in range(3):
         open_store(str(db_path)).close()
-    assert raw_sql("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    assert raw_sql("SELECT version FROM schema_version ORDER BY version") == [
+        (n,) for n in range(1, SCHEMA_VERSION + 1)
+    ]
     assert raw_sql("SELECT seq, hash FROM trail_head") == [(0, "0" * 64)]
+
+
+def test_a_version_1_store_gains_the_filings_table(
+    db_path: Path, raw_sql: Callable[..., list[tuple[Any, ...]]]
+) -> None:
+    store = open_store(str(db_path))
+    store.close()
+    raw_sql("DROP TABLE report_filings")
+    raw_sql("DELETE FROM schema_version WHERE version > 1")
+    open_store(str(db_path)).close()
+    names = {row[0] for row in raw_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "report_filings" in names
+    assert raw_sql("SELECT max(version) FROM schema_version") == [(2,)]
 
 
 def test_reopening_keeps_the_data(enrolled: Store, db_path: Path) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "DOCUMENTS",
     "EVENTS",
     "EVENT_COLUMNS",
+    "FILINGS",
     "HEAD",
     "MIGRATIONS",
     "OVERRIDES",
@@ -166,14 +167,38 @@ def _migration_1(conn: Connection) -> None:
     conn.execute(md.tables["trail_head"].insert().values(id=1, seq=0, hash=GENESIS_HASH))
 
 
+def _define_v2(md: sa.MetaData) -> None:
+    """Schema version 2: the filed occurrences of recurring reports. Frozen."""
+    sa.Table(
+        "report_filings",  # one row per filed occurrence; the trail's file-report events
+        md,
+        sa.Column("programme_id", _TEXT, sa.ForeignKey("programmes.id"), primary_key=True),
+        sa.Column("rule", _TEXT, primary_key=True),
+        sa.Column("period", _TEXT, primary_key=True),
+        sa.Column("unit_id", _TEXT, primary_key=True),
+        sa.Column("point_id", _TEXT, primary_key=True),  # "" when not one item's
+        sa.Column("event_seq", _BIGINT, sa.ForeignKey("events.seq"), nullable=False),
+        sa.Column("filed_at", _TEXT, nullable=False),
+        sa.Index(None, "programme_id", "rule", "period"),
+    )
+
+
+def _migration_2(conn: Connection) -> None:
+    md = sa.MetaData(naming_convention=_NAMING)
+    _define_v1(md)
+    _define_v2(md)
+    md.tables["report_filings"].create(conn)
+
+
 #: Numbered migrations: ``MIGRATIONS[n - 1]`` brings the schema from version n-1 to n.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1,)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1, _migration_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables as the code queries them: version 1 (plus whatever later migrations add here).
 _META = sa.MetaData(naming_convention=_NAMING)
 _VERSIONS = _schema_version_table(_META)
 _define_v1(_META)
+_define_v2(_META)
 PROGRAMMES = _META.tables["programmes"]
 UNITS = _META.tables["units"]
 POINTS = _META.tables["points"]
@@ -182,6 +207,7 @@ EVENTS = _META.tables["events"]
 HEAD = _META.tables["trail_head"]
 OVERRIDES = _META.tables["deadline_overrides"]
 SENT = _META.tables["sent_log"]
+FILINGS = _META.tables["report_filings"]
 EVENT_COLUMNS = ("seq", *CONTENT_COLUMNS, "prev_hash", "hash")
 POINT_COLUMNS = ("programme_id", "point_id", "unit_id", "title", "state", "created_seq")
 

@@ -13,6 +13,7 @@ from typing import cast
 from engine.runtime import ports
 from engine.runtime.store.documents import DocumentTable
 from engine.runtime.store.events import EventTables
+from engine.runtime.store.filings import FilingTable
 from engine.runtime.store.overrides import OverrideTable
 from engine.runtime.store.points import PointTable
 from engine.runtime.store.programmes import ProgrammeTables
@@ -22,7 +23,13 @@ __all__ = ["Transaction"]
 
 
 class Transaction(
-    ProgrammeTables, PointTable, EventTables, DocumentTable, OverrideTable, SentLogTable
+    ProgrammeTables,
+    PointTable,
+    EventTables,
+    DocumentTable,
+    OverrideTable,
+    SentLogTable,
+    FilingTable,
 ):
     """The operations available inside :meth:`Store.transaction`."""
 
@@ -44,4 +51,5 @@ _events: ports.EventRecords = cast(Transaction, None)
 _documents: ports.DocumentRecords = cast(Transaction, None)
 _overrides: ports.OverrideRecords = cast(Transaction, None)
 _sent: ports.SentLog = cast(Transaction, None)
+_filings: ports.FilingRecords = cast(Transaction, None)
 _all: ports.StoreTransaction = cast(Transaction, None)
