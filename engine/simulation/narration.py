@@ -72,7 +72,7 @@ def reminder_lines(
         if rule.kind == "overdue":
             parts.append(f"第 {rule.offset} 次催报")
         due = date.fromisoformat(occurrence)
-        base = view.due_of(rule.step)
+        base = view.due_of(rule.step) if rule.step_kind != "report" else None
         parts.append(f"期限 {month_day(due)}" + ("（延期后）" if base and due != base else ""))
         cc = sorted({b for o in items for b in o.cc}, key=bodies.index)
         leadership = rule.last_stage and rule.policy.leadership_at_last
@@ -91,4 +91,6 @@ def reminder_lines(
 def _step_label(index: ProgrammeIndex, step: str) -> str:
     if step in index.transitions:
         return index.transitions[step].label
-    return index.tasks[step].label
+    if step in index.tasks:
+        return index.tasks[step].label
+    return next(r.label for r in index.programme.reports if r.id == step)
