@@ -18,7 +18,14 @@ from engine.runtime.owing import Duty, duties
 from engine.runtime.records import EventRow
 from engine.runtime.snapshot import Snapshot
 
-__all__ = ["filing_label", "occurrence_duties", "occurrence_rows", "report_lines", "unit_rows"]
+__all__ = [
+    "filing_label",
+    "occurrence_duties",
+    "occurrence_rows",
+    "occurrence_table",
+    "report_lines",
+    "unit_rows",
+]
 
 
 def occurrence_duties(
@@ -109,6 +116,25 @@ def unit_rows(
                     }
                 )
     return found
+
+
+def occurrence_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """The 汇总表's table of recurring reports: one line per occurrence begun."""
+    head = ["报送事项", "报送期", "期限", "应报", "已报", "上报率", "其中逾期报送", "缺报单位"]
+    table = [
+        [
+            r["label"],
+            r["period_label"],
+            r["due_text"],
+            r["owing"],
+            r["filed"],
+            "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%",
+            r["filed_late"],
+            "、".join(r["missing_names"]) if r["is_due"] else "（未到期）",
+        ]
+        for r in rows
+    ]
+    return head, table
 
 
 _STATUS_WORDS = {"open": "待报", "late": "逾期未报", "filed_late": "逾期已报"}

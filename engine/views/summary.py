@@ -24,6 +24,7 @@ from engine.runtime.corrections import standing
 from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
+from engine.views.recurring import occurrence_rows
 from engine.views.status import states_note
 
 __all__ = [
@@ -121,6 +122,8 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
         ],
         "points": rows,
         "totals": _totals(steps, rows),
+        # Recurring reports: 上报率 and 缺报单位 of each occurrence begun by now.
+        "occurrences": occurrence_rows(definition, snapshot, now),
         "counts": {
             "points": len(rows),
             "overdue_points": sum(
