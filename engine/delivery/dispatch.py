@@ -52,7 +52,7 @@ from engine.delivery.reminders import (
 from engine.errors import MailError
 from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
-from engine.runtime.owing import duties, state_histories
+from engine.runtime.owing import duties, histories_of
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import Store, Transaction
 
@@ -269,8 +269,8 @@ class ReminderRunner:
         with self.store.transaction(readonly=True) as tx:
             report = next(r for r in self.definition.programme.reports if r.id == occ.rule.step)
             points = tx.points(self.pid) if OWNER in report.owed_by else []
-            histories = state_histories(tx.events(self.pid)) if points else {}
-            filings = tx.filings(self.pid, report.id, occ.period)
+            histories = histories_of(tx.state_moves(self.pid)) if points else {}
+            filings = tx.filed(self.pid, report.id, occ.period)
         found = duties(
             (report,),
             self.definition.report_occurrences,

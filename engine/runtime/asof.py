@@ -115,7 +115,10 @@ def read_snapshot_at(
         sent=tuple(s for s in tx.sent(programme_id) if _sent_by(s.recorded_at, moment)),
         documents={d.sha256: d for d in tx.documents() if d.sha256 in named},
         as_of=moment,
-        filings=tuple(filings_from(programme_id, trail)),
+        filings=tuple(
+            (f.rule, f.period, f.unit_id, f.point_id, f.filed_at)
+            for f in filings_from(programme_id, trail)
+        ),
         histories=state_histories(trail),
         newest_at=last.recorded_at if last is not None else None,
     )

@@ -34,6 +34,7 @@ from engine.runtime.records import (
     DocumentRow,
     EventDraft,
     EventRow,
+    Filed,
     FilingRow,
     PointRow,
     ProgrammeRow,
@@ -327,6 +328,13 @@ class MemoryTransaction:
         ]
         return found if limit is None else found[:limit]
 
+    def state_moves(self, programme_id: str) -> list[tuple[str, str, str]]:
+        return [
+            (e.point_id, e.dest_state, e.effective_at)
+            for e in self._read().events
+            if e.programme_id == programme_id and e.point_id is not None and e.dest_state
+        ]
+
     def events_with_document(self, programme_id: str, sha256: str) -> list[EventRow]:
         return [
             e
@@ -466,6 +474,15 @@ class MemoryTransaction:
             and (period is None or f.period == period)
         ]
         return sorted(found, key=lambda f: (f.event_seq, f.point_id))
+
+    def filed(
+        self, programme_id: str, rule: str | None = None, period: str | None = None
+    ) -> list[Filed]:
+        rows = [
+            (f.rule, f.period, f.unit_id, f.point_id, f.filed_at)
+            for f in self.filings(programme_id, rule, period)
+        ]
+        return sorted(rows, key=lambda r: (r[0], r[1]))
 
     def remove_filings(self, programme_id: str, event_seq: int) -> int:
         tables = self._write()

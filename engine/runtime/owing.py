@@ -21,15 +21,19 @@ once its due moment has passed with the party not filed (or filed after it), *op
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.reports import ReportOccurrence
 from engine.definition.schema import ANY_STATE, OWNER, Report
-from engine.runtime.records import EventRow, FilingRow, PointRow
+from engine.runtime.records import EventRow, Filed, PointRow
 
 __all__ = [
     "Duty",
@@ -37,8 +41,11 @@ __all__ = [
     "Party",
     "due_moment",
     "duties",
+    "histories_of",
     "item_parties",
+    "moment_of",
     "owed",
+    "owing_table",
     "state_histories",
 ]
 
@@ -50,14 +57,25 @@ History = tuple[tuple[datetime, str], ...]
 
 def state_histories(events: Iterable[EventRow]) -> dict[str, History]:
     """Each point's history of states from its trail events (in ``seq`` order)."""
+    return histories_of(
+        (e.point_id, e.dest_state, e.effective_at)
+        for e in events
+        if e.point_id is not None and e.dest_state is not None
+    )
+
+
+def histories_of(moves: Iterable[tuple[str, str, str]]) -> dict[str, History]:
+    """Each point's history from its moves (point, state entered, effective_at), in order."""
     found: dict[str, list[tuple[datetime, str]]] = {}
-    for e in events:
-        if e.point_id is None or e.dest_state is None:
-            continue
-        found.setdefault(e.point_id, []).append(
-            (datetime.fromisoformat(e.effective_at), e.dest_state)
-        )
+    for point, state, at in moves:
+        found.setdefault(point, []).append((moment_of(at), state))
     return {point: tuple(h) for point, h in found.items()}
+
+
+@lru_cache(maxsize=65536)
+def moment_of(text: str) -> datetime:
+    """A stored ISO 8601 time as a datetime (the same few stamps recur across items)."""
+    return datetime.fromisoformat(text)
 
 
 def start_moment(occ: ReportOccurrence, zone: ZoneInfo) -> datetime:
@@ -71,13 +89,18 @@ def due_moment(occ: ReportOccurrence, zone: ZoneInfo) -> datetime:
     return datetime.combine(occ.due + timedelta(days=1), time(0), tzinfo=zone)
 
 
-def _was_in(history: History, states: frozenset[str], start: datetime, end: datetime) -> bool:
-    """Whether ``history`` had the item in one of ``states`` at a moment of ``start``..``end``."""
+def _spans(history: History, states: frozenset[str]) -> list[tuple[datetime, datetime | None]]:
+    """The stretches of ``history`` during which the item was in one of ``states``
+    (adjacent ones merged; ``None``: still in it)."""
+    found: list[tuple[datetime, datetime | None]] = []
     for i, (since, state) in enumerate(history):
+        if state not in states:
+            continue
         until = history[i + 1][0] if i + 1 < len(history) else None
-        if state in states and since < end and (until is None or until > start):
-            return True
-    return False
+        if found and found[-1][1] == since:
+            since = found.pop()[0]
+        found.append((since, until))
+    return found
 
 
 def item_parties(role: str, point: PointRow) -> list[str]:
@@ -104,25 +127,60 @@ def owed(
     histories: Mapping[str, History],
 ) -> list[Party]:
     """The parties owing ``occ`` of ``report``, in order (named bodies, then by item)."""
-    found: dict[Party, None] = {}
+    return owing_table(report, [occ], index, zone, points, histories)[0]
+
+
+def owing_table(
+    report: Report,
+    occurrences: Sequence[ReportOccurrence],
+    index: ProgrammeIndex,
+    zone: ZoneInfo,
+    points: Sequence[PointRow],
+    histories: Mapping[str, History],
+) -> list[list[Party]]:
+    """The parties owing each of ``occurrences`` (in order of their periods), in one pass
+    over the items: an item's stretches in the ``while`` states give, by bisection of the
+    occurrences' windows, the range of occurrences it owes."""
+    return [list(t) for t in _owing_sets(report, occurrences, index, zone, points, histories)]
+
+
+def _owing_sets(
+    report: Report,
+    occurrences: Sequence[ReportOccurrence],
+    index: ProgrammeIndex,
+    zone: ZoneInfo,
+    points: Sequence[PointRow],
+    histories: Mapping[str, History],
+) -> list[dict[Party, None]]:
+    """``owing_table`` as ordered sets (dicts), for set operations on them."""
+    named: list[Party] = []
     for role in report.owed_by:
-        if role == OWNER:
-            continue
-        for body in index.expand([role]):
-            found.setdefault((body, ""), None)
+        if role != OWNER:
+            named.extend((body, "") for body in index.expand([role]) if (body, "") not in named)
+    table: list[dict[Party, None]] = [dict.fromkeys(named) for _ in occurrences]
     item_roles = [r for r in report.owed_by if r == OWNER]
-    if not item_roles:
-        return list(found)
-    states = while_states(report, index)
-    start, end = start_moment(occ, zone), due_moment(occ, zone)
-    for point in points:
-        history = histories.get(point.point_id)
-        if not history or not _was_in(history, states, start, end):
-            continue
-        for role in item_roles:
-            for unit in item_parties(role, point):
-                found.setdefault((unit, point.point_id if report.per == "item" else ""), None)
-    return list(found)
+    if item_roles and occurrences:
+        states = while_states(report, index)
+        starts = [start_moment(o, zone) for o in occurrences]
+        ends = [due_moment(o, zone) for o in occurrences]
+        per_item = report.per == "item"
+        for point in points:
+            history = histories.get(point.point_id)
+            if not history:
+                continue
+            owes: set[int] = set()
+            for since, until in _spans(history, states):
+                lo = bisect_right(ends, since)
+                hi = len(starts) if until is None else bisect_left(starts, until)
+                owes.update(range(lo, hi))
+            if not owes:
+                continue
+            for role in item_roles:
+                for unit in item_parties(role, point):
+                    party = (unit, point.point_id if per_item else "")
+                    for i in owes:
+                        table[i].setdefault(party, None)
+    return table
 
 
 @dataclass(frozen=True)
@@ -152,7 +210,9 @@ class Duty:
 
     @property
     def filed_late(self) -> list[Party]:
-        return [p for p, at in self.filed.items() if datetime.fromisoformat(at) >= self.due_at]
+        """Parties that filed after the due moment."""
+        late = {at for at in set(self.filed.values()) if moment_of(at) >= self.due_at}
+        return [p for p, at in self.filed.items() if at in late] if late else []
 
     @property
     def rate(self) -> tuple[int, int]:
@@ -171,7 +231,7 @@ def duties(
     zone: ZoneInfo,
     points: Sequence[PointRow],
     histories: Mapping[str, History],
-    filings: Iterable[FilingRow],
+    filings: Iterable[Filed],
     now: datetime,
     *,
     rule: str | None = None,
@@ -180,26 +240,30 @@ def duties(
     """The occurrences whose window has begun by ``now`` (of one ``rule``/``period`` when
     given), each with its owing and filed parties."""
     filed: dict[tuple[str, str], dict[Party, str]] = {}
-    for f in filings:
-        filed.setdefault((f.rule, f.period), {})[(f.unit_id, f.point_id)] = f.filed_at
+    by_period = itemgetter(0, 1)
+    for key, rows in groupby(sorted(filings, key=by_period), key=by_period):
+        of_period = filed.setdefault(key, {})
+        of_period.update(((unit, point), at) for _r, _p, unit, point, at in rows)
     today = now.astimezone(zone).date()
     found = []
     for report in reports:
         if rule is not None and report.id != rule:
             continue
-        for occ in occurrences.get(report.id, ()):
-            if occ.first > today and period is None:
-                continue
-            if period is not None and occ.key != period:
-                continue
-            owing = tuple(owed(report, occ, index, zone, points, histories))
+        chosen = [
+            o
+            for o in occurrences.get(report.id, ())
+            if (o.key == period if period is not None else o.first <= today)
+        ]
+        table = _owing_sets(report, chosen, index, zone, points, histories)
+        for occ, owing in zip(chosen, table, strict=True):
             done = filed.get((report.id, occ.key), {})
+            common = done.keys() & owing.keys() if done else set()
             found.append(
                 Duty(
                     report,
                     occ,
-                    owing,
-                    {p: done[p] for p in owing if p in done},
+                    tuple(owing),
+                    done if len(common) == len(done) else {p: done[p] for p in common},
                     due_moment(occ, zone),
                     now,
                 )

@@ -23,6 +23,7 @@ from engine.runtime.records import (
     DocumentRow,
     EventDraft,
     EventRow,
+    Filed,
     FilingRow,
     PointRow,
     ProgrammeRow,
@@ -99,6 +100,8 @@ class EventRecords(Protocol):
         limit: int | None = None,
     ) -> list[EventRow]: ...
 
+    def state_moves(self, programme_id: str) -> list[tuple[str, str, str]]: ...
+
     def events_with_document(self, programme_id: str, sha256: str) -> list[EventRow]: ...
 
     def events_for(self, programme_id: str, trigger: str) -> list[EventRow]: ...
@@ -167,6 +170,10 @@ class FilingRecords(Protocol):
     def filings(
         self, programme_id: str, rule: str | None = None, period: str | None = None
     ) -> list[FilingRow]: ...
+
+    def filed(
+        self, programme_id: str, rule: str | None = None, period: str | None = None
+    ) -> list[Filed]: ...
 
     def remove_filings(self, programme_id: str, event_seq: int) -> int: ...
 

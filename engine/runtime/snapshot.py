@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from engine.runtime.corrections import WITHDRAW, withdrawn
-from engine.runtime.owing import History, state_histories
-from engine.runtime.records import DocumentRow, FilingRow, SentRow
+from engine.runtime.owing import History, histories_of, state_histories
+from engine.runtime.records import DocumentRow, Filed, SentRow
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Snapshot:
     as_of: datetime | None = None
     # Read for recurring reports: the filed occurrences, and each point's states in the
     # order the trail moved it (``engine.runtime.owing``).
-    filings: tuple[FilingRow, ...] = ()
+    filings: tuple[Filed, ...] = ()
     histories: Mapping[str, History] = field(default_factory=dict)
 
     @property
@@ -68,11 +68,15 @@ def read_snapshot(
     adds the trail, the sent-log and the documents the trail names; ``with_reports`` the
     filed occurrences of recurring reports and the points' histories."""
     events = tuple(tx.events(programme_id)) if with_events else None
-    filings: tuple[FilingRow, ...] = ()
+    filings: tuple[Filed, ...] = ()
     histories: dict[str, History] = {}
     if with_reports:
-        filings = tuple(tx.filings(programme_id))
-        histories = state_histories(events if events is not None else tx.events(programme_id))
+        filings = tuple(tx.filed(programme_id))
+        histories = (
+            state_histories(events)
+            if events is not None
+            else histories_of(tx.state_moves(programme_id))
+        )
     sent: tuple[SentRow, ...] = ()
     documents: dict[str, DocumentRow] = {}
     if events is not None:

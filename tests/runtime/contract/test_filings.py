@@ -49,3 +49,25 @@ def test_a_failed_transaction_leaves_no_filing(enrolled: StorePort) -> None:
         pass
     with enrolled.transaction(readonly=True) as tx:
         assert tx.filings(PROGRAMME) == []
+
+
+def test_the_lean_reads_give_the_same_rows(enrolled: StorePort) -> None:
+    seq = _event(enrolled)
+    rows = [
+        FilingRow(PROGRAMME, "m", "2025-04", "发改委", "1", seq, AT.isoformat()),
+        FilingRow(PROGRAMME, "m", "2025-03", "市场监管局", "", seq, AT.isoformat()),
+    ]
+    with enrolled.transaction() as tx:
+        for row in rows:
+            tx.add_filing(row)
+    with enrolled.transaction(readonly=True) as tx:
+        assert tx.filed(PROGRAMME) == [
+            ("m", "2025-03", "市场监管局", "", AT.isoformat()),
+            ("m", "2025-04", "发改委", "1", AT.isoformat()),
+        ]
+        assert tx.filed(PROGRAMME, "m", "2025-04") == [
+            ("m", "2025-04", "发改委", "1", AT.isoformat())
+        ]
+        moves = tx.state_moves(PROGRAMME)
+    # The event of ``_event`` moves point 2 to submitted (draft(1): point 1 % 3 + 1).
+    assert moves == [("2", "submitted", AT.isoformat())]
