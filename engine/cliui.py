@@ -19,7 +19,19 @@ import click
 from engine.errors import DocflowError, os_reason
 from engine.views.texttable import display_width
 
-__all__ = ["Group", "command", "group", "usage_message"]
+__all__ = ["ITEM_KEY", "Group", "command", "group", "remember_item", "usage_message"]
+
+#: Where a command keeps the item noun of the programme it loaded (``click.Context.meta``,
+#: shared by the nested contexts), so that an error is worded with it at the edge.
+ITEM_KEY = "docflow.item"
+
+
+def remember_item(item: str) -> None:
+    """Word every error this command shows with the programme's noun for its items."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[ITEM_KEY] = item
+
 
 _HEADINGS = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -294,6 +306,9 @@ class Group(click.Group):
         except DocflowError as exc:
             from engine.hints import explain  # only when there is an error to show
 
+            item = ctx.meta.get(ITEM_KEY)
+            if item is not None:
+                exc.worded(item)
             click.echo(explain(exc), err=True)
             ctx.exit(exc.exit_code)
 

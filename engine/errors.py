@@ -74,9 +74,11 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Self
 
 __all__ = [
+    "DEFAULT_ITEM",
+    "ITEM",
     "BadMoment",
     "BadServeSetting",
     "CalendarError",
@@ -130,14 +132,41 @@ def os_reason(exc: OSError) -> str:
     return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
+#: What moves through a programme when its definition does not say (``programme.item``).
+DEFAULT_ITEM = "突破点"
+#: Stands for the programme's word for its items in a message built where no definition is
+#: at hand (a refusal raised deep in the runtime): the edge that knows the programme words
+#: the error with ``DocflowError.worded``; unworded, it reads ``DEFAULT_ITEM``. A private-use
+#: character, which no user's text can carry (``engine.runtime.userinput`` refuses them).
+ITEM = "\ue000"
+
+
 class DocflowError(Exception):
-    """Root of every error a user can cause. The CLI shows ``message`` and exits."""
+    """Root of every error a user can cause. The CLI shows ``message`` and exits.
+
+    A message may say ``ITEM`` where the programme's item noun goes; ``message`` reads it
+    as the noun the error was ``worded`` with (``突破点`` until then).
+    """
 
     exit_code = 1
+    item = DEFAULT_ITEM
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def message(self) -> str:
+        return self._message.replace(ITEM, self.item)
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = text
+
+    def worded(self, item: str) -> Self:
+        """This error, its message saying ``item`` (the programme's noun, 任务) for ITEM."""
+        self.item = item
+        return self
 
     def __str__(self) -> str:
         return self.message
@@ -256,7 +285,7 @@ class DefinitionChanged(StoreError):
         what = f"改动的是：{'、'.join(str(c) for c in self.changes)}；" if self.changes else ""
         super().__init__(
             f"工作方案 {programme} 的定义已改动（{what}库中登记的哈希 {stored_hash[:12]}，"
-            f"当前定义的哈希 {current_hash[:12]}），而已有突破点按原定义运行"
+            f"当前定义的哈希 {current_hash[:12]}），而已有{ITEM}按原定义运行"
         )
 
 
@@ -409,7 +438,7 @@ class YearStalled(DocflowError):
     def __init__(self, stalls: Sequence[str]) -> None:
         self.stalls = list(stalls)
         super().__init__(
-            f"演练停滞：{len(self.stalls)} 处突破点无法继续办理（见上方总结中的「演练停滞」）；"
+            f"演练停滞：{len(self.stalls)} 处{ITEM}无法继续办理（见上方总结中的「演练停滞」）；"
             "请按所说的原因修改工作方案或情景后再演练"
         )
 

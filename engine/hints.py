@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 from engine.errors import (
+    ITEM,
     DefinitionChanged,
     DocflowError,
     OutsideTheTrail,
@@ -34,9 +35,9 @@ __all__ = ["did_you_mean", "explain", "hint"]
 
 _FLAG_FOR = {
     "reason": "请用 --reason 说明理由",
-    "points": "请用 --point 指明突破点",
+    "points": f"请用 --point 指明{ITEM}",
     "file": "请用 --file 给出报送的文件",
-    "title": "请用 --title 给出突破点名称",
+    "title": f"请用 --title 给出{ITEM}名称",
     "until": "请用 --until YYYY-MM-DD 给出新的期限",
     "out": "请用 --out 指定输出文件",
     "decision_reason": "请用 --decision-reason 给出更正后的决定理由",
@@ -46,7 +47,7 @@ _FLAG_FOR = {
 _COMMAND_FOR = {
     "decide": "请用 docflow decide 作出决定",
     "submit": "请用 docflow submit 报送文件",
-    "enrol": "请使用 docflow enrol 登记突破点",
+    "enrol": f"请使用 docflow enrol 登记{ITEM}",
 }
 
 
@@ -109,7 +110,7 @@ def hint(error: DocflowError) -> str | None:
     if isinstance(error, NoSuchOutcome):
         return "可用的选项：" + "、".join(f"--{o}" for o in error.available)
     if isinstance(error, NotRegistered) and error.location is not None:
-        return "请先用 docflow enrol 登记突破点，或用 --db 指定正确的存储库"
+        return f"请先用 docflow enrol 登记{ITEM}，或用 --db 指定正确的存储库"
     if isinstance(error, LaterEvents):
         return f"请先用 docflow correct --event {error.later[-1]} --withdraw 撤回最新的一条"
     if isinstance(error, OutOfSeason):
@@ -132,4 +133,6 @@ def hint(error: DocflowError) -> str | None:
 def explain(error: DocflowError) -> str:
     """The error's message with its hint, as one line for the command line."""
     extra = hint(error)
+    if extra:
+        extra = extra.replace(ITEM, error.item)
     return f"{error.message}。{extra}" if extra else error.message

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, overload
 from engine.app.mail import MailSettings
 from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
-from engine.errors import DefinitionChanged, DocflowError, Refused, StoreError
+from engine.errors import ITEM, DefinitionChanged, DocflowError, Refused, StoreError
 from engine.refusals import UnknownPoint
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.snapshot import Snapshot, read_snapshot
@@ -281,7 +281,7 @@ class Programme:
         """The trail in order, of the whole programme or one point."""
         with self._store().transaction(readonly=True) as tx:
             if point is not None and tx.get_point(self.id, point) is None:
-                raise Refused(f"未登记的突破点 {point}")
+                raise Refused(f"未登记的{ITEM} {point}")
             return tx.events(self.id, point)
 
     @overload

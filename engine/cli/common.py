@@ -22,6 +22,7 @@ __all__ = [
     "_documents_option",
     "_emit_json",
     "_json_option",
+    "_load",
     "_max_file_size_option",
     "_open",
     "_operator_option",
@@ -157,8 +158,19 @@ def _parse_at(definition: Any, at: str | None, now: str | None) -> Any:
     return _parse_time(at, "--at", definition.zone, definition.programme.programme.year)
 
 
+def _load(path: str, **options: Any) -> Any:
+    """The programme's definition (``load_definition``'s options), its item noun kept for
+    wording this command's errors (``engine.cliui.remember_item``)."""
+    from engine.cliui import remember_item
+    from engine.definition.loader import load_definition
+
+    definition = load_definition(path, **options)
+    remember_item(definition.programme.programme.item)
+    return definition
+
+
 def _open(
-    programme: str,
+    programme: Any,
     db: str | None = None,
     documents: str | None = None,
     *,
@@ -177,16 +189,17 @@ def _open(
     one outside the programme's span, is the same usage error in every command, reported
     before the store opens; so is a bad ``at``, see ``_parse_at``). Only with ``create`` may
     the store be new; ``may_create`` says that the command could start one (the hint then
-    names how). With ``readonly`` the store is only read."""
+    names how). With ``readonly`` the store is only read. ``programme`` is a path, or a
+    definition the command loaded already with ``_load``."""
     import os
 
     from engine.app import Programme
     from engine.clock import FixedClock, choose_clock
-    from engine.definition.loader import load_definition
+    from engine.definition.loader import Definition
     from engine.errors import BadMoment, StoreMissing
 
     limit = _file_size_limit(max_file_size)
-    definition = load_definition(programme)
+    definition = programme if isinstance(programme, Definition) else _load(programme)
     zone = definition.zone
     environment = os.environ.get("DOCFLOW_NOW")
     try:

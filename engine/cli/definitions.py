@@ -8,6 +8,7 @@ from engine.cli.common import (
     _checked_text,
     _emit_json,
     _json_option,
+    _load,
     _show,
     _show_warnings,
     _today,
@@ -22,10 +23,9 @@ __all__ = ["calendar", "diff", "roll", "schema", "validate"]
 @click.option("--quiet", "-q", is_flag=True, help="不显示警告，只报告错误。")
 def validate(path: str, quiet: bool) -> None:
     """校验工作方案（目录或 YAML 文件），一次列出所有问题（含通知模板）。"""
-    from engine.definition.loader import load_definition
     from engine.delivery.templatecheck import check_programme_templates
 
-    definition = load_definition(path, extra_checks=[check_programme_templates])
+    definition = _load(path, extra_checks=[check_programme_templates])
     if not quiet:
         _show_warnings(definition.warnings)
     p = definition.programme
@@ -81,10 +81,9 @@ def calendar(
         raise click.UsageError("请给出工作方案目录或 YAML 文件，或用 --phrase 给出一条时间表述")
     if anchor is not None:
         raise click.BadParameter("--from 只与 --phrase 一起使用", param_hint="--from")
-    from engine.definition.loader import load_definition
     from engine.views.calendar import calendar_rows, render_calendar_table
 
-    definition = load_definition(path)
+    definition = _load(path)
     rows, notes = calendar_rows(definition, year)
     _show_warnings(notes)
     if as_json:

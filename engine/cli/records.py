@@ -13,6 +13,7 @@ from engine.cli.common import (
     _documents_option,
     _emit_json,
     _json_option,
+    _load,
     _max_file_size_option,
     _open,
     _operator_option,
@@ -107,6 +108,7 @@ def enrol(
 
     if from_file and (unit or title or point_id or file):
         raise click.UsageError("--from 不能与 --unit、--title、--id、--file 同时使用")
+    definition = _load(programme)  # a points file's problems are worded with its noun
     if from_file:
         from engine.runtime.pointsfile import read_points_file
 
@@ -117,7 +119,7 @@ def enrol(
         raise click.UsageError("请给出 --unit 和 --title，或用 --from 指定批量登记文件")
     _checked_text(operator, "--operator")
     with _open(
-        programme, db, documents, create=True, max_file_size=max_file_size, operator=operator
+        definition, db, documents, create=True, max_file_size=max_file_size, operator=operator
     ) as gd:
         rows = gd.enrol(points, _parse_time(at, "--at", gd.definition.zone, _year(gd)))
     if as_json:
@@ -129,7 +131,7 @@ def enrol(
         )
     else:
         click.echo(
-            f"已登记 {len(rows)} 个突破点："
+            f"已登记 {len(rows)} 个{definition.programme.programme.item}："
             + "、".join(r.point_id for r in rows[:10])
             + ("……" if len(rows) > 10 else "")
         )

@@ -11,6 +11,7 @@ from engine.cli.common import (
     _documents_option,
     _emit_json,
     _json_option,
+    _load,
     _open,
     _parse_time,
 )
@@ -169,11 +170,10 @@ def serve(
     # docflow's own log lines are in Chinese; APScheduler's routine ones ("Added job ...",
     # "Running job ...") would only drown them. Its warnings and errors still show.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    from engine.definition.loader import load_definition
     from engine.errors import BadServeSetting
     from engine.serve import bounds
 
-    definition = load_definition(programme)  # a broken programme is refused before the start
+    definition = _load(programme)  # a broken programme is refused before the start
     zone = definition.zone
     clock_spec = None
     try:

@@ -48,6 +48,7 @@ __all__ = ["check_programme"]
 class _Checker:
     def __init__(self, programme: Programme, marks: Marks, folder: Path) -> None:
         self.p = programme
+        self.item = programme.programme.item  # the programme's noun in messages: 任务
         self.marks = marks
         self.folder = folder
         self.index = ProgrammeIndex(programme)
@@ -127,7 +128,9 @@ class _Checker:
         task_names |= {t.trigger for t in p.points.transitions}
         for i, task in enumerate(p.tasks):
             if task.id in task_names:
-                self.error(("tasks", i, "id"), f"事项 {task.id} 与突破点事项同名，命令行无法区分")
+                self.error(
+                    ("tasks", i, "id"), f"事项 {task.id} 与{self.item}事项同名，命令行无法区分"
+                )
         self.unique(
             "提醒规则",
             [(r.id, ("reminder_policies", i, "id")) for i, r in enumerate(p.reminder_policies)],
@@ -197,7 +200,7 @@ class _Checker:
             elif task.level != "unit":
                 self.error(
                     ("points", "enrolment", "task"),
-                    f"事项 {enrolment.task} 须为单位事项（level: unit），登记突破点才能完成它",
+                    f"事项 {enrolment.task} 须为单位事项（level: unit），登记{self.item}才能完成它",
                 )
         for i, policy in enumerate(p.reminder_policies):
             for j, ident in enumerate(policy.cc):
@@ -265,7 +268,7 @@ class _Checker:
                     if unit not in self.index.inspector_of:
                         self.error(
                             (*base, "actor"),
-                            f"actor 为 inspector，但提出突破点的单位 {unit}"
+                            f"actor 为 inspector，但提出{self.item}的单位 {unit}"
                             f"（{self.index.body_label(unit)}）不在任何检查组的检查范围内"
                             f"（请在 inspection_groups 的 inspects 中列出）",
                         )

@@ -48,19 +48,21 @@ def report_problems(
         seen.setdefault(report.id, i)
         if report.id in names:
             error((*base, "id"), f"周期性报送 {report.id} 与事项同名，命令行无法区分，请改名")
-        _references(report, base, index, error)
+        _references(report, base, index, error, programme.programme.item)
         _occurrences(report, base, programme.programme.year, resolver, error)
     return found
 
 
-def _references(report: Report, base: PathT, index: ProgrammeIndex, error: _Error) -> None:
+def _references(
+    report: Report, base: PathT, index: ProgrammeIndex, error: _Error, item: str
+) -> None:
     unknown = False
     for j, party in enumerate(report.owed_by):
         if party != OWNER and party not in index.bodies and party not in index.groups:
             unknown = True
             error(
                 (*base, "owed_by", j),
-                f"未定义的报送单位 {party}：请写 owner（各项的牵头单位），"
+                f"未定义的报送单位 {party}：请写 owner（各{item}的牵头单位），"
                 "或 bodies、groups 中定义的 id",
             )
     for j, party in enumerate(report.recipients):
@@ -81,7 +83,7 @@ def _references(report: Report, base: PathT, index: ProgrammeIndex, error: _Erro
     if report.while_ and OWNER not in report.owed_by and not unknown:
         error(
             (*base, "while"),
-            "while 只用于 owner：固定单位的报送与项的状态无关，请删去 while 或改为 owner",
+            f"while 只用于 owner：固定单位的报送与{item}的状态无关，请删去 while 或改为 owner",
         )
     for j, state in enumerate(report.while_):
         if state != ANY_STATE and state not in index.states:

@@ -48,6 +48,7 @@ def runnable_problems(
 class _Runnable:
     def __init__(self, programme: Programme, marks: Marks, index: ProgrammeIndex) -> None:
         self.p = programme
+        self.item = programme.programme.item  # the programme's noun in messages: 任务
         self.marks = marks
         self.index = index
         self.found: list[Diagnostic] = []
@@ -78,8 +79,8 @@ class _Runnable:
                 )
                 self.error(
                     ("tasks", i, "level"),
-                    f"单位事项 {task.id}（{task.label}）无法办理：level: unit 只用于登记突破点即"
-                    f"完成的事项{how}，报送命令不接受、也不会提醒这样的事项。每个突破点各报一次"
+                    f"单位事项 {task.id}（{task.label}）无法办理：level: unit 只用于登记{self.item}即"
+                    f"完成的事项{how}，报送命令不接受、也不会提醒这样的事项。每个{self.item}各报一次"
                     f"的材料，请写成 points.transitions 中 actor: owner、takes: document 的事项；"
                     f"由一个单位完成的，请写 level: programme",
                 )
@@ -89,7 +90,7 @@ class _Runnable:
                 if set(responsible) != set(proposers):
                     self.error(
                         ("tasks", i, "responsible"),
-                        f"事项 {task.id}（{task.label}）由登记突破点完成，提醒发给提出突破点的单位"
+                        f"事项 {task.id}（{task.label}）由登记{self.item}完成，提醒发给提出{self.item}的单位"
                         f"（points.enrolment.proposers）；负责单位应与之相同，"
                         + self._difference(responsible, proposers),
                     )
@@ -117,9 +118,9 @@ class _Runnable:
                 if waited.level == "unit" and name == enrolment_task:
                     self.error(
                         ("tasks", i, "waits_for", j),
-                        f"事项 {task.id}（{task.label}）等待的 {name}（{waited.label}）由登记突破点"
+                        f"事项 {task.id}（{task.label}）等待的 {name}（{waited.label}）由登记{self.item}"
                         f"完成，不会记作已办，{task.id} 将永远无法报送：请删去这一项"
-                        f"（登记突破点之后的突破点事项可以等待）",
+                        f"（登记{self.item}之后的{self.item}事项可以等待）",
                     )
                 elif waited.level == "programme" and task.level == "programme":
                     cycle = self._cycle(task, name)
@@ -192,7 +193,7 @@ class _Runnable:
                 self.error(
                     ("points", "states", i, "id"),
                     f"从状态 {state.id}（{state.label}）出发，无论办理哪些事项都到不了终止状态 {finals}："
-                    f"处于该状态的突破点永远无法办结；请加一个通往终止状态的事项（如办结、撤销）",
+                    f"处于该状态的{self.item}永远无法办结；请加一个通往终止状态的事项（如办结、撤销）",
                 )
 
     # --- extensions -------------------------------------------------------------------

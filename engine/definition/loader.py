@@ -163,6 +163,10 @@ _MESSAGES = {
     "literal_error": "{name} 的值 {value} 不可用，可用的值：{expected}",
     "single_line": "{name} 只能写成一行：第 {at} 个字符是换行或控制字符（{char}），请删去",
     "date_range": "{name} 的值 {value} 超出可用的范围（{first} 至 {last}）：请核对年份",
+    "item_noun": "{name} 的值 {value} 不能用：应是一个不超过 8 个字的名词，不含空格和标点，"
+    "如 突破点、任务、项目、事项",
+    "bracketed_doc_number": "{name} 的值 {value} 不要加括号：引用时会自动加上；"
+    "原文未载发文字号的，删去 {name} 这一行即可",
     "email_address": "{name} 的值 {value} 不是电子邮箱地址（应形如 name@example.gov.cn）",
 }
 

@@ -9,7 +9,9 @@ changes nothing a unit receives - but of a *manifest*::
      "sources": {"notice.txt": sha256}}
 
 ``definition`` covers every value of the checked model (defaults included, so writing out a
-default changes nothing); ``templates`` every notice template the programme's kinds use,
+default changes nothing), except the fields added to the schema after pins were first taken
+(``LATER_FIELDS``), left out while they hold their default: a programme that does not use
+such a field keeps the pin it had, and writing its default out still changes nothing; ``templates`` every notice template the programme's kinds use,
 shared pieces included, as its folders provide them (``engine.definition.noticefiles``);
 ``sources`` every source text the definition cites (``programme.documents[].text_file``). A
 missing file is recorded as ``null``. The manifest is written as canonical JSON (sorted keys,
@@ -29,7 +31,14 @@ from typing import Any, Literal
 from engine.definition.noticefiles import notice_folders, notice_kinds, templates_used
 from engine.definition.schema import Programme
 
-__all__ = ["MANIFEST_VERSION", "Change", "Manifest", "build_manifest", "definition_digest"]
+__all__ = [
+    "LATER_FIELDS",
+    "MANIFEST_VERSION",
+    "Change",
+    "Manifest",
+    "build_manifest",
+    "definition_digest",
+]
 
 MANIFEST_VERSION = 1
 
@@ -57,20 +66,31 @@ class Change:
         return _LABELS[self.what].format(name=self.name)
 
 
+#: Fields added to the schema after the first pins, as paths of keys from the programme's
+#: root: the digest leaves each out while it holds its default.
+LATER_FIELDS: tuple[tuple[str, ...], ...] = (("programme", "item"), ("reports",))
+
+
+def _without_later_defaults(programme: Programme) -> dict[str, Any]:
+    dumped: dict[str, Any] = programme.model_dump(mode="json")
+    for path in LATER_FIELDS:
+        model: Any = programme
+        holder = dumped
+        for key in path[:-1]:
+            model, holder = getattr(model, key), holder[key]
+        field = type(model).model_fields[path[-1]]
+        if getattr(model, path[-1]) == field.get_default(call_default_factory=True):
+            del holder[path[-1]]
+    return dumped
+
+
 def _canonical(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def definition_digest(programme: Programme) -> str:
-    """SHA-256 of the validated programme as canonical JSON: content, not comments or layout.
-
-    A section added to the schema later is left out while it is empty, so that the pin of a
-    programme that does not use it stays what it was."""
-    data = programme.model_dump(mode="json")
-    for added in ("reports",):
-        if not data.get(added):
-            data.pop(added, None)
-    return hashlib.sha256(_canonical(data)).hexdigest()
+    """SHA-256 of the validated programme as canonical JSON: content, not comments or layout."""
+    return hashlib.sha256(_canonical(_without_later_defaults(programme))).hexdigest()
 
 
 def _file_digest(path: Path | None) -> str | None:

@@ -36,8 +36,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine.errors import DEFAULT_ITEM
+
 __all__ = [
     "ANY_STATE",
+    "DEFAULT_ITEM",
     "OWNER",
     "Amendment",
     "Body",
@@ -156,6 +159,32 @@ def _sane_day(value: date) -> date:
     return value
 
 
+def _bare_number(value: str) -> str:
+    if value[:1] in "（(" and value[-1:] in "）)":
+        raise PydanticCustomError("bracketed_doc_number", "a 发文字号 in brackets", {})
+    return value
+
+
+#: A 发文字号 as the notice prints it (粤经信技改〔2011〕333号); the brackets around it in
+#: a citation are the notices' own, so a number written in brackets would print twice.
+DocNumber = Annotated[Line, AfterValidator(_bare_number)]
+
+_ITEM_NOUN = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,8}$")
+
+
+def _item_noun(value: str) -> str:
+    if not _ITEM_NOUN.match(value):
+        raise PydanticCustomError("item_noun", "not a short noun", {})
+    return value
+
+
+#: The programme's word for what moves through it: a short noun (任务, 项目, 事项).
+ItemNoun = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": "^[\\u4e00-\\u9fffA-Za-z]{1,8}$"}),
+    AfterValidator(_item_noun),
+]
+
 #: A date of the definition, within the years the calendar and ``roll`` handle.
 Day = Annotated[date, AfterValidator(_sane_day)]
 
@@ -241,7 +270,7 @@ class SourceDocument(Model):
 
     id: Identifier
     title: Line = Field(description="文件标题")
-    doc_number: Line | None = Field(
+    doc_number: DocNumber | None = Field(
         default=None, description="发文字号，如 粤经信技改〔2011〕333号"
     )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
@@ -294,7 +323,12 @@ class Header(Model):
     id: Identifier = Field(description="工作方案标识，如 gd-2011")
     title: Line = Field(description="工作方案名称")
     year: Int = Field(ge=2000, le=2100, description="年度")
-    doc_number: Line | None = Field(
+    item: ItemNoun = Field(
+        default=DEFAULT_ITEM,
+        description="工作方案办理的对象叫什么（通知、状态表、报告、汇总表和提示中都用这个词），"
+        "如 突破点（默认）、任务、项目、事项；不超过 8 个汉字或字母，不含空格和标点",
+    )
+    doc_number: DocNumber | None = Field(
         default=None, description="发文字号（原文未载的不写；写了才在通知和报表中列出）"
     )
     issuer: Identifier = Field(description="发文机关（bodies 中的 id）")
@@ -318,8 +352,25 @@ class Body(Model):
     id: Identifier
     short: Line = Field(description="简称，如 省经济和信息化委")
     name: Line = Field(description="全称，如 广东省经济和信息化委员会")
-    kind: Literal["leadership", "department", "city", "district", "inspection_group", "office"] = (
-        Field(description="类别：省领导机构、省直部门、地级以上市、区、检查组、办事机构")
+    kind: Literal[
+        "leadership",
+        "department",
+        "city",
+        "district",
+        "inspection_group",
+        "office",
+        "city_government",
+        "city_department",
+        "county",
+        "county_department",
+        "township",
+        "leader",
+        "project_owner",
+    ] = Field(
+        description="类别：leadership 省领导机构、department 省直部门、city 地级以上市、district 区、"
+        "inspection_group 检查组、office 办事机构、city_government 市政府、city_department 市直部门、"
+        "county 县区政府、county_department 县区部门、township 乡镇街道、leader 分管领导、"
+        "project_owner 项目业主单位"
     )
     email: Email | None = Field(default=None, description="接收通知的电子邮箱")
     leadership_email: Email | None = Field(

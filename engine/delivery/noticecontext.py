@@ -12,7 +12,8 @@ field                 value
 ``programme``         ``ProgrammeFacts``: ``title`` (the cover notice's title, without 《》),
                       ``doc_number`` (发文字号, or None), ``issuer`` (the issuing body's name, which also
                       signs reminders and 催报), ``issued`` (date), ``year``, ``topic`` (what
-                      the programme is about: its title without the final 方案), ``id``
+                      the programme is about: its title without the final 方案), ``item``
+                      (what moves through it: 突破点, 任务 - ``programme.item``), ``id``
 ``date_style``        ``"auto"``, ``"chinese"`` or ``"arabic"``: the ``gongwen_date`` and
                       ``month_day`` filters' default
 ``today``             date: the 成文日期 written in the 落款
@@ -86,6 +87,7 @@ class ProgrammeFacts:
     issued: date
     year: int
     topic: str
+    item: str  # what moves through the programme (programme.item): 突破点, 任务
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +210,7 @@ def programme_facts(definition: Definition) -> ProgrammeFacts:
         issued=header.issued,
         year=header.year,
         topic=header.title.removesuffix("方案"),
+        item=header.item,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from engine.errors import Named, Refused
+from engine.errors import ITEM, Named, Refused
 from engine.refusals.naming import labels_of, spaced, step_words, unit_words
 from engine.refusals.records import CannotCorrect, LaterEvents, NotYetEnrolled, UnknownEvent
 from engine.refusals.reports import (
@@ -91,7 +91,7 @@ class UnknownPoint(Refused):
 
     def __init__(self, point: str) -> None:
         self.point = point
-        super().__init__(f"未登记的突破点 {point}")
+        super().__init__(f"未登记的{ITEM} {point}")
 
 
 class UnknownTask(Refused):
@@ -109,7 +109,7 @@ class UnknownState(Refused):
     def __init__(self, states: Sequence[str]) -> None:
         self.states = tuple(states)
         super().__init__(
-            f"新定义中没有状态 {'、'.join(self.states)}，而已有突破点处于这些状态，无法迁移"
+            f"新定义中没有状态 {'、'.join(self.states)}，而已有{ITEM}处于这些状态，无法迁移"
         )
 
 
@@ -135,10 +135,10 @@ _MISSING = {
     ("reason", "correction"): "撤回或更正记录须说明理由",
     ("decision_reason", "correction"): "更正后的决定理由不能为空",
     ("kind", "correction"): "须给出且只给出一种更正：撤回记录、换用文件或更正决定理由",
-    ("points", "decision"): "没有指明作出决定的突破点",
-    ("points", "enrolment"): "没有要登记的突破点",
+    ("points", "decision"): f"没有指明作出决定的{ITEM}",
+    ("points", "enrolment"): f"没有要登记的{ITEM}",
     ("file", "submission"): "没有给出报送的文件",
-    ("title", "enrolment"): "突破点没有名称",
+    ("title", "enrolment"): f"{ITEM}没有名称",
     ("until", "extension"): "批准延期须给出新的期限",
     ("out", "xlsx"): "xlsx 格式须指定输出文件",
 }
@@ -165,7 +165,7 @@ class InputNotAllowed(Refused):
         self.step = step
         self.reason = reason  # "programme-task", "not-a-grant", "refusal"
         texts = {
-            "programme-task": f"{step_words(step)}是全省层面事项，不针对单个突破点，不能指明突破点",
+            "programme-task": f"{step_words(step)}是全省层面事项，不针对单个{ITEM}，不能指明{ITEM}",
             "not-a-grant": "只有批准延期的决定才能给出新期限",
             "refusal": "不批准延期时不能给出新期限",
         }
@@ -193,14 +193,14 @@ class WrongCommand(Refused):
         self.needs = needs
         self.given = given
         if given == "decision":
-            how = {"enrol": "由各单位登记突破点完成"}.get(needs, "须报送文件")
+            how = {"enrol": f"由各单位登记{ITEM}完成"}.get(needs, "须报送文件")
             text = f"事项 {spaced(task)}不作决定，{how}"
         elif needs == "decide":
             text = f"事项 {spaced(task)}不接受报送文件，须作出决定"
         elif needs == "enrol":
-            text = f"{step_words(task)}由各单位登记突破点完成"
+            text = f"{step_words(task)}由各单位登记{ITEM}完成"
         else:
-            text = f"{step_words(task)}是单位事项，由其突破点的报送完成"
+            text = f"{step_words(task)}是单位事项，由其{ITEM}的报送完成"
         super().__init__(text)
 
 
@@ -230,7 +230,7 @@ class WrongState(Refused):
         self.step = step
         self.allowed_states = tuple(allowed_states)
         super().__init__(
-            f"突破点 {point}（{point.label}）当前状态为「{state.label}」，不能办理{step_words(step)}；"
+            f"{ITEM} {point}（{point.label}）当前状态为「{state.label}」，不能办理{step_words(step)}；"
             f"该事项只能在以下状态办理：{labels_of(self.allowed_states)}"
         )
 
@@ -243,12 +243,12 @@ class NothingWaiting(Refused):
         self.step = step
         self.states = dict(states)
         if not self.states:
-            text = f"{unit_words(unit)}没有可报送{step_words(step)}的突破点"
+            text = f"{unit_words(unit)}没有可报送{step_words(step)}的{ITEM}"
         else:
             listed = "；".join(f"{p} {s.label}" for p, s in self.states.items())
             text = (
-                f"{unit_words(unit)}没有等待{step_words(step)}的突破点"
-                f"（已报送过，或尚未到这一步）。各突破点当前状态：{listed}"
+                f"{unit_words(unit)}没有等待{step_words(step)}的{ITEM}"
+                f"（已报送过，或尚未到这一步）。各{ITEM}当前状态：{listed}"
             )
         super().__init__(text)
 
@@ -266,7 +266,7 @@ class AlreadySubmitted(Refused):
         self.recorded_at = recorded_at
         super().__init__(
             f"重复报送：该文件（sha256 {document[:12]}）已于 {recorded_at} "
-            f"就突破点 {point} 报送过{step_words(step)}（留痕第 {seq} 条）"
+            f"就{ITEM} {point} 报送过{step_words(step)}（留痕第 {seq} 条）"
         )
 
 
@@ -338,7 +338,7 @@ class NotTheOwner(ActorNotAllowed):
     def __init__(self, actor: Named, point: Named, owner: Named, step: Named) -> None:
         Refused.__init__(
             self,
-            f"{unit_words(actor)}无权就突破点 {point}（{point.label}，属 {owner.label}）"
+            f"{unit_words(actor)}无权就{ITEM} {point}（{point.label}，属 {owner.label}）"
             f"报送{step_words(step)}",
         )
         self.actor = actor
@@ -365,7 +365,7 @@ class NotAProposer(Refused):
 
     def __init__(self, unit: Named) -> None:
         self.unit = unit
-        super().__init__(f"{unit_words(unit)}不是提出突破点的单位")
+        super().__init__(f"{unit_words(unit)}不是提出{ITEM}的单位")
 
 
 class TooManyPoints(Refused):
@@ -375,7 +375,7 @@ class TooManyPoints(Refused):
         self.unit = unit
         self.limit = limit
         self.count = count
-        super().__init__(f"{unit_words(unit)}至多可提出 {limit} 个突破点，登记后将有 {count} 个")
+        super().__init__(f"{unit_words(unit)}至多可提出 {limit} 个{ITEM}，登记后将有 {count} 个")
 
 
 class PointIdTaken(Refused):
@@ -385,7 +385,7 @@ class PointIdTaken(Refused):
         self.points = tuple(points)
         self.repeated = repeated
         names = "、".join(self.points)
-        super().__init__(f"突破点编号 {names} 重复" if repeated else f"突破点编号 {names} 已存在")
+        super().__init__(f"{ITEM}编号 {names} 重复" if repeated else f"{ITEM}编号 {names} 已存在")
 
 
 # --- extensions ----------------------------------------------------------------------------
@@ -398,7 +398,7 @@ class ExtensionProblem(Refused):
 class NothingToExtend(ExtensionProblem):
     def __init__(self, point: str) -> None:
         self.point = point
-        super().__init__(f"突破点 {point} 当前没有有期限的事项，无需申请延期")
+        super().__init__(f"{ITEM} {point} 当前没有有期限的事项，无需申请延期")
 
 
 class ExtensionTooLate(ExtensionProblem):
@@ -407,14 +407,14 @@ class ExtensionTooLate(ExtensionProblem):
         self.step = step
         self.due = due
         super().__init__(
-            f"延期申请须在到期前提出：突破点 {point} 的{step_words(step)}已于 {due} 到期"
+            f"延期申请须在到期前提出：{ITEM} {point} 的{step_words(step)}已于 {due} 到期"
         )
 
 
 class NoExtensionRequest(ExtensionProblem):
     def __init__(self, point: str) -> None:
         self.point = point
-        super().__init__(f"突破点 {point} 没有待审批的延期申请")
+        super().__init__(f"{ITEM} {point} 没有待审批的延期申请")
 
 
 class ExtendedStepDone(ExtensionProblem):
@@ -423,7 +423,7 @@ class ExtendedStepDone(ExtensionProblem):
         self.step = step
         self.request = request
         super().__init__(
-            f"突破点 {point} 的延期申请（留痕第 {request} 条）针对{step_words(step)}，"
+            f"{ITEM} {point} 的延期申请（留痕第 {request} 条）针对{step_words(step)}，"
             f"该事项已经办理，无需批准延期"
         )
 
@@ -499,7 +499,7 @@ class BeforeItExisted(Refused):
         self.at = at
         self.since = since
         self.point = point
-        what = f"突破点 {point} 的登记时间" if point is not None else "工作方案年度的开始"
+        what = f"{ITEM} {point} 的登记时间" if point is not None else "工作方案年度的开始"
         super().__init__(
             f"生效时间 {at.isoformat()} 早于{what}（{since.isoformat()}），不能登记在此之前"
         )
@@ -513,7 +513,7 @@ class BadIdentifier(Refused):
         self.value = value
         self.where = where
         super().__init__(
-            f"{where}：突破点编号 {value!r} 不可用，只能含字母、数字、-、_ 和 .，"
+            f"{where}：{ITEM}编号 {value!r} 不可用，只能含字母、数字、-、_ 和 .，"
             "不能只由 . 组成，至多 64 个字符"
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine.errors import Named, Refused
+from engine.errors import ITEM, Named, Refused
 from engine.refusals.naming import minute_of, unit_words
 
 __all__ = ["CannotCorrect", "LaterEvents", "NotYetEnrolled", "UnknownEvent"]
@@ -25,10 +25,10 @@ class NotYetEnrolled(Refused):
         self.point = point
         then, later = minute_of(at), minute_of(since)
         if point is not None:
-            text = f"突破点 {point} 在 {then} 时尚未登记（登记于 {later}）"
+            text = f"{ITEM} {point} 在 {then} 时尚未登记（登记于 {later}）"
         else:
             assert unit is not None
-            text = f"{unit_words(unit)} 在 {then} 时尚未登记突破点（第一个突破点登记于 {later}）"
+            text = f"{unit_words(unit)} 在 {then} 时尚未登记{ITEM}（第一个{ITEM}登记于 {later}）"
         super().__init__(text)
 
 
@@ -48,7 +48,7 @@ class UnknownEvent(Refused):
 
 #: Why an event cannot be corrected so -> the message of a ``CannotCorrect``.
 _CANNOT = {
-    "enrol": "是登记突破点的记录，不能撤回：撤销突破点须办理工作方案中的撤销事项",
+    "enrol": f"是登记{ITEM}的记录，不能撤回：撤销{ITEM}须办理工作方案中的撤销事项",
     "engine": "是迁移工作方案定义的记录，不能撤回或更正",
     "correction": "本身是撤回或更正的记录，不能再撤回或更正：更正有误时再作一次更正（以最后一次为准），"
     "撤回有误时重新报送或重新作出决定",
@@ -86,7 +86,7 @@ class LaterEvents(Refused):
         listed = "、".join(f"第 {n} 条" for n in self.later)
         first = f"须先从最新的第 {self.later[-1]} 条起逐条撤回"
         super().__init__(
-            f"留痕第 {seq} 条记录之后，突破点 {point} 还有{listed}记录：只能撤回突破点最新的"
+            f"留痕第 {seq} 条记录之后，{ITEM} {point} 还有{listed}记录：只能撤回{ITEM}最新的"
             f"一条记录，{first}"
             if point is not None
             else f"留痕第 {seq} 条记录之后，等待它完成的事项已由{listed}记录报送，{first}"

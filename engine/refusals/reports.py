@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from engine.errors import Named, Refused
+from engine.errors import ITEM, Named, Refused
 from engine.refusals.naming import step_words, unit_words
 
 __all__ = [
@@ -89,7 +89,7 @@ class NotOwed(Refused):
         why = []
         if self.states:
             why.append(
-                f"项在该期内处于{'、'.join(s.label for s in self.states)}时，由其牵头单位报送"
+                f"{ITEM}在该期内处于{'、'.join(s.label for s in self.states)}时，由其牵头单位报送"
             )
         if self.named:
             why.append(f"须报送的单位为 {'、'.join(n.label for n in self.named)}")
@@ -104,7 +104,9 @@ class PointsNotTaken(Refused):
 
     def __init__(self, report: Named) -> None:
         self.report = report
-        super().__init__(f"{step_words(report)}每个单位每期报送一份，不针对单个项目，不能指明项目")
+        super().__init__(
+            f"{step_words(report)}每个单位每期报送一份，不针对单个{ITEM}，不能指明{ITEM}"
+        )
 
 
 class AlreadyFiled(Refused):

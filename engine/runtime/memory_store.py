@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from engine.errors import ConcurrentWrite, StoreError
+from engine.errors import ITEM, ConcurrentWrite, StoreError
 from engine.runtime import ports
 from engine.runtime.chain import GENESIS_HASH, canonical_json, chain_rows
 from engine.runtime.corrections import WITHDRAW, withdrawn
@@ -226,7 +226,7 @@ class MemoryTransaction:
             if (point.programme_id, point.unit_id) not in tables.units:
                 raise self._violation(f"单位 {point.unit_id} 未登记")
             if key in tables.points:
-                raise self._violation(f"突破点 {point.point_id} 已存在")
+                raise self._violation(f"{ITEM} {point.point_id} 已存在")
             tables.points[key] = point
 
     def get_point(self, programme_id: str, point_id: str) -> PointRow | None:
@@ -269,7 +269,7 @@ class MemoryTransaction:
         tables = self._write()
         missing = [p for p in states if (programme_id, p) not in tables.points]
         if missing:
-            raise StoreError(f"工作方案 {programme_id} 中没有突破点：{'、'.join(missing[:10])}")
+            raise StoreError(f"工作方案 {programme_id} 中没有{ITEM}：{'、'.join(missing[:10])}")
         for point_id, state in states.items():
             key = (programme_id, point_id)
             tables.points[key] = replace(tables.points[key], state=state)
@@ -386,11 +386,11 @@ class MemoryTransaction:
         tables = self._write()
         key = (programme_id, point_id, step, event_seq)
         if (programme_id, point_id) not in tables.points:
-            raise self._violation(f"突破点 {point_id} 不存在")
+            raise self._violation(f"{ITEM} {point_id} 不存在")
         if not 0 < event_seq <= tables.head[0]:
             raise self._violation(f"事件 #{event_seq} 不存在")
         if key in tables.overrides:
-            raise self._violation(f"突破点 {point_id} 的 {step} 已按事件 #{event_seq} 延期")
+            raise self._violation(f"{ITEM} {point_id} 的 {step} 已按事件 #{event_seq} 延期")
         row = DeadlineOverride(programme_id, point_id, step, due, event_seq)
         tables.overrides[key] = row
         return row

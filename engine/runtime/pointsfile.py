@@ -25,7 +25,7 @@ import os
 import stat
 from pathlib import Path
 
-from engine.errors import InputFileError
+from engine.errors import ITEM, InputFileError
 from engine.runtime.service import NewPoint
 from engine.runtime.userinput import check_point_id, check_text
 
@@ -69,7 +69,7 @@ def _point(path: Path, line: int, item: dict[str, object]) -> NewPoint:
     unit = str(item.get("unit") or "").strip()
     title = str(item.get("title") or "").strip()
     if not unit or not title:
-        raise InputFileError(where, "每个突破点须有 unit（单位 id）和 title（名称）")
+        raise InputFileError(where, f"每个{ITEM}须有 unit（单位 id）和 title（名称）")
     check_text(unit, f"{where} 的 unit")
     check_text(title, f"{where} 的 title")
     point_id = str(item["id"]).strip() if item.get("id") else None
@@ -151,7 +151,7 @@ def _from_csv(path: Path, text: str) -> list[NewPoint]:
         cleaned = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
         points.append(_point(path, reader.line_num, cleaned))
     if not points:
-        raise InputFileError(str(path), "没有任何突破点")
+        raise InputFileError(str(path), f"没有任何{ITEM}")
     return points
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from engine.clock import Clock, aware
 from engine.definition.loader import Definition
 from engine.definition.schema import Task, Transition
-from engine.errors import Named
+from engine.errors import ITEM, Named
 from engine.refusals import (
     ActorNotAllowed,
     AlreadySubmitted,
@@ -169,9 +169,9 @@ class Runtime:
         enrolment = self.definition.programme.points.enrolment
         units: dict[str, str] = {}
         for p in points:
-            check_text(p.title, "突破点名称")
+            check_text(p.title, f"{ITEM}名称")
             if p.point_id is not None:
-                check_point_id(p.point_id, "突破点编号")
+                check_point_id(p.point_id, f"{ITEM}编号")
             unit = units.get(p.unit) or self.resolve_unit(p.unit)
             units[p.unit] = unit
             if unit not in proposers:
@@ -250,7 +250,7 @@ class Runtime:
         (``engine.runtime.reporting``)."""
         check_text(task, "事项")
         for point_id in points:
-            check_text(point_id, "突破点编号")
+            check_text(point_id, f"{ITEM}编号")
         check_text(period or "", "报送期")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
@@ -457,7 +457,7 @@ class Runtime:
         check_text(reason, "理由")
         check_text(task, "事项")
         for point_id in points:
-            check_text(point_id, "突破点编号")
+            check_text(point_id, f"{ITEM}编号")
         transitions = [
             t
             for t in self.index.point_tasks.get(task, [])

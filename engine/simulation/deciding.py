@@ -36,14 +36,16 @@ __all__ = ["Decider", "scenario_action"]
 
 
 @contextmanager
-def scenario_action(where: Where | None, day: date) -> Iterator[None]:
-    """A refusal of what a scenario entry asked for is reported at the entry's line."""
+def scenario_action(where: Where | None, day: date, item: str) -> Iterator[None]:
+    """A refusal of what a scenario entry asked for is reported at the entry's line, worded
+    with the programme's ``item`` noun."""
     try:
         yield
     except Refused as exc:
         if where is None:
-            raise
-        raise ScenarioError([where.diagnostic(f"{day} 无法执行：{exc.message}")]) from None
+            raise exc.worded(item) from None
+        message = exc.worded(item).message
+        raise ScenarioError([where.diagnostic(f"{day} 无法执行：{message}")]) from None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Decider:
         self.programme = programme
         self.definition = programme.definition
         self.index = self.definition.index
+        self._item = self.definition.programme.programme.item
         self.units = units  # point -> unit, in enrolment order (known once enrolled)
         self.say = say
         self.steps = decision_steps(self.definition)
@@ -145,7 +148,7 @@ class Decider:
         for (trigger, actor, reason, where), points in batches.items():
             transition = self.index.transitions[trigger]
             assert transition.outcome is not None
-            with scenario_action(where, day):
+            with scenario_action(where, day, self._item):
                 done = self.programme.app.decide(
                     transition.task_id, points, transition.outcome, reason, actor=actor
                 )
@@ -199,14 +202,14 @@ class Decider:
             raise ScenarioError(
                 [
                     where.diagnostic(
-                        f"{day} 无法执行：突破点 {entry.point} 当时的状态是『{label}』，"
+                        f"{day} 无法执行：{self._item} {entry.point} 当时的状态是『{label}』，"
                         f"不能作「{entry.task}」的「{entry.outcome}」决定"
                     )
                 ]
             )
         actor = self.actor_at(day, transition, entry.point, where)
         assert transition.outcome is not None
-        with scenario_action(where, day):
+        with scenario_action(where, day, self._item):
             events = self.programme.app.decide(
                 transition.task_id, [entry.point], transition.outcome, entry.reason, actor=actor
             )
@@ -240,7 +243,7 @@ class Decider:
                 outcomes = "、".join(f"{t.label}（{t.outcome}）" for t in step.transitions)
                 why = (
                     f"这一步只有「{outcomes}」，演练只代为作同意（accept）的决定：请在情景的"
-                    " decisions 中写明这些突破点的决定"
+                    f" decisions 中写明这些{self._item}的决定"
                 )
                 self.stuck[point] = Stuck(state, step.transitions[0], why, "演练不能代为决定")
             else:

@@ -125,10 +125,11 @@ def decision_text(
     paren = paren.rstrip("）")
     if head.startswith(who) and len(head) > len(who):
         head = head[len(who) :]  # 省政府审定 by 省政府: ``省政府 审定：同意…``
+    item = index.programme.programme.item
     if paren:
-        text = f"{who} {head}：{paren} {len(points)} 个突破点"
+        text = f"{who} {head}：{paren} {len(points)} 个{item}"
     else:
-        text = f"{who} {first.label}（{len(points)} 个突破点）"
+        text = f"{who} {first.label}（{len(points)} 个{item}）"
     for transition, others in moved[1:]:
         word = transition.label.partition("（")[2].rstrip("）") or _OUTCOME_WORDS.get(
             transition.outcome or "", transition.label
@@ -164,7 +165,7 @@ def no_actor_reason(index: ProgrammeIndex, transition: Transition, unit: str) ->
     if transition.actor == INSPECTOR:
         return f"{index.body_label(unit)}不在任何检查组负责检查的单位之中（inspection_groups 的 inspects）"
     if transition.actor == OWNER:  # pragma: no cover - a point always has its unit
-        return "突破点没有所属单位"
+        return f"{index.programme.programme.item}没有所属单位"
     return f"actor {transition.actor} 不是单位，也不是有成员的单位组"
 
 
@@ -185,7 +186,7 @@ def stall_lines(
         names = "、".join(dict.fromkeys(index.body_label(units[p]) for p in points))
         first = min((since[p] for p in points if p in since), default=None)
         when = f"，自 {month_day(first)}起" if first else ""
-        who = f"突破点 {'、'.join(points)}（{names}）"
+        who = f"{index.programme.programme.item} {'、'.join(points)}（{names}）"
         if trigger is not None:
             step = index.transitions[trigger]
             number = step_number(definition, step.task_id)

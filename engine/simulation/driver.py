@@ -67,6 +67,7 @@ class YearDriver:
         self.programme = programme
         self.definition = programme.definition
         self.index = self.definition.index
+        self._item = self.definition.programme.programme.item  # the programme's noun: 任务
         self.pid = self.definition.id
         self.scenario = scenario
         self.points = list(points)
@@ -227,7 +228,7 @@ class YearDriver:
         self.units = {row.point_id: row.unit_id for row in rows}
         self.order = {p: i for i, p in enumerate(self.units)}
         units = len({r.unit_id for r in rows})
-        self.say(day, f"登记突破点 {len(rows)} 个（{units} 个单位提出）")
+        self.say(day, f"登记{self._item} {len(rows)} 个（{units} 个单位提出）")
         self.planned = plan_submissions(
             self.definition, self.view, self.scenario, self.steps, self.units
         )
@@ -249,7 +250,7 @@ class YearDriver:
         name = self.index.body_label(by)
         lines = [f"（演练）{name} {label} 报送材料", f"日期：{day.isoformat()}"]
         if points:
-            lines.append(f"突破点：{'、'.join(points)}")
+            lines.append(f"{self._item}：{'、'.join(points)}")
         path = self.drafts / f"{self.documents:04d}-{by}.txt"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
@@ -286,7 +287,7 @@ class YearDriver:
                 points.sort(key=self.order.__getitem__)
                 where = next((p.where for p in plans[actor] if p.where is not None), None)
                 file = self._draft(day, actor, step.document or step.label, points)
-                with scenario_action(where, day):
+                with scenario_action(where, day, self._item):
                     events = self.programme.app.submit(actor, step.task_id, file, points)
                 self.decider.moved(day, events)
                 notes = submission_notes(
@@ -298,7 +299,7 @@ class YearDriver:
                     plain.append((actor, points))
             if len(plain) > _COLLAPSE:
                 count = sum(len(points) for _, points in plain)
-                self.say(day, f"{len(plain)} 个单位{step.label}（{count} 个突破点）")
+                self.say(day, f"{len(plain)} 个单位{step.label}（{count} 个{self._item}）")
             else:
                 for actor, points in plain:
                     self.say(day, submission_text(self.index, step, actor, points, []))
@@ -343,13 +344,13 @@ class YearDriver:
         transition = withdrawal_of(self.definition)
         assert transition is not None  # checked when the scenario was loaded
         actor = self.decider.actor_at(day, transition, w.point, where)
-        with scenario_action(where, day):
+        with scenario_action(where, day, self._item):
             events = self.programme.app.decide(
                 transition.task_id, [w.point], "accept", w.reason, actor=actor
             )
         self.decider.moved(day, events)
         who = decided_by(self.index, events)
-        self.say(day, f"{who} 撤销突破点 {w.point}（{w.reason}）")
+        self.say(day, f"{who} 撤销{self._item} {w.point}（{w.reason}）")
 
     def _request_extension(self, day: date, e: Extension, where: Where) -> None:
         transition = extension_task(self.definition, "request")
@@ -360,13 +361,13 @@ class YearDriver:
             raise ScenarioError(
                 [
                     where.diagnostic(
-                        f"{day} 无法申请延期：突破点 {e.point} 当时待办的是「{now}」，而不是「{e.task}」"
+                        f"{day} 无法申请延期：{self._item} {e.point} 当时待办的是「{now}」，而不是「{e.task}」"
                     )
                 ]
             )
         unit = self.units[e.point]
         file = self._draft(day, unit, transition.document or transition.label, [e.point])
-        with scenario_action(where, day):
+        with scenario_action(where, day, self._item):
             self.programme.app.submit(unit, transition.task_id, file, [e.point])
         self.say(
             day,
@@ -379,7 +380,7 @@ class YearDriver:
         assert transition is not None  # checked when the scenario was loaded
         assert transition.outcome is not None
         actor = self.decider.actor_at(day, transition, e.point, where)
-        with scenario_action(where, day):
+        with scenario_action(where, day, self._item):
             events = self.programme.app.decide(
                 transition.task_id,
                 [e.point],
@@ -399,7 +400,7 @@ class YearDriver:
         transition = return_of(self.definition, r.step)
         assert transition is not None  # checked when the scenario was loaded
         actor = self.decider.actor_at(day, transition, r.point, where)
-        with scenario_action(where, day):
+        with scenario_action(where, day, self._item):
             events = self.programme.app.decide(
                 transition.task_id, [r.point], "return", r.reason, actor=actor
             )
@@ -429,7 +430,7 @@ class YearDriver:
         try:
             events = self.programme.app.submit(pending.by, task.id, file)
         except Refused as exc:
-            pending.last_refusal = exc.message
+            pending.last_refusal = exc.worded(self._item).message
             return
         pending.done = day
         missing = events[0].extras.get("missing") if events else None

@@ -101,7 +101,7 @@ class ReportFiler:
         for unit, points in by_unit.items():
             items = [p for p in points if p] if per_item else []
             file = self.draft(day, unit, f"{report.document or report.label}（{occ.label}）", items)
-            with scenario_action(where, day):
+            with scenario_action(where, day, self.definition.programme.programme.item):
                 self.programme.app.submit(unit, report.id, file, items, period=occ.key)
         late = "（逾期）" if entry is not None else ""
         who = "、".join(self.definition.index.body_label(u) for u in list(by_unit)[:3])

@@ -31,7 +31,8 @@ def submission_text(
         group = next((g for g in index.programme.inspection_groups if g.lead == actor), None)
         if group is not None:
             who += f"（{group.label}组长单位）"
-    return f"{who} {step.label}（{'，'.join([f'{len(points)} 个突破点', *notes])}）"
+    item = index.programme.programme.item
+    return f"{who} {step.label}（{'，'.join([f'{len(points)} 个{item}', *notes])}）"
 
 
 def submission_notes(

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from engine.delivery.dispatch import Outgoing
+from engine.errors import DEFAULT_ITEM
 from engine.simulation.narration import month_day
 from engine.simulation.progress import TimelineEntry
 from engine.views.reminders import KIND_LABELS, outgoing_dict
@@ -78,6 +79,7 @@ class SimulationReport:
     problems: list[str] = field(default_factory=list)
     outbox: str = ""
     outbox_files: int = 0
+    item: str = DEFAULT_ITEM  # what moves through the programme (programme.item)
     replaced: int = 0  # files of an earlier simulation removed from the outbox
     store: str | None = None  # kept store (``db``); None: a temporary one, deleted
     runs: int = 0  # reminder runs made
@@ -95,6 +97,7 @@ class SimulationReport:
         return {
             "programme": self.programme,
             "title": self.title,
+            "item": self.item,
             "year": self.year,
             "scenario": self.scenario,
             "scenario_title": self.scenario_title,
@@ -167,14 +170,14 @@ def render_report(report: SimulationReport) -> str:
     )
     lines = [
         f"演练结束：{report.title}（{report.year} 年），{report.first_day} 至 {report.last_day}，"
-        f"{report.points} 个突破点、{report.units} 个单位；情景：{scenario}"
+        f"{report.points} 个{report.item}、{report.units} 个单位；情景：{scenario}"
     ]
     states = "、".join(f"{label} {n}" for label, n in report.final_states.items())
-    lines.append(f"突破点年底状态：{states}")
+    lines.append(f"{report.item}年底状态：{states}")
     kinds = "、".join(f"{k} {n} 封" for k, n in report.messages_by_kind().items())
     lines.append(f"发出邮件 {len(report.sent)} 封" + (f"：{kinds}" if kinds else ""))
     if report.stalls:
-        lines.append("演练停滞：以下突破点到年底无法继续办理")
+        lines.append(f"演练停滞：以下{report.item}到年底无法继续办理")
         lines.extend(f"  {stall}" for stall in report.stalls)
     lines.append("逾期或未报送的单位：")
     nothing = "  无（演练停滞，后续事项无从报送，见上）" if report.stalls else "  无"

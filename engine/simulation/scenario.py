@@ -128,7 +128,7 @@ def _check_actor(context: ScenarioContext, unit: str, task: StepRef) -> None:
         if transition.actor == OWNER:
             units = set(context.points.values())
             allowed = [u for u in index.proposers if u in units]
-            what = "有突破点要登记的单位"
+            what = f"有{context.item}要登记的单位"
         elif transition.actor == INSPECTOR:
             allowed = sorted(set(index.inspector_of.values()))
             what = "检查组组长单位"
@@ -229,7 +229,13 @@ class Extension(_Model):
             fail((("task",), f"事项 {self.task} 不能申请延期", False))
         transition = index.transitions[self.step]
         if transition.actor != OWNER:
-            fail((("task",), f"「{transition.label}」不由突破点所属单位报送，不能申请延期", False))
+            fail(
+                (
+                    ("task",),
+                    f"「{transition.label}」不由{context.item}所属单位报送，不能申请延期",
+                    False,
+                )
+            )
         grant = extension_task(context.definition, "grant")
         if grant is None or grant.outcome is None:
             fail("工作方案中没有批准延期的决定")
@@ -286,7 +292,7 @@ class Withdrawal(_Model):
     def _withdrawable(self, info: ValidationInfo) -> Withdrawal:
         context = context_of(info)
         if context is not None and withdrawal_of(context.definition) is None:
-            fail("工作方案中没有撤销突破点的事项（来源为 * 的决定）")
+            fail(f"工作方案中没有撤销{context.item}的事项（来源为 * 的决定）")
         return self
 
 
@@ -367,10 +373,12 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
     def line(key: str, i: int) -> int:
         return context.where((key, i)).line
 
+    item = context.item
+
     out = {x.point: i for i, x in _each(s.screened_out)}  # the last entry of each point
     for point, i in out.items():
         if sum(1 for _, x in _each(s.screened_out) if x.point == point) > 1:
-            yield ("screened_out", i), f"突破点 {point} 重复列出", False
+            yield ("screened_out", i), f"{item} {point} 重复列出", False
     never = {(n.unit, n.step): i for i, n in _each(s.never)}
     seen: dict[tuple[str, str], int] = {}
     for i, late in _each(s.late):
@@ -394,7 +402,7 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
         if (d.point, d.task) in decided:
             yield (
                 ("decisions", i),
-                f"突破点 {d.point} 的「{d.task}」重复列出（第 "
+                f"{item} {d.point} 的「{d.task}」重复列出（第 "
                 f"{line('decisions', decided[(d.point, d.task)])} 行已有）",
                 False,
             )
@@ -404,19 +412,19 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
             if act.point in out:
                 yield (
                     (key, i),
-                    f"突破点 {act.point} 已列在 screened_out 中（第 "
+                    f"{item} {act.point} 已列在 screened_out 中（第 "
                     f"{line('screened_out', out[act.point])} 行），不会进入后续事项",
                     False,
                 )
     withdrawn: set[str] = set()
     for i, w in _each(s.withdrawals):
         if w.point in withdrawn:
-            yield ("withdrawals", i), f"突破点 {w.point} 重复撤销", False
+            yield ("withdrawals", i), f"{item} {w.point} 重复撤销", False
         withdrawn.add(w.point)
     extended: set[tuple[str, str]] = set()
     for i, e in _each(s.extensions):
         if (e.point, e.step) in extended:
-            yield ("extensions", i), f"突破点 {e.point} 的「{e.task}」重复申请延期", False
+            yield ("extensions", i), f"{item} {e.point} 的「{e.task}」重复申请延期", False
         extended.add((e.point, e.step))
     # Dates in order: nothing happens before enrolment; screening before approval.
     first = s.enrol_on or default_enrol_day(context.definition, context.view)
@@ -436,7 +444,7 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
     ]
     for day, path, at_key in dated:
         if day is not None and day < first:
-            yield path, f"日期 {day} 早于登记突破点的日期（{which_day}：{first}）", at_key
+            yield path, f"日期 {day} 早于登记{item}的日期（{which_day}：{first}）", at_key
     whens = {step.when for step in decision_steps(context.definition).values()}
     for key, when, what in (
         ("screen_on", "screen", "初步筛选（离开初始状态的决定）"),

@@ -98,6 +98,11 @@ class ScenarioContext:
     def year(self) -> int:
         return self.definition.programme.programme.year
 
+    @property
+    def item(self) -> str:
+        """The programme's word for its items (任务), as its messages say it."""
+        return self.definition.programme.programme.item
+
     @cached_property
     def view(self) -> ProgressView:
         return ProgressView.of(self.definition)
@@ -190,10 +195,11 @@ def _empty_if_none(value: Any) -> Any:
 
 
 def _point(value: Any, info: ValidationInfo) -> str:
-    points = _required_context(info).points
+    context = _required_context(info)
+    points = context.points
     if not isinstance(value, str) or value not in points:
         sample = "、".join(list(points)[:4])
-        fail(f"未知的突破点 {value!r}：应是要登记的突破点编号（如 {sample}）")
+        fail(f"未知的{context.item} {value!r}：应是要登记的{context.item}编号（如 {sample}）")
     return value
 
 

@@ -98,6 +98,7 @@ def build_report(
     return SimulationReport(
         programme=pid,
         title=header.title,
+        item=header.item,
         year=header.year,
         scenario=record.scenario.file,
         scenario_title=record.scenario.title,

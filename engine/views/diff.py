@@ -53,6 +53,7 @@ class _Diff(DiffRecorder):
                 ("id", "标识"),
                 ("title", "名称"),
                 ("year", "年度"),
+                ("item", "办理对象的名称"),
                 ("doc_number", "发文字号"),
                 ("issuer", "发文机关"),
                 ("issued", "成文日期"),
@@ -294,7 +295,7 @@ class _Diff(DiffRecorder):
 
     def enrolment(self) -> None:
         self.fields(
-            "突破点登记",
+            f"{self.b.programme.item}登记",
             self.a.points.enrolment,
             self.b.points.enrolment,
             [
@@ -358,7 +359,7 @@ class _Diff(DiffRecorder):
         subject = f"事项 {k}（{new.label}）"
         parts: list[str] = []
         if old.kind != new.kind:
-            kinds = {"transition": "突破点事项", "task": "单位或全省事项"}
+            kinds = {"transition": f"{self.b.programme.item}事项", "task": "单位或全省事项"}
             parts.append(f"类型 {kinds[old.kind]} → {kinds[new.kind]}")
         elif old.transition is not None and new.transition is not None:
             parts += self.changed_fields(
@@ -455,7 +456,7 @@ def diff_definitions(old: Definition, new: Definition) -> dict[str, Any]:
     diff.section("bodies", "单位", diff.bodies)
     diff.section("groups", "单位组、工作小组和检查组", diff.groups)
     diff.section("phases", "阶段", diff.phases)
-    diff.section("enrolment", "突破点登记", diff.enrolment)
+    diff.section("enrolment", f"{new.programme.programme.item}登记", diff.enrolment)
     diff.section("states", "状态", diff.states)
     diff.section("steps", "事项和时限", diff.steps)
     diff.section("reminders", "提醒规则和通知模板", diff.policies)

@@ -51,7 +51,7 @@ def _names(index: ProgrammeIndex, ids: Iterable[str]) -> str:
     names = []
     for ident in ids:
         if ident == "owner":
-            names.append("突破点所属单位（owner）")
+            names.append(f"{index.programme.programme.item}所属单位（owner）")
         elif ident == "inspector":
             names.append("检查组组长单位（inspector）")
         elif ident in index.bodies:

@@ -24,7 +24,7 @@ from engine.definition.loader import Definition
 from engine.definition.schema import INSPECTOR, OWNER, Report
 from engine.refusals import UnitHasNoSteps, UnknownUnit
 from engine.views.calendar import calendar_rows
-from engine.views.summary import SUMMARY_TITLE, build_summary, summary_table
+from engine.views.summary import build_summary, summary_table, summary_title
 from engine.views.summary_files import (
     summary_csv,
     write_summary,
@@ -35,11 +35,11 @@ from engine.views.wording import actor_label, ids_label, source_document_label, 
 
 __all__ = [
     "KIND_LABELS",
-    "SUMMARY_TITLE",
     "build_ical",
     "build_summary",
     "summary_csv",
     "summary_table",
+    "summary_title",
     "write_summary",
     "write_summary_xlsx",
     "write_text",

@@ -161,7 +161,11 @@ def report_lines(report: dict[str, Any]) -> list[str]:
     if owed:
         lines += ["", "各单位待报和逾期的周期性报送："]
         for o in owed:
-            items = f"，{len(o['points'])} 项：{'、'.join(o['points'][:6])}" if o["points"] else ""
+            items = (
+                f"，{len(o['points'])} 个{report['item']}：{'、'.join(o['points'][:6])}"
+                if o["points"]
+                else ""
+            )
             lines.append(
                 f"  {_STATUS_WORDS[o['status']]} {o['unit_name']}：{o['label']} "
                 f"{o['period_label']}（期限 {o['due_text']}）{items}"

@@ -116,7 +116,9 @@ def build_report(
     today = shown.today if shown is not None else None
     if diagram is None:
         diagram = render_lifecycle(definition)
+    item = definition.programme.programme.item
     return {
+        "item": item,
         "header": _header(definition),
         "organisation": _organisation(definition),
         "phases": _phases(definition),
@@ -135,8 +137,8 @@ def build_report(
             }
             for st in definition.programme.points.states
         ],
-        "transition_steps": [s for s in steps if s.kind == "突破点事项"],
-        "task_steps": [s for s in steps if s.kind != "突破点事项"],
+        "transition_steps": [s for s in steps if s.kind == f"{item}事项"],
+        "task_steps": [s for s in steps if s.kind != f"{item}事项"],
         "amendments": _amendments(definition, steps),
         "policies": [
             {"label": p.label, "words": policy_in_words(definition.index, p)}

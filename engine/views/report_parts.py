@@ -68,7 +68,7 @@ class StepView:
     id: str
     anchor: str
     label: str
-    kind: str  # 突破点事项 / 单位事项 / 全省层面事项
+    kind: str  # 突破点事项 (the item's noun) / 单位事项 / 全省层面事项
     how: str
     move: str
     actor: str
@@ -188,7 +188,7 @@ def _step_view(
         )
         source = deadline.source if deadline else _source(definition, t.source_clause)
         return StepView(
-            kind="突破点事项",
+            kind=f"{index.programme.programme.item}事项",
             how=transition_how(t),
             move=move,
             actor=actor_label(index, t.actor),

@@ -58,7 +58,7 @@ __all__ = ["UNCONFIRMED_COMMENT", "render_roll_report", "roll_programme"]
 
 
 _NOT_COPIED_REASONS = (
-    (re.compile(r"^points.*\.(ya?ml|csv)$"), "示例突破点：新年度的突破点由各单位重新提出"),
+    (re.compile(r"^points.*\.(ya?ml|csv)$"), "示例{item}：新年度的{item}由各单位重新提出"),
     (re.compile(r"^scenario.*\.ya?ml$"), "演练情景：按新年度的日期另行编写"),
 )
 
@@ -296,7 +296,7 @@ def _copy_files(
         reason = "不属于方案定义，未复制"
         for pattern, why in _NOT_COPIED_REASONS:
             if pattern.match(entry.name):
-                reason = why
+                reason = why.format(item=definition.programme.programme.item)
         if entry.is_dir():
             inside = any(resolved in copied_file.parents for copied_file in seen)
             reason = "子目录，其中的原文已复制，其余未复制" if inside else "子目录，未复制"

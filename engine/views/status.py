@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from engine.definition.labels import COLOUR_NAMES, ENGINE_TRIGGER_LABELS
+from engine.definition.labels import COLOUR_NAMES, engine_trigger_label
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
@@ -78,6 +78,7 @@ def build_status(
     return {
         "programme": definition.id,
         "title": definition.programme.programme.title,
+        "item": definition.programme.programme.item,
         "now": now.isoformat(),
         # The moment the trail was replayed to (states as they were then), or None: the
         # states as stored, with ``newest_at`` the time of the newest event among them.
@@ -211,6 +212,7 @@ def _heading(report: dict[str, Any]) -> str:
 
 
 def render_status(report: dict[str, Any]) -> str:
+    item = report["item"]
     lines = [_heading(report), ""]
     rows = [
         [
@@ -225,7 +227,7 @@ def render_status(report: dict[str, Any]) -> str:
         for p in report["points"]
     ]
     if rows:
-        lines += _table(["灯", "编号", "单位", "突破点", "状态", "下一步", "期限"], rows)
+        lines += _table(["灯", "编号", "单位", item, "状态", "下一步", "期限"], rows)
         counts = report["colours"]
         lines.append("")
         lines.append(
@@ -233,7 +235,7 @@ def render_status(report: dict[str, Any]) -> str:
             + "、".join(f"{COLOUR_NAMES[c]}灯 {counts.get(c, 0)}" for c in COLOUR_NAMES)
         )
     else:
-        lines.append("尚未登记突破点。")
+        lines.append(f"尚未登记{item}。")
     lines += ["", "上报率："]
     for s in report["steps"]:
         line = f"  {s['label']}（期限 {s['due'] or '—'}）："
@@ -244,8 +246,8 @@ def render_status(report: dict[str, Any]) -> str:
         if s["missing_names"]:
             line += f"；未报：{_names(s['missing_names'])}"
         lines.append(line)
-    lines += _duty_lines(report.get("duties", []))
-    lines += _decision_lines(report.get("decisions", []))
+    lines += _duty_lines(report.get("duties", []), item)
+    lines += _decision_lines(report.get("decisions", []), item)
     if report["tasks"]:
         lines += ["", "全省层面事项："]
         for t in report["tasks"]:
@@ -260,7 +262,7 @@ def _names(names: list[str], limit: int = 12) -> str:
     return "、".join(names[:limit]) + more
 
 
-def _duty_lines(duties: list[dict[str, Any]]) -> list[str]:
+def _duty_lines(duties: list[dict[str, Any]], item: str) -> list[str]:
     """What bodies owe on other units' points: ``红灯 第五检查组组长单位 省国土资源厅：…``."""
     if not duties:
         return []
@@ -272,16 +274,16 @@ def _duty_lines(duties: list[dict[str, Any]]) -> list[str]:
             f"（期限 {d['due'] or '—'}），负责 {_names(d['covers_names'])}；"
         )
         if d["points"]:
-            line += f"待报送 {len(d['points'])} 个突破点"
+            line += f"待报送 {len(d['points'])} 个{item}"
         elif d["done"]:
-            line += f"已报送 {d['done']} 个突破点"
+            line += f"已报送 {d['done']} 个{item}"
         else:
             line += NOBODY_YET
         lines.append(line)
     return lines
 
 
-def _decision_lines(decisions: list[dict[str, Any]]) -> list[str]:
+def _decision_lines(decisions: list[dict[str, Any]], item: str) -> list[str]:
     """The province's pending decisions: ``省经济和信息化委 初步筛选：待决定 47 个突破点…``."""
     if not decisions:
         return []
@@ -290,7 +292,7 @@ def _decision_lines(decisions: list[dict[str, Any]]) -> list[str]:
         state = "逾期待决定" if d["overdue"] else "待决定"
         due = f"（期限 {d['due']}）" if d["due"] else ""
         lines.append(
-            f"  {d['party_name']} {d['label']}{due}：{state} {len(d['points'])} 个突破点，"
+            f"  {d['party_name']} {d['label']}{due}：{state} {len(d['points'])} 个{item}，"
             f"涉及 {_names(d['unit_names'])}"
         )
     return lines
@@ -305,7 +307,7 @@ def step_label(definition: Definition, trigger: str) -> str:
     task = index.tasks.get(trigger)
     if task is not None:
         return task.label
-    return ENGINE_TRIGGER_LABELS.get(trigger, trigger)
+    return engine_trigger_label(trigger, definition.programme.programme.item)
 
 
 def state_label(definition: Definition, state: str | None) -> str:
@@ -319,7 +321,7 @@ def event_line(definition: Definition, e: EventRow, verb: str) -> str:
     """``#53 已决定「初步筛选（入选）」：突破点 eic-1（省经济和信息化委），已推荐 → 已入选``."""
     index = definition.index
     if e.point_id:
-        target = f"突破点 {e.point_id}（{index.body_label(e.unit_id or e.actor)}）"
+        target = f"{definition.programme.programme.item} {e.point_id}（{index.body_label(e.unit_id or e.actor)}）"
     else:
         target = index.body_label(e.unit_id or e.actor)
     if e.dest_state and e.source_state != e.dest_state:

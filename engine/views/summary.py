@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
+from engine.definition.schema import Header
 from engine.runtime.corrections import standing
 from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.snapshot import Snapshot
@@ -31,16 +32,23 @@ __all__ = [
     "NOT_YET_DUE",
     "ON_TIME",
     "STANDING",
-    "SUMMARY_TITLE",
     "WAITING_EARLIER",
     "build_summary",
     "days_late_label",
     "rate_label",
     "summary_table",
+    "summary_title",
     "verdict",
 ]
 
-SUMMARY_TITLE = "全省产业转型升级突破点汇总表"
+
+def summary_title(header: Header) -> str:
+    """The 汇总表's title: the programme's title without its final 工作方案, followed by its
+    item noun unless it ends in it (全省产业转型升级突破点汇总表, 重点工作任务汇总表)."""
+    topic = header.title.removesuffix("方案").removesuffix("工作")
+    return f"{topic}{'' if topic.endswith(header.item) else header.item}汇总表"
+
+
 STANDING = "按期情况"  # the heading of a step's standing column
 
 ON_TIME = "按时"
@@ -99,7 +107,8 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
         )
     header = definition.programme.programme
     return {
-        "title": SUMMARY_TITLE,
+        "title": summary_title(header),
+        "item": header.item,
         "programme": definition.id,
         "programme_title": header.title,
         "doc_number": header.doc_number,
@@ -272,7 +281,7 @@ def _waiting_words(view: ProgressView, standing: Standing, today: date) -> str:
 def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the summary; dates as ``date``, each step's standing as 按时,
     逾期N天, 未到期 or blank (see ``verdict``)."""
-    head = ["序号", "单位", "单位类别", "突破点", "编号", "负责单位", "当前状态"]
+    head = ["序号", "单位", "单位类别", summary["item"], "编号", "负责单位", "当前状态"]
     for step in summary["steps"]:
         head += [f"{step['document']}报送日期", f"{step['document']}{STANDING}"]
     head.append("备注")

@@ -9,7 +9,7 @@ as a comment line first, which Excel would take for the header row.
 
 The xlsx workbook prints as the 汇总表 is filed: A4 landscape, fitted to one page wide; a
 title row and a row with the programme and the 统计时间 above the header; the header rows
-and the unit's columns (序号 to 突破点) frozen on screen and repeated on every printed page;
+and the unit's columns (序号 to the item's title) frozen on screen and repeated on every printed page;
 a totals row with each step's 上报率 below the points; page numbers in the footer. A second
 sheet, 说明, says where the data came from (the chain's head in full, and the signed
 checkpoint of it when one was made) and how to read the columns; the printed sheet stays
@@ -36,7 +36,6 @@ from engine.views.summary import (
     NOT_YET_DUE,
     ON_TIME,
     STANDING,
-    SUMMARY_TITLE,
     WAITING_EARLIER,
     rate_label,
     summary_table,
@@ -141,7 +140,9 @@ def _totals_row(summary: dict[str, Any], width: int) -> list[Any]:
     counts = summary["counts"]
     row: list[Any] = [""] * width
     row[0] = "合计"
-    row[3] = f"{counts['points']} 个突破点，其中有逾期事项的 {counts['overdue_points']} 个"
+    row[3] = (
+        f"{counts['points']} 个{summary['item']}，其中有逾期事项的 {counts['overdue_points']} 个"
+    )
     column = 7
     for step in summary["steps"]:
         total = summary["totals"][step["step"]]
@@ -171,7 +172,7 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "汇总表"
-    sheet.append([_safe(f"{SUMMARY_TITLE}（{summary['year']}年）")])
+    sheet.append([_safe(f"{summary['title']}（{summary['year']}年）")])
     head_of = summary["trail_head"]
     sheet.append(
         [
@@ -266,7 +267,7 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     notes["A1"].font = Font(bold=True, size=14)
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 80
-    workbook.properties.title = SUMMARY_TITLE
+    workbook.properties.title = summary["title"]
     workbook.properties.subject = safe_cell_text(_titled(summary))
     workbook.properties.creator = "docflow"
     try:
@@ -277,8 +278,9 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
 
 def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
     head = summary["trail_head"]
+    item = summary["item"]
     lines = [
-        [SUMMARY_TITLE],
+        [summary["title"]],
         [
             "工作方案",
             f"{summary['programme_title']}（{_numbered(summary)}{summary['year']} 年）",
@@ -290,7 +292,7 @@ def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
         ],
         *_provenance(summary),  # label, 第 N 条, hash (or the checkpoint's line), time
         [
-            "突破点",
+            item,
             f"{summary['counts']['points']} 个，其中有逾期事项的 {summary['counts']['overdue_points']} 个",
         ],
         [],
@@ -308,13 +310,13 @@ def _summary_notes(summary: dict[str, Any]) -> list[list[str]]:
         [
             STANDING,
             f"{ON_TIME}：在期限内报送；逾期N天：晚于期限N天报送，或期限已过N天仍未报送（报送日期为空）；"
-            f"{NOT_YET_DUE}：尚未报送，期限未到；待…决定：突破点等待省里有关单位作出决定（如初步筛选、"
+            f"{NOT_YET_DUE}：尚未报送，期限未到；待…决定：{item}等待省里有关单位作出决定（如初步筛选、"
             f"审定），不计入本单位逾期，期限已过的为逾期待…决定；逾期N天（…报送）：由括号中的单位"
             f"报送（如检查组组长单位）；{WAITING_EARLIER}：须先由其他单位报送前一事项；"
             "空：不适用（未入选、已撤销等）",
         ],
-        ["期限", "按方案时限；经批准延期的突破点按延期后的期限（见备注）"],
-        ["合计", "应报：须报送该事项的突破点数；已报：其中已报送的；上报率 = 已报 / 应报"],
+        ["期限", f"按方案时限；经批准延期的{item}按延期后的期限（见备注）"],
+        ["合计", f"应报：须报送该事项的{item}数；已报：其中已报送的；上报率 = 已报 / 应报"],
         [
             "文字",
             "以 = + - @ 或制表符、回车开头的文字前加英文单引号（'），不作公式；"

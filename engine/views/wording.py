@@ -54,7 +54,7 @@ def ids_label(index: ProgrammeIndex, ids: Iterable[str]) -> str:
 def actor_label(index: ProgrammeIndex, actor: str) -> str:
     """Who fires a transition: the point's own unit, the inspecting lead body, or a body."""
     if actor == OWNER:
-        return "突破点所属单位"
+        return f"{index.programme.programme.item}所属单位"
     if actor == INSPECTOR:
         return "检查组组长单位"
     return _name(index, actor)

@@ -104,3 +104,21 @@ def test_build_manifest_reads_the_files_as_they_are_now(programme: Path) -> None
     after = build_manifest(definition.programme, programme, definition_digest(definition.programme))
 
     assert after.changes_since(before) == (Change("source", "notice.txt"),)
+
+
+#: The 2011 programme's definition digest before ``programme.item`` was added to the schema
+#: (as computed at commit eb8624e): a store pinned then must not see its definition changed.
+GD_2011_DIGEST = "e777a4269cf012e9855725f674e16be5d409430eaca4960c07410a9844c50077"
+
+
+def test_fields_added_later_leave_the_2011_digest_as_it_was() -> None:
+    definition = load_definition(PROGRAMME_DIR)
+    assert definition.programme.programme.item == "突破点"
+    assert definition_digest(definition.programme) == GD_2011_DIGEST
+
+
+def test_writing_a_later_field_s_default_out_changes_nothing(programme: Path) -> None:
+    rewrite(programme, "  year: 2011\n", "  year: 2011\n  item: 突破点\n")
+    assert definition_digest(load_definition(programme).programme) == GD_2011_DIGEST
+    rewrite(programme, "  item: 突破点\n", "  item: 项目\n")
+    assert definition_digest(load_definition(programme).programme) != GD_2011_DIGEST

@@ -33,6 +33,7 @@ _BASE = NoticeContext(
         issued=date(2011, 4, 26),
         year=2011,
         topic="全省产业转型升级突破点工作",
+        item="突破点",
     ),
     date_style="auto",
     today=date(2011, 5, 4),

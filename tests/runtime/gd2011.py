@@ -288,7 +288,7 @@ class Year:
 _DEFINITIONS: dict[tuple[str, tuple[tuple[str, bytes], ...]], Definition] = {}
 
 
-def load_cached(path: str | Path) -> Definition:
+def load_cached(path: str | Path, **options: Any) -> Definition:
     """``load_definition``, reusing an earlier result while the folder's files are unchanged.
 
     The key is the path and the bytes of every file in the programme's folder, so an edited
@@ -296,8 +296,8 @@ def load_cached(path: str | Path) -> Definition:
     """
     given = Path(path)
     folder = given if given.is_dir() else given.parent
-    if not folder.is_dir():
-        return _REAL_LOAD(path)
+    if options or not folder.is_dir():  # extra checks (validate's templates): not cached
+        return _REAL_LOAD(path, **options)
     files = tuple((f.name, f.read_bytes()) for f in sorted(folder.iterdir()) if f.is_file())
     key = (str(given.resolve()), files)
     if key not in _DEFINITIONS:

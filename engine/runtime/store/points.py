@@ -11,7 +11,7 @@ from functools import partial
 
 import sqlalchemy as sa
 
-from engine.errors import StoreError
+from engine.errors import ITEM, StoreError
 from engine.runtime.records import PointRow
 from engine.runtime.store.schema import POINT_COLUMNS, POINTS
 from engine.runtime.store.sql import (
@@ -152,5 +152,5 @@ class PointTable(TableAccess):
         known = self.point_ids(programme_id, states)
         missing = [p for p in states if p not in known]
         if missing:
-            raise StoreError(f"工作方案 {programme_id} 中没有突破点：{'、'.join(missing[:10])}")
+            raise StoreError(f"工作方案 {programme_id} 中没有{ITEM}：{'、'.join(missing[:10])}")
         self._write_many(_SET_STATE, rows)
