@@ -31,7 +31,7 @@ def test_status_shows_each_occurrence_and_what_a_unit_owes(april: City) -> None:
     assert "报送任务推进情况 2021年3月（期限 2021年3月28日）：1/1，100%" in text
     assert "报送任务推进情况 2021年4月（期限 2021年4月28日）：0/1，0%；缺报：市住建局" in text
     assert (
-        "逾期未报 市住建局：报送任务推进情况 2021年4月（期限 2021年4月28日），1 项：housing-1"
+        "逾期未报 市住建局：报送任务推进情况 2021年4月（期限 2021年4月28日），1 个任务：housing-1"
         in text
     )
     mine = april.gd.status(unit="housing")
