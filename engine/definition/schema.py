@@ -508,43 +508,20 @@ MonthNumber = Annotated[Int, Field(ge=1, le=12)]
 
 
 class Report(Model):
-    """A recurring report: every occurrence of ``every`` is its own obligation of each
-    owing party (and of each item with ``per: item``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, populate_by_name=True)
+    """A recurring report: each occurrence of ``every`` is its own obligation."""
 
     id: Identifier
-    label: Line = Field(description="报送事项名称，如 报送任务推进情况")
-    owed_by: IdList = Field(
-        min_length=1,
-        description="谁报送：owner 为各项的牵头单位，或单位、组的 id（与项无关的固定单位）",
-    )
-    per: Literal["item", "unit"] = Field(
-        default="item",
-        description="item 为每项每期一份（owner 时），unit 为每个单位每期一份，涵盖其所有项",
-    )
-    while_: StateRefs = Field(
-        default=(),
-        alias="while",
-        description="可选：项处于这些状态时才须报送（仅 owner）；不写则登记后每期都须报送",
-    )
-    from_: Line | None = Field(
-        default=None,
-        alias="from",
-        description="可选：第一个报送期，如「2021年3月」「3月」「2021-03」「第二季度」",
-    )
-    until: Line | None = Field(default=None, description="可选：最后一个报送期，写法同 from")
-    every: Line = Field(
-        description="周期性时限，如「每月28日前」「次月10日前」「每季度末」「每周五」"
-    )
-    except_: tuple[MonthNumber, ...] = Field(
-        default=(), alias="except", description="可选：不须报送的月份（所报期间所在的月，1-12）"
-    )
-    document: Line | None = Field(default=None, description="报送的文件名称，如 工作推进情况")
+    label: Line = Field(description="名称，如 报送任务推进情况")
+    owed_by: IdList = Field(min_length=1, description="owner（牵头单位）或单位、组的 id")
+    per: Literal["item", "unit"] = Field(default="item", description="每项或每个单位每期一份")
+    while_: StateRefs = Field(default=(), alias="while", description="这些状态时须报（owner）")
+    from_: Line | None = Field(default=None, alias="from", description="第一期，如 2021年3月")
+    until: Line | None = Field(default=None, description="最后一期，如 2021年12月")
+    every: Line = Field(description="周期性时限，如「每月28日前」「次月10日前」「每季度末」")
+    except_: tuple[MonthNumber, ...] = Field(default=(), alias="except", description="不报的月份")
+    document: Line | None = Field(default=None, description="报送的文件名称")
     recipients: IdList = Field(default=(), description="报送对象")
-    reminders: Identifier | None = Field(
-        default=None, description="提醒规则（reminder_policies 的 id）"
-    )
+    reminders: Identifier | None = Field(default=None, description="提醒规则的 id")
     source: SourceRef | None = Field(default=None, description="出处")
 
 
@@ -606,9 +583,7 @@ class Programme(Model):
     phases: tuple[Phase, ...] = Field(min_length=1)
     points: Lifecycle
     tasks: tuple[Task, ...] = ()
-    reports: tuple[Report, ...] = Field(
-        default=(), description="周期性报送（每月、每季度……），每一期各是一项报送义务"
-    )
+    reports: tuple[Report, ...] = Field(default=(), description="周期性报送，每期各是一项义务")
     reminder_policies: tuple[ReminderPolicy, ...] = ()
     notices: tuple[Identifier, ...] = Field(
         default=(), description="本方案用到的通知模板（notices/ 目录下的名称）"
