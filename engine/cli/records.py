@@ -70,10 +70,11 @@ def _event_dict(e: Any) -> dict[str, Any]:
 
 @command()
 @click.argument("programme", type=click.Path())
-@click.option("--unit", help="提出突破点的单位（bodies 中的 id）。")
+@click.option("--unit", help="牵头单位（bodies 中的 id），或组的 id（每个成员各登记一个）。")
 @click.option("--title", help="突破点名称。")
 @click.option("--id", "point_id", help="突破点编号（默认：单位 id-序号）。")
 @click.option("--file", "file", type=click.Path(), help="推荐材料。")
+@click.option("--co", "co", multiple=True, help="责任单位（可重复）。")
 @click.option("--from", "from_file", type=click.Path(), help="批量登记：YAML 或 CSV 文件。")
 @click.option("--at", "at", help="材料实际收到的时间（ISO 8601）。")
 @_operator_option
@@ -87,6 +88,7 @@ def enrol(
     title: str | None,
     point_id: str | None,
     file: str | None,
+    co: tuple[str, ...],
     from_file: str | None,
     at: str | None,
     db: str,
@@ -106,15 +108,17 @@ def enrol(
     if point_id is not None:
         check_point_id(point_id, "--id")
 
-    if from_file and (unit or title or point_id or file):
-        raise click.UsageError("--from 不能与 --unit、--title、--id、--file 同时使用")
+    for name in co:
+        _checked_text(name, "--co")
+    if from_file and (unit or title or point_id or file or co):
+        raise click.UsageError("--from 不能与 --unit、--title、--id、--file、--co 同时使用")
     definition = _load(programme)  # a points file's problems are worded with its noun
     if from_file:
         from engine.runtime.pointsfile import read_points_file
 
         points = read_points_file(Path(from_file))
     elif unit and title:
-        points = [NewPoint(unit, title, Path(file) if file else None, point_id)]
+        points = [NewPoint(unit, title, Path(file) if file else None, point_id, co)]
     else:
         raise click.UsageError("请给出 --unit 和 --title，或用 --from 指定批量登记文件")
     _checked_text(operator, "--operator")
@@ -125,7 +129,14 @@ def enrol(
     if as_json:
         _emit_json(
             [
-                {"id": r.point_id, "unit": r.unit_id, "title": r.title, "state": r.state}
+                {
+                    "id": r.point_id,
+                    "unit": r.unit_id,
+                    "co": list(r.co),
+                    "group": r.group_id,
+                    "title": r.title,
+                    "state": r.state,
+                }
                 for r in rows
             ]
         )

@@ -12,6 +12,7 @@ first problem, so an administrator sees every problem of a file in one run. The 
   exception moved a step out of its phase); a due day that is not a working day is a warning;
 - every quote is found word for word in the source document shipped beside the programme;
 - reminder policies and notice templates are usable;
+- actors, recipients and relations resolve (``engine.definition.checks_roles``);
 - the runtime can run what is written (``engine.definition.checks_runnable``).
 """
 
@@ -23,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.definition.checks_reports import report_problems
+from engine.definition.checks_roles import per_point_only, role_problems
 from engine.definition.checks_runnable import runnable_problems
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline, calendar_for
 from engine.definition.index import ProgrammeIndex, Step
@@ -32,7 +34,6 @@ from engine.definition.schema import (
     ANY_STATE,
     INSPECTOR,
     MAX_REMINDERS_BEFORE,
-    OWNER,
     CalendarSettings,
     Deadline,
     Programme,
@@ -149,7 +150,8 @@ class _Checker:
 
     def body_or_group(self, path: PathT, ident: str) -> None:
         if ident not in self.index.bodies and ident not in self.index.groups:
-            self.error(path, f"未定义的单位或组 {ident}（请在 bodies 或 groups 中定义）")
+            role = per_point_only(self.index, ident)
+            self.error(path, role or f"未定义的单位或组 {ident}（请在 bodies 或 groups 中定义）")
 
     def document_ref(self, path: PathT, ref: SourceRef) -> None:
         if ref.document not in self.index.documents:
@@ -259,9 +261,7 @@ class _Checker:
                 self.error((*base, "dest"), f"未定义的状态 {t.dest}")
             if t.dest is None and t.extension is None:
                 self.error((*base, "dest"), f"{t.trigger} 没有目标状态：只有延期事项可以不改变状态")
-            if t.actor not in (OWNER, INSPECTOR):
-                self.body_or_group((*base, "actor"), t.actor)
-            elif t.actor == INSPECTOR and not p.inspection_groups:
+            if t.actor == INSPECTOR and not p.inspection_groups:
                 self.error((*base, "actor"), "actor 为 inspector，但方案没有定义检查组")
             elif t.actor == INSPECTOR:
                 for unit in self.index.proposers:
@@ -272,8 +272,6 @@ class _Checker:
                             f"（{self.index.body_label(unit)}）不在任何检查组的检查范围内"
                             f"（请在 inspection_groups 的 inspects 中列出）",
                         )
-            for j, r in enumerate(t.recipients):
-                self.body_or_group((*base, "recipients", j), r)
             if t.takes == "decision" and t.outcome is None:
                 self.error(
                     (*base, "takes"),
@@ -565,6 +563,7 @@ class _Checker:
         self.check_references()
         self.check_lifecycle()
         self.check_tasks()
+        self.found.extend(role_problems(self.p, self.marks, self.index))
         self.found.extend(runnable_problems(self.p, self.marks, self.index))
         self.check_calendar()
         self.check_deadlines()

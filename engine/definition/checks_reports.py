@@ -20,7 +20,7 @@ from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex
 from engine.definition.paths import PathT
 from engine.definition.reports import expand, recurrence_of, span_day
-from engine.definition.schema import ANY_STATE, OWNER, Programme, Report
+from engine.definition.schema import ANY_STATE, CO, OWNER, Programme, Report
 from engine.definition.yamlio import Marks
 from engine.errors import CalendarError, Diagnostic, PhraseError
 
@@ -58,11 +58,11 @@ def _references(
 ) -> None:
     unknown = False
     for j, party in enumerate(report.owed_by):
-        if party != OWNER and party not in index.bodies and party not in index.groups:
+        if party not in (OWNER, CO) and party not in index.bodies and party not in index.groups:
             unknown = True
             error(
                 (*base, "owed_by", j),
-                f"未定义的报送单位 {party}：请写 owner（各{item}的牵头单位），"
+                f"未定义的报送单位 {party}：请写 owner（各{item}的牵头单位）、co（责任单位），"
                 "或 bodies、groups 中定义的 id",
             )
     for j, party in enumerate(report.recipients):
@@ -80,10 +80,10 @@ def _references(
     if report.reminders is not None and report.reminders not in index.policies:
         known = "、".join(index.policies) or "（无）"
         error((*base, "reminders"), f"未定义的提醒规则 {report.reminders}（已定义：{known}）")
-    if report.while_ and OWNER not in report.owed_by and not unknown:
+    if report.while_ and not {OWNER, CO} & set(report.owed_by) and not unknown:
         error(
             (*base, "while"),
-            f"while 只用于 owner：固定单位的报送与{item}的状态无关，请删去 while 或改为 owner",
+            f"while 只用于 owner、co：固定单位的报送与{item}的状态无关，请删去 while 或改为 owner",
         )
     for j, state in enumerate(report.while_):
         if state != ANY_STATE and state not in index.states:

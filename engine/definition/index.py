@@ -14,13 +14,16 @@ from functools import cached_property
 
 from engine.definition.schema import (
     ANY_STATE,
+    CO,
     INSPECTOR,
+    LEAD,
     OWNER,
     Body,
     Deadline,
     Group,
     InspectionGroup,
     Programme,
+    Relation,
     ReminderPolicy,
     State,
     Task,
@@ -65,6 +68,10 @@ class ProgrammeIndex:
     @cached_property
     def inspection_groups(self) -> dict[str, InspectionGroup]:
         return {g.id: g for g in self.programme.inspection_groups}
+
+    @cached_property
+    def relations(self) -> dict[str, Relation]:
+        return {r.id: r for r in self.programme.relations}
 
     def expand(self, ids: tuple[str, ...] | list[str]) -> list[str]:
         """Body ids named directly or through (nested) groups, in order, without repeats."""
@@ -134,15 +141,44 @@ class ProgrammeIndex:
         """The bodies that may fire ``transition`` for a point of ``point_unit``."""
         return self.bodies_acting(transition.actor, point_unit)
 
-    def bodies_acting(self, actor: str, point_unit: str) -> list[str]:
-        """The bodies an ``actor`` of the definition (``owner``, ``inspector``, a body or a
-        group) stands for on a point of ``point_unit``: the one place that reads it."""
-        if actor == OWNER:
+    def bodies_acting(
+        self, actor: str, point_unit: str, co: tuple[str, ...] | list[str] = ()
+    ) -> list[str]:
+        """The bodies an ``actor`` or recipient of the definition stands for on a point led
+        by ``point_unit`` with co-responsible units ``co``: ``owner``/``lead`` the lead unit,
+        ``co`` the co-responsible units, ``inspector`` the lead of the inspection group that
+        visits the lead unit, a relation's id the body it pairs with the lead unit, a body or
+        a group its bodies - the one place that reads it."""
+        if actor in (OWNER, LEAD):
             return [point_unit]
+        if actor == CO:
+            return list(co)
         if actor == INSPECTOR:
             lead = self.inspector_of.get(point_unit)
             return [lead] if lead else []
+        relation = self.relations.get(actor)
+        if relation is not None:  # validate keeps relation ids apart from bodies' and groups'
+            paired = relation.pairs.get(point_unit)
+            return [paired] if paired else []
         return self._bodies_of(actor)
+
+    def recipients_of(
+        self, names: tuple[str, ...] | list[str], point_unit: str, co: tuple[str, ...] = ()
+    ) -> list[str]:
+        """The bodies a step's ``recipients`` stand for on one point, in order, no repeats."""
+        found: dict[str, None] = {}
+        for name in names:
+            for body in self.bodies_acting(name, point_unit, co):
+                found.setdefault(body, None)
+        return list(found)
+
+    def acting_bodies(self, actor: str) -> list[str]:
+        """Every body ``actor`` stands for on the point of some proposer, in order."""
+        found: dict[str, None] = {}
+        for unit in self.proposers:
+            for body in self.bodies_acting(actor, unit):
+                found.setdefault(body, None)
+        return list(found)
 
     def _bodies_of(self, actor: str) -> list[str]:
         """``expand([actor])``, remembered: it is asked once per point moved."""
@@ -157,10 +193,13 @@ class ProgrammeIndex:
         The inverse of ``actors_for``: ``point_unit in units_acted_for(t, a)`` exactly when
         ``a in actors_for(t, point_unit)`` (an empty set when ``actor`` may fire it for none).
         """
-        if transition.actor == OWNER:
+        if transition.actor in (OWNER, LEAD):
             return {actor}
         if transition.actor == INSPECTOR:
             return {u for u, lead in self.inspector_of.items() if lead == actor}
+        relation = self.relations.get(transition.actor)
+        if relation is not None:
+            return {u for u, paired in relation.pairs.items() if paired == actor}
         return None if actor in self.expand([transition.actor]) else set()
 
     # --- life cycle -------------------------------------------------------------------

@@ -68,7 +68,11 @@ class Change:
 
 #: Fields added to the schema after the first pins, as paths of keys from the programme's
 #: root: the digest leaves each out while it holds its default.
-LATER_FIELDS: tuple[tuple[str, ...], ...] = (("programme", "item"), ("reports",))
+LATER_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("programme", "item"),
+    ("relations",),
+    ("reports",),
+)
 
 
 def _without_later_defaults(programme: Programme) -> dict[str, Any]:

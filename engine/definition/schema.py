@@ -10,6 +10,7 @@ Layout of a programme file (``programme.yaml``)::
     programme:          header: title, year, 发文字号, issuer, documents, contacts, calendar
     bodies:             every body that acts, receives or is inspected
     groups:             named groups of bodies (the 19 departments, the cities, ...)
+    relations:          pairs of bodies, such as each unit's 分管领导 (leader in charge)
     working_group:      the leading group (组长, 副组长, 成员, 日常工作)
     inspection_groups:  the inspection groups, their lead bodies and the units they visit
     phases:             the phases with their windows (3月-4月, 4-9月, 10月, 11月)
@@ -40,7 +41,10 @@ from engine.errors import DEFAULT_ITEM
 
 __all__ = [
     "ANY_STATE",
+    "CO",
     "DEFAULT_ITEM",
+    "INSPECTOR",
+    "LEAD",
     "OWNER",
     "Amendment",
     "Body",
@@ -55,6 +59,7 @@ __all__ = [
     "Lifecycle",
     "Phase",
     "Programme",
+    "Relation",
     "ReminderPolicy",
     "Report",
     "SourceDocument",
@@ -67,8 +72,12 @@ __all__ = [
 
 #: ``actor: owner`` - the unit that owns the point fires the transition.
 OWNER = "owner"
+#: ``actor: lead`` - another name of ``owner``: the point's lead unit (牵头单位).
+LEAD = "lead"
 #: ``actor: inspector`` - the lead body of the inspection group that visits the point's unit.
 INSPECTOR = "inspector"
+#: ``recipients: [co]`` - each co-responsible unit (责任单位/配合单位) of the point.
+CO = "co"
 #: ``source: "*"`` - every state that is not final.
 ANY_STATE = "*"
 
@@ -385,6 +394,17 @@ class Group(Model):
     source: SourceRef | None = None
 
 
+class Relation(Model):
+    """Pairs of bodies (each unit's 分管领导): as actor or recipient, the lead unit's pair."""
+
+    id: Identifier
+    label: Line = Field(description="名称，如 分管市领导")
+    pairs: dict[Identifier, Identifier] = Field(
+        min_length=1, description="单位 id -> 与之对应的单位 id，如 housing: vm-wang"
+    )
+    source: SourceRef | None = None
+
+
 class InspectionGroup(Model):
     id: Identifier
     label: Line = Field(description="名称，如 第一检查组")
@@ -427,16 +447,19 @@ class Transition(Model):
     label: Line = Field(description="事项名称（中文）")
     source: StateRefs = Field(min_length=1, description="起始状态；「*」表示所有非终止状态")
     dest: Identifier | None = Field(default=None, description="目标状态；不写表示状态不变")
-    actor: Identifier = Field(
-        description="谁可以触发：owner 为突破点所属单位，inspector 为负责该单位的检查组组长单位，"
-        "或单位、组的 id"
+    # ``actor: lead`` is read as ``actor: owner``: one spelling for the code to compare with.
+    actor: Annotated[Identifier, BeforeValidator(lambda v: OWNER if v == LEAD else v)] = Field(
+        description="谁可以触发：owner（或 lead）为牵头单位，inspector 为负责该单位的检查组组长单位，"
+        "relations 中的关系 id（如 leader：牵头单位的分管领导），或单位、组的 id"
     )
     takes: Literal["document", "decision"] = Field(description="由文件（报送）还是决定触发")
     outcome: Literal["accept", "reject", "return"] | None = Field(
         default=None, description="决定的结果：accept 同意、reject 不同意、return 退回"
     )
     document: Line | None = Field(default=None, description="报送的文件名称，如 突破点工作方案")
-    recipients: IdList = Field(default=(), description="报送对象，如 省经济和信息化委、科技厅")
+    recipients: IdList = Field(
+        default=(), description="报送对象：单位、组或关系（如 leader）的 id，或 co（各责任单位）"
+    )
     deadline: Deadline | None = None
     reminders: Identifier | None = Field(
         default=None, description="提醒规则（reminder_policies 的 id）"
@@ -512,7 +535,7 @@ class Report(Model):
 
     id: Identifier
     label: Line = Field(description="名称，如 报送任务推进情况")
-    owed_by: IdList = Field(min_length=1, description="owner（牵头单位）或单位、组的 id")
+    owed_by: IdList = Field(min_length=1, description="owner、co 或单位、组的 id")
     per: Literal["item", "unit"] = Field(default="item", description="每项或每个单位每期一份")
     while_: StateRefs = Field(default=(), alias="while", description="这些状态时须报（owner）")
     from_: Line | None = Field(default=None, alias="from", description="第一期，如 2021年3月")
@@ -578,6 +601,7 @@ class Programme(Model):
     programme: Header
     bodies: tuple[Body, ...] = Field(min_length=1)
     groups: tuple[Group, ...] = ()
+    relations: tuple[Relation, ...] = Field(default=(), description="单位之间的对应关系")
     working_group: WorkingGroup | None = None
     inspection_groups: tuple[InspectionGroup, ...] = ()
     phases: tuple[Phase, ...] = Field(min_length=1)

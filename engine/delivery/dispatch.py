@@ -52,7 +52,7 @@ from engine.delivery.reminders import (
 from engine.errors import MailError
 from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
-from engine.runtime.owing import duties, histories_of
+from engine.runtime.owing import by_items, duties, histories_of
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import Store, Transaction
 
@@ -254,7 +254,7 @@ class ReminderRunner:
                     everything = tx.points(self.pid)
                     others = [(p.unit_id, p.state) for p in everything]
                     rows = [p for state in sources for p in everything if p.state == state]
-                waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state) for p in rows]
+                waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state, p.co) for p in rows]
                 return reminders_for(occ, self.view, waiting, overrides, all_points=others)
             if rule.step_kind == "unit-task":
                 return reminders_for(
@@ -268,7 +268,7 @@ class ReminderRunner:
         """The parties owing a recurring report's occurrence and not filed."""
         with self.store.transaction(readonly=True) as tx:
             report = next(r for r in self.definition.programme.reports if r.id == occ.rule.step)
-            points = tx.points(self.pid) if OWNER in report.owed_by else []
+            points = tx.points(self.pid) if by_items(report) else []
             histories = histories_of(tx.state_moves(self.pid)) if points else {}
             filings = tx.filed(self.pid, report.id, occ.period)
         found = duties(

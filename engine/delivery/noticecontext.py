@@ -29,6 +29,9 @@ field                 value
 ``makeup_due``        date or None: the 补报 deadline (None: "尽快补报")
 ``shift``             whether the 补报 deadline shifts for holidays (顺延 / 不顺延)
 ``cc``                body names for the 抄送 line (may be empty)
+``send_to``           short names of the bodies the step's document goes to, worked out for the
+                      recipient's points (``recipients: [leader]``: each point's lead unit's own
+                      分管领导; ``co``: its co-responsible units); empty for a task
 ``contacts``          ``ContactLine`` each: ``name``, ``body``, ``phone``, ``fax``, ``email``
                       (None: not shown)
 ``reported``          units that reported the step; ``total``: units that should
@@ -159,6 +162,7 @@ class NoticeContext:
     makeup_due: date | None = None
     shift: bool = False
     cc: tuple[str, ...] = ()
+    send_to: tuple[str, ...] = ()
     contacts: tuple[ContactLine, ...] = ()
     reported: int = 0
     total: int = 0
@@ -272,6 +276,7 @@ def build_notice_context(
         makeup_due=makeup_due,
         shift=header.calendar.shift_to_working_day,
         cc=tuple(cc),
+        send_to=_send_to(definition, step.transition, reminder),
         contacts=tuple(
             ContactLine(c.name, index.body_label(c.body), c.phone, c.fax, c.email)
             for c in header.contacts
@@ -296,6 +301,20 @@ def _report_step(definition: Definition, rule: str, period: str | None, due: dat
         due=due,
         clause=(quote or report.label).rstrip("。"),
     )
+
+
+def _send_to(
+    definition: Definition, transition: Transition | None, reminder: Reminder
+) -> tuple[str, ...]:
+    """Where the document of ``transition`` goes for the points ``reminder`` lists."""
+    if transition is None or not transition.recipients:
+        return ()
+    index = definition.index
+    found: dict[str, None] = {}
+    for point in reminder.points:
+        for body in index.recipients_of(transition.recipients, point.unit, point.co):
+            found.setdefault(index.body_label(body), None)
+    return tuple(found)
 
 
 def _led_groups(

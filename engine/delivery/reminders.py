@@ -11,7 +11,9 @@ so a reminder is identified by (programme, rule, recipient, occurrence) - the se
 When an occurrence fires, ``reminders_for`` works out the recipients: one ``Reminder`` per
 recipient listing its points still waiting for the step (a unit whose points have all moved
 on gets nothing); for a programme-level task, its responsible body with the count of units
-that have reported what the task waits for and the list of those missing.
+that have reported what the task waits for and the list of those missing. A step whose
+``recipients`` name ``co`` copies each reminder to the co-responsible units of the points it
+lists; the co-responsible units are otherwise told nothing of what the lead unit owes.
 
 A recurring report (``reports:`` with ``reminders``) has the same rules, named by the
 report's id (``monthly-progress/overdue-1``); its occurrences are the report's occurrences'
@@ -34,7 +36,7 @@ from typing import Literal
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
-from engine.definition.schema import OWNER, ReminderPolicy
+from engine.definition.schema import CO, OWNER, ReminderPolicy
 from engine.runtime.owing import Duty
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.records import PointRow
@@ -98,6 +100,7 @@ class PointInfo:
     unit: str
     title: str
     state: str
+    co: tuple[str, ...] = ()  # the point's co-responsible units
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +238,16 @@ def reminders_for(
             rates = {
                 who: view.step_rate(rule.step, answered[who], per_unit=True) for who in by_recipient
             }
+        copy_co = CO in transition.recipients
         return [
-            Reminder(occurrence, who, tuple(points), rates.get(who), _without(cc, who), leadership)
+            Reminder(
+                occurrence,
+                who,
+                tuple(points),
+                rates.get(who),
+                _without(_with_co(cc, points) if copy_co else cc, who),
+                leadership,
+            )
             for who, points in by_recipient.items()
         ]
 
@@ -285,6 +296,12 @@ def report_reminders_for(
         Reminder(occurrence, unit, tuple(items), None, _without(cc, unit), leadership)
         for unit, items in by_unit.items()
     ]
+
+
+def _with_co(cc: tuple[str, ...], points: Iterable[PointInfo]) -> tuple[str, ...]:
+    """``cc`` and the co-responsible units of ``points``, each once: a step whose document
+    goes to them (``recipients: [co]``) copies them on every reminder and 催报."""
+    return tuple(dict.fromkeys([*cc, *(u for p in points for u in p.co)]))
 
 
 def _without(cc: tuple[str, ...], recipient: str) -> tuple[str, ...]:

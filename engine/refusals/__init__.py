@@ -30,6 +30,7 @@ __all__ = [
     "ActorNotGiven",
     "AlreadyFiled",
     "AlreadySubmitted",
+    "BadCoUnits",
     "BadIdentifier",
     "BadNewDeadline",
     "BeforeItExisted",
@@ -366,6 +367,15 @@ class NotAProposer(Refused):
     def __init__(self, unit: Named) -> None:
         self.unit = unit
         super().__init__(f"{unit_words(unit)}不是提出{ITEM}的单位")
+
+
+class BadCoUnits(Refused):
+    """The co-responsible units of a point are other bodies than its lead, each named once."""
+
+    def __init__(self, lead: Named, co: Named, why: str) -> None:
+        self.lead = lead
+        self.co = co
+        super().__init__(f"{unit_words(lead)}牵头的{ITEM}的责任单位 {co.shown}{why}")
 
 
 class TooManyPoints(Refused):

@@ -32,13 +32,15 @@ from zoneinfo import ZoneInfo
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.reports import ReportOccurrence
-from engine.definition.schema import ANY_STATE, OWNER, Report
+from engine.definition.schema import ANY_STATE, CO, OWNER, Report
 from engine.runtime.records import EventRow, Filed, PointRow
 
 __all__ = [
+    "ITEM_ROLES",
     "Duty",
     "History",
     "Party",
+    "by_items",
     "due_moment",
     "duties",
     "histories_of",
@@ -103,10 +105,22 @@ def _spans(history: History, states: frozenset[str]) -> list[tuple[datetime, dat
     return found
 
 
+#: The roles of ``owed_by`` that name units through each item.
+ITEM_ROLES = (OWNER, CO)
+
+
+def by_items(report: Report) -> bool:
+    """Whether ``report`` is owed through items (``owner`` or ``co`` among ``owed_by``)."""
+    return any(r in ITEM_ROLES for r in report.owed_by)
+
+
 def item_parties(role: str, point: PointRow) -> list[str]:
-    """The units an item-dependent role of ``owed_by`` names for ``point``."""
+    """The units an item-dependent role of ``owed_by`` names for ``point``: its lead unit
+    (``owner``) or its co-responsible units (``co``)."""
     if role == OWNER:
         return [point.unit_id]
+    if role == CO:
+        return list(point.co)
     return []
 
 
@@ -155,10 +169,10 @@ def _owing_sets(
     """``owing_table`` as ordered sets (dicts), for set operations on them."""
     named: list[Party] = []
     for role in report.owed_by:
-        if role != OWNER:
+        if role not in ITEM_ROLES:
             named.extend((body, "") for body in index.expand([role]) if (body, "") not in named)
     table: list[dict[Party, None]] = [dict.fromkeys(named) for _ in occurrences]
-    item_roles = [r for r in report.owed_by if r == OWNER]
+    item_roles = [r for r in report.owed_by if r in ITEM_ROLES]
     if item_roles and occurrences:
         states = while_states(report, index)
         starts = [start_moment(o, zone) for o in occurrences]

@@ -4,11 +4,17 @@ YAML::
 
     points:
       - {unit: guangzhou, title: 汽车产业链提升, id: guangzhou-1, file: docs/gz-1.pdf}
+      - {unit: housing, title: 老旧小区改造, co: [finance, land]}
+      - {unit: counties, title: 农村人居环境整治}      # a group: one point per member
 
-CSV (UTF-8, a header row; ``id`` and ``file`` optional)::
+CSV (UTF-8, a header row; ``id``, ``file`` and ``co`` optional; ``co`` separated by 、 or ;)::
 
-    unit,title,id,file
-    guangzhou,汽车产业链提升,,
+    unit,title,id,file,co
+    guangzhou,汽车产业链提升,,,
+    housing,老旧小区改造,,,finance;land
+
+``unit`` is the lead unit (牵头单位) or a group of them (``engine.runtime.enrolling``), ``co``
+the co-responsible units (责任单位).
 
 Relative ``file`` paths are taken from the folder of the points file, and a ``file`` must
 stay inside that folder (no ``..`` out of it, no absolute path elsewhere, no link leading
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -31,7 +38,8 @@ from engine.runtime.userinput import check_point_id, check_text
 
 __all__ = ["MAX_FIELD", "MAX_POINTS_FILE", "read_points_file"]
 
-_KEYS = {"unit", "title", "id", "file"}
+_KEYS = {"unit", "title", "id", "file", "co"}
+_CO_SEPARATORS = re.compile(r"[、;；,，\s]+")
 #: The longest CSV field read (bytes); csv's own limit is 128 KiB and raises in English.
 MAX_FIELD = 128 * 1024 - 1
 #: The largest points file read (bytes): a million points fit in far less.
@@ -63,20 +71,36 @@ def _point(path: Path, line: int, item: dict[str, object]) -> NewPoint:
     if unknown:
         raise InputFileError(
             f"{path}:{line}",
-            f"未知的字段 {'、'.join(sorted(unknown))}（可用：unit、title、id、file）",
+            f"未知的字段 {'、'.join(sorted(unknown))}（可用：unit、title、id、file、co）",
         )
     where = f"{path}:{line}"
     unit = str(item.get("unit") or "").strip()
     title = str(item.get("title") or "").strip()
     if not unit or not title:
-        raise InputFileError(where, f"每个{ITEM}须有 unit（单位 id）和 title（名称）")
+        raise InputFileError(where, f"每个{ITEM}须有 unit（牵头单位或组的 id）和 title（名称）")
     check_text(unit, f"{where} 的 unit")
     check_text(title, f"{where} 的 title")
     point_id = str(item["id"]).strip() if item.get("id") else None
     if point_id is not None:
         check_point_id(point_id, f"{where} 的 id")
     file = _confined(path, where, str(item["file"])) if item.get("file") else None
-    return NewPoint(unit=unit, title=title, file=file, point_id=point_id)
+    co = _co_units(where, item.get("co"))
+    return NewPoint(unit=unit, title=title, file=file, point_id=point_id, co=co)
+
+
+def _co_units(where: str, value: object) -> tuple[str, ...]:
+    """``co``: a list of units, or one text of units separated by 、 or ; (CSV)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        names = [n for n in _CO_SEPARATORS.split(value) if n]
+    elif isinstance(value, list) and all(isinstance(n, str) for n in value):
+        names = [n.strip() for n in value if n.strip()]
+    else:
+        raise InputFileError(where, "co（责任单位）应是单位 id 的列表，如 [finance, land]")
+    for name in names:
+        check_text(name, f"{where} 的 co")
+    return tuple(names)
 
 
 def _confined(points_file: Path, where: str, name: str) -> Path:

@@ -47,6 +47,8 @@ class PointRow:
     title: str
     state: str
     created_seq: int | None = None  # seq of the event that created the point
+    co: tuple[str, ...] = ()  # the co-responsible units (责任单位) beside the lead unit
+    group_id: str | None = None  # the group whose entry enrolled it (各县区政府), if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ so a row changed in them would change what ``status`` shows and who is reminded 
 chain still verifies. ``TableReplay`` is fed every event in ``seq`` order (by the audit, in
 the same pass that checks the chain) and works out what those tables must hold:
 
-- a point exists from its enrolment event (``enrol``: unit, title, initial state, and the
-  event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
+- a point exists from its enrolment event (``enrol``: unit, title, co-responsible units,
+  the group that led it, initial state, and the event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
 - a granted extension is an event whose data names ``step`` and ``until``; the overrides
   table must hold exactly those, each with the event that granted it (unless a 撤回 withdrew it, ``engine.runtime.corrections``; a 撤回 moves its point
   back like any move);
@@ -64,6 +64,8 @@ class _Point:
     title: str | None
     state: str | None
     created_seq: int
+    co: tuple[str, ...] = ()
+    group: str | None = None
 
 
 @dataclass(slots=True)
@@ -103,9 +105,14 @@ class TableReplay:
         data = _data(row[_DATA])
         key = (programme, point)
         if row[_TRIGGER] == ENROL_TRIGGER:
-            title = data.get("title")
+            title, co, group = data.get("title"), data.get("co"), data.get("group")
             self.points[key] = _Point(
-                row[_UNIT], title if isinstance(title, str) else None, row[_DEST], row[0]
+                row[_UNIT],
+                title if isinstance(title, str) else None,
+                row[_DEST],
+                row[0],
+                tuple(str(u) for u in co) if isinstance(co, list) else (),
+                group if isinstance(group, str) else None,
             )
             self.units.setdefault(programme, set()).add(row[_UNIT])
             return
@@ -144,6 +151,8 @@ class TableReplay:
                     v.title if v.title is not None else (row.title if row else ""),
                     v.state if v.state is not None else (row.state if row else ""),
                     v.created_seq,
+                    v.co,
+                    v.group,
                 )
             )
         return sorted(rows, key=lambda r: (r.created_seq or 0, r.point_id))
@@ -195,6 +204,8 @@ class TableReplay:
                 ("名称", row.title, want.title),
                 ("状态", row.state, want.state),
                 ("登记事件", row.created_seq, want.created_seq),
+                ("责任单位", "、".join(row.co) or "（无）", "、".join(want.co) or "（无）"),
+                ("牵头的组", row.group_id or "（无）", want.group or "（无）"),
             ):
                 if in_trail is not None and in_table != in_trail:
                     self.findings.append(

@@ -20,7 +20,7 @@ from engine.clock import Clock
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
 from engine.definition.reports import find_occurrence
-from engine.definition.schema import OWNER, Report
+from engine.definition.schema import CO, Report
 from engine.errors import Named
 from engine.refusals import (
     AlreadyFiled,
@@ -33,7 +33,15 @@ from engine.refusals import (
 from engine.runtime.documents import StoredDocument
 from engine.runtime.filings import FILE_REPORT
 from engine.runtime.moves import event_data
-from engine.runtime.owing import owed, start_moment, state_histories, while_states
+from engine.runtime.owing import (
+    ITEM_ROLES,
+    by_items,
+    histories_of,
+    owed,
+    start_moment,
+    state_histories,
+    while_states,
+)
 from engine.runtime.records import EventDraft, EventRow, FilingRow
 from engine.runtime.store import Store, Transaction
 
@@ -70,7 +78,7 @@ def file_report(
     occ = find_occurrence(period, found)
     if occ is None:
         raise UnknownPeriod(named, period, [o.key for o in found])
-    if points and (OWNER not in report.owed_by or report.per != "item"):
+    if points and (not by_items(report) or report.per != "item"):
         raise PointsNotTaken(named)
     zone = rt.definition.zone
     index = rt.index
@@ -79,8 +87,12 @@ def file_report(
         raise PeriodNotBegun(named, occ.label, occ.covered_first)
     with rt.store.transaction() as tx:
         rt._pin(tx)
-        mine = tx.points(rt.pid, unit) if OWNER in report.owed_by else []
-        histories = state_histories(e for p in mine for e in tx.events(rt.pid, p.point_id))
+        if CO in report.owed_by:  # a unit may owe for any item it shares
+            mine = [p for p in tx.points(rt.pid) if p.unit_id == unit or unit in p.co]
+            histories = histories_of(tx.state_moves(rt.pid))
+        else:
+            mine = tx.points(rt.pid, unit) if by_items(report) else []
+            histories = state_histories(e for p in mine for e in tx.events(rt.pid, p.point_id))
         parties = [p for p in owed(report, occ, index, zone, mine, histories) if p[0] == unit]
         if points:
             wanted = [(unit, point) for point in points]
@@ -140,10 +152,11 @@ def file_report(
 
 def _not_owed(rt: Runtime, report: Report, label: str, unit: str, point: str | None) -> NotOwed:
     index = rt.index
-    named = [index.named_body(b) for b in index.expand([r for r in report.owed_by if r != OWNER])]
+    roles = [r for r in report.owed_by if r not in ITEM_ROLES]
+    named = [index.named_body(b) for b in index.expand(roles)]
     states = (
         [index.named_state(s) for s in index.states if s in while_states(report, index)]
-        if OWNER in report.owed_by
+        if by_items(report)
         else []
     )
     return NotOwed(

@@ -164,6 +164,12 @@ def no_actor_reason(index: ProgrammeIndex, transition: Transition, unit: str) ->
     """Why no body may take ``transition`` for a point of ``unit``, in words."""
     if transition.actor == INSPECTOR:
         return f"{index.body_label(unit)}不在任何检查组负责检查的单位之中（inspection_groups 的 inspects）"
+    relation = index.relations.get(transition.actor)
+    if relation is not None:
+        return (
+            f"{index.body_label(unit)}在关系 {relation.id}（{relation.label}）中没有对应的单位"
+            "（relations 的 pairs）"
+        )
     if transition.actor == OWNER:  # pragma: no cover - a point always has its unit
         return f"{index.programme.programme.item}没有所属单位"
     return f"actor {transition.actor} 不是单位，也不是有成员的单位组"

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from engine.definition.schema import OWNER
-from engine.runtime.owing import Duty
+from engine.runtime.owing import Duty, by_items
 from engine.simulation.deciding import scenario_action
 from engine.simulation.scenario import Scenario
 from engine.simulation.wiring import OpenProgramme
@@ -97,7 +96,7 @@ class ReportFiler:
         for unit, point in parties:
             by_unit[unit].append(point)
         where = self.scenario.where("reports", entry) if entry is not None else None
-        per_item = OWNER in report.owed_by and report.per == "item"
+        per_item = by_items(report) and report.per == "item"
         for unit, points in by_unit.items():
             items = [p for p in points if p] if per_item else []
             file = self.draft(day, unit, f"{report.document or report.label}（{occ.label}）", items)

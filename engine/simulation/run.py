@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.definition.loader import Definition
+from engine.runtime.enrolling import resolve_points
 from engine.runtime.pointsfile import read_points_file
 from engine.runtime.service import NewPoint, new_point_id
 from engine.simulation.driver import YearDriver
@@ -25,13 +26,14 @@ POINTS_FILE = "points-example.yaml"
 
 def point_units(definition: Definition, points: Sequence[NewPoint]) -> dict[str, str]:
     """Point id -> unit id, as enrolling ``points`` in a fresh store gives them (the
-    runtime's own id rule; a unit named by its short or full name is resolved)."""
+    runtime's own id rule; a unit named by its short or full name is resolved, a group
+    stands for its members)."""
     counts: Counter[str] = Counter()
     found = {}
-    for p in points:
-        unit = definition.index.resolve_body(p.unit) or p.unit
-        counts[unit] += 1
-        found[new_point_id(p, unit, counts[unit])] = unit
+    index = definition.index
+    for p in resolve_points(index, points, lambda name: index.resolve_body(name) or name):
+        counts[p.unit] += 1
+        found[new_point_id(p, p.unit, counts[p.unit])] = p.unit
     return found
 
 

@@ -133,7 +133,7 @@ def _check_actor(context: ScenarioContext, unit: str, task: StepRef) -> None:
             allowed = sorted(set(index.inspector_of.values()))
             what = "检查组组长单位"
         else:
-            allowed = index.expand([transition.actor])
+            allowed = index.acting_bodies(transition.actor)
             what = "负责该事项的单位"
     if unit not in allowed:
         names = "、".join(allowed[:8]) + ("……" if len(allowed) > 8 else "")

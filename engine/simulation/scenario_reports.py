@@ -16,7 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationInfo, model_validator
 
-from engine.definition.schema import OWNER
+from engine.definition.schema import CO, OWNER
 from engine.simulation.scenario_fields import PointId, Text, UnitId, context_of, fail
 
 __all__ = ["ReportException"]
@@ -59,8 +59,10 @@ class ReportException(BaseModel):
         if occurrence is None:
             keys = "、".join(o.key for o in found[:12])
             fail((("period",), f"「{rule.label}」没有报送期 {self.period}（可用：{keys}）", False))
-        named = context.index.expand([r for r in rule.owed_by if r != OWNER])
+        named = context.index.expand([r for r in rule.owed_by if r not in (OWNER, CO)])
         owners = set(context.points.values()) if OWNER in rule.owed_by else set()
+        if CO in rule.owed_by:  # any unit may share an item
+            owners |= set(context.index.bodies)
         if self.unit not in named and self.unit not in owners:
             fail((("unit",), f"单位 {self.unit} 不报送「{rule.label}」", False))
         if self.point is not None and (

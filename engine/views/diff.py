@@ -2,9 +2,10 @@
 
 ``diff_programmes(old, new)`` loads both definitions and compares them part by part: the
 header (title, year, 发文字号, dates, addressees, documents, calendar settings), bodies,
-groups and inspection groups, phases, enrolment, states, steps (point transitions and
-tasks: who, to whom, which document, the deadline phrase as written and its date resolved
-each for its own year, amendments, reminder policy) and reminder policies. The result is a
+groups, inspection groups and relations (each unit's paired body), phases, enrolment,
+states, steps (point transitions and tasks: who, to whom, which document, the deadline
+phrase as written and its date resolved each for its own year, amendments, reminder policy)
+and reminder policies. The result is a
 plain, JSON-able dict; ``render_diff_text`` and ``render_diff_html`` (escaped) present it.
 
 Every change is one sentence such as::
@@ -248,6 +249,29 @@ class _Diff(DiffRecorder):
             ),
         )
 
+        self.keyed(
+            "关系",
+            self.a.relations,
+            self.b.relations,
+            lambda r: r.id,
+            lambda r, ix: f"{r.label}，{len(r.pairs)} 个单位",
+            self.relation_pairs,
+        )
+
+    def relation_pairs(self, k: str, x: Any, y: Any) -> None:
+        """A relation's label and each unit whose paired body changed: 市住建局 王副市长 → 李副市长."""
+        subject = f"关系 {k}（{y.label}）"
+        parts = self.changed_fields(x, y, [("label", "名称"), ("source", "出处")])
+        for unit in dict.fromkeys([*x.pairs, *y.pairs]):
+            before, after = x.pairs.get(unit), y.pairs.get(unit)
+            if before != after:
+                name = (self.ib if unit in self.ib.bodies else self.ia).body_label(unit)
+                was = self.ia.body_label(before) if before else "（无）"
+                now = self.ib.body_label(after) if after else "（无）"
+                parts.append(f"{name} {was} → {now}")
+        if parts:
+            self.add("changed", subject, f"{subject}：" + "；".join(parts))
+
     # -- phases, enrolment, states ---------------------------------------------------------
 
     def phases(self) -> None:
@@ -454,7 +478,7 @@ def diff_definitions(old: Definition, new: Definition) -> dict[str, Any]:
     diff.section("header", "方案信息", diff.header)
     diff.section("calendar", "日历设置", diff.calendar)
     diff.section("bodies", "单位", diff.bodies)
-    diff.section("groups", "单位组、工作小组和检查组", diff.groups)
+    diff.section("groups", "单位组、工作小组、检查组和关系", diff.groups)
     diff.section("phases", "阶段", diff.phases)
     diff.section("enrolment", f"{new.programme.programme.item}登记", diff.enrolment)
     diff.section("states", "状态", diff.states)

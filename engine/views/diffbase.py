@@ -58,6 +58,10 @@ def _names(index: ProgrammeIndex, ids: Iterable[str]) -> str:
             names.append(f"{index.bodies[ident].short}（{ident}）")
         elif ident in index.groups:
             names.append(f"{index.groups[ident].label}（{ident}）")
+        elif ident in index.relations:
+            names.append(f"牵头单位的{index.relations[ident].label}（{ident}）")
+        elif ident == "co":
+            names.append("各责任单位（co）")
         else:
             names.append(ident)
     return "、".join(names) or "（无）"

@@ -21,7 +21,7 @@ from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
-from engine.definition.schema import INSPECTOR, OWNER, Report
+from engine.definition.schema import CO, OWNER, Report
 from engine.refusals import UnitHasNoSteps, UnknownUnit
 from engine.views.calendar import calendar_rows
 from engine.views.summary import build_summary, summary_table, summary_title
@@ -55,9 +55,7 @@ def _unit_steps(index: ProgrammeIndex, step: Step, unit: str) -> bool:
         t = step.transition
         if t.actor == OWNER:
             return unit in index.proposers
-        if t.actor == INSPECTOR:
-            return unit in set(index.inspector_of.values())
-        return unit in index.expand([t.actor])
+        return unit in index.acting_bodies(t.actor)
     if step.task is not None:
         return unit in index.expand(step.task.responsible)
     return False  # pragma: no cover - a step is a transition or a task
@@ -224,7 +222,8 @@ def _unit_reports(definition: Definition, unit: str | None) -> list[Report]:
     index = definition.index
     found = []
     for report in definition.programme.reports:
-        named = index.expand([r for r in report.owed_by if r != OWNER])
-        if unit is None or unit in named or (OWNER in report.owed_by and unit in index.proposers):
+        named = index.expand([r for r in report.owed_by if r not in (OWNER, CO)])
+        owner = OWNER in report.owed_by and unit in index.proposers
+        if unit is None or unit in named or owner or CO in report.owed_by:
             found.append(report)
     return found

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from engine.definition.index import ProgrammeIndex
 from engine.definition.labels import COLOUR_NAMES, engine_trigger_label
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
@@ -30,6 +31,8 @@ __all__ = [
     "NOBODY_YET",
     "build_status",
     "event_line",
+    "group_label",
+    "lead_cell",
     "render_log",
     "render_status",
     "state_label",
@@ -56,11 +59,13 @@ def build_status(
     shown = [
         p
         for p in points
-        if (unit is None or p.unit_id == unit) and (point is None or p.point_id == point)
+        if (unit is None or p.unit_id == unit or unit in p.co)
+        and (point is None or p.point_id == point)
     ]
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
     ]
+    roles = {p.point_id: (p.co, p.group_id) for p in shown}
     pairs = [(p.unit_id, p.state) for p in points]
     triples = [(p.point_id, p.unit_id, p.state) for p in points]
     # A unit sees its duties before they fall due; the whole programme only those reached.
@@ -91,6 +96,10 @@ def build_status(
                 "id": s.id,
                 "unit": s.unit,
                 "unit_name": s.unit_name,
+                "co": list(roles[s.id][0]),
+                "co_names": [index.body_label(u) for u in roles[s.id][0]],
+                "group": roles[s.id][1],
+                "group_name": group_label(index, roles[s.id][1]),
                 "title": s.title,
                 "state": s.state,
                 "state_label": s.state_label,
@@ -163,6 +172,19 @@ def build_status(
     }
 
 
+def group_label(index: ProgrammeIndex, group: str | None) -> str | None:
+    """The label of the group whose entry enrolled a point (各县区政府), or None."""
+    if group is None:
+        return None
+    found = index.groups.get(group)
+    return found.label if found else group
+
+
+def lead_cell(unit_name: str, group_name: str | None) -> str:
+    """The lead unit as a table shows it: ``甲县政府（各县区政府）`` for a group's member."""
+    return f"{unit_name}（{group_name}）" if group_name else unit_name
+
+
 def states_note(snapshot: Snapshot, now: datetime) -> str | None:
     """What to say when the states shown are not those at ``now``: the store as it is, with
     events recorded after ``now`` (a clock set back); None when they are ``now``'s."""
@@ -214,11 +236,13 @@ def _heading(report: dict[str, Any]) -> str:
 def render_status(report: dict[str, Any]) -> str:
     item = report["item"]
     lines = [_heading(report), ""]
+    roles = any(p.get("co") or p.get("group") for p in report["points"])
     rows = [
         [
             COLOUR_NAMES.get(p["colour"], p["colour"]),
             p["id"],
-            p["unit_name"],
+            lead_cell(p["unit_name"], p.get("group_name")) if roles else p["unit_name"],
+            *(["、".join(p["co_names"]) or "—"] if roles else []),
             p["title"],
             p["state_label"],
             p["next_step_label"] or "—",
@@ -227,7 +251,8 @@ def render_status(report: dict[str, Any]) -> str:
         for p in report["points"]
     ]
     if rows:
-        lines += _table(["灯", "编号", "单位", item, "状态", "下一步", "期限"], rows)
+        units = ["牵头单位", "责任单位"] if roles else ["单位"]
+        lines += _table(["灯", "编号", *units, item, "状态", "下一步", "期限"], rows)
         counts = report["colours"]
         lines.append("")
         lines.append(

@@ -26,7 +26,7 @@ from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
 from engine.views.recurring import occurrence_rows
-from engine.views.status import states_note
+from engine.views.status import group_label, lead_cell, states_note
 
 __all__ = [
     "NOT_YET_DUE",
@@ -130,6 +130,9 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
             for t in steps
         ],
         "points": rows,
+        # Whether any point has co-responsible units or was led by a group: then the table
+        # names the 牵头单位 and shows a 责任单位 column.
+        "roles": any(r["co_names"] or r["group_name"] for r in rows),
         "totals": _totals(steps, rows),
         # Recurring reports: 上报率 and 缺报单位 of each occurrence begun by now.
         "occurrences": occurrence_rows(definition, snapshot, now),
@@ -259,6 +262,8 @@ def _summary_row(
         "unit_name": body.short if body else point.unit_id,
         "unit_full_name": body.name if body else point.unit_id,
         "unit_kind": KIND_LABELS.get(body.kind, body.kind) if body else "",
+        "co_names": [index.body_label(u) for u in point.co],
+        "group_name": group_label(index, point.group_id),
         "title": point.title,
         "state": point.state,
         "state_label": state_label,
@@ -281,7 +286,11 @@ def _waiting_words(view: ProgressView, standing: Standing, today: date) -> str:
 def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the summary; dates as ``date``, each step's standing as 按时,
     逾期N天, 未到期 or blank (see ``verdict``)."""
+    roles = bool(summary.get("roles"))
     head = ["序号", "单位", "单位类别", summary["item"], "编号", "负责单位", "当前状态"]
+    if roles:
+        head[1], head[5] = "牵头单位", "牵头单位全称"
+        head.insert(6, "责任单位")
     for step in summary["steps"]:
         head += [f"{step['document']}报送日期", f"{step['document']}{STANDING}"]
     head.append("备注")
@@ -294,8 +303,11 @@ def summary_table(summary: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             r["title"],
             r["point"],
             r["unit_full_name"],
+            *(["、".join(r["co_names"]) or "—"] if roles else []),
             r["state_label"],
         ]
+        if roles:
+            row[1] = lead_cell(r["unit_name"], r["group_name"])
         for step in summary["steps"]:
             cell = r["steps"][step["step"]]
             row.append(date.fromisoformat(cell["submitted"]) if cell["submitted"] else None)

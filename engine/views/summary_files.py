@@ -143,7 +143,7 @@ def _totals_row(summary: dict[str, Any], width: int) -> list[Any]:
     row[3] = (
         f"{counts['points']} 个{summary['item']}，其中有逾期事项的 {counts['overdue_points']} 个"
     )
-    column = 7
+    column = 8 if summary.get("roles") else 7  # after 当前状态 (and 责任单位)
     for step in summary["steps"]:
         total = summary["totals"][step["step"]]
         row[column] = f"已报 {total['submitted']} / 应报 {total['owed']}"

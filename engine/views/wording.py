@@ -12,7 +12,15 @@ from datetime import date
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.labels import OUTCOME_LABELS
-from engine.definition.schema import INSPECTOR, OWNER, ReminderPolicy, SourceRef, Transition
+from engine.definition.schema import (
+    CO,
+    INSPECTOR,
+    LEAD,
+    OWNER,
+    ReminderPolicy,
+    SourceRef,
+    Transition,
+)
 from engine.definition.workcal import weekday_name
 from engine.delivery.gongwen import format_month_day
 
@@ -42,7 +50,13 @@ def _name(index: ProgrammeIndex, ident: str) -> str:
         return index.bodies[ident].short
     if ident in index.groups:
         return index.groups[ident].label
-    return ident
+    if ident in index.relations:
+        return f"牵头单位的{index.relations[ident].label}"
+    return _ROLE_NAMES.get(ident, ident)
+
+
+#: Role names a step's recipients may use, as a notice lists them.
+_ROLE_NAMES = {OWNER: "牵头单位", LEAD: "牵头单位", CO: "各责任单位", INSPECTOR: "检查组组长单位"}
 
 
 def ids_label(index: ProgrammeIndex, ids: Iterable[str]) -> str:

@@ -61,7 +61,14 @@ def test_enrol_of_a_single_point_takes_the_next_number_of_its_unit(year: Year) -
     )
 
     assert json.loads(result.stdout) == [
-        {"id": "zhuhai-2", "unit": "zhuhai", "title": "游艇产业", "state": "proposed"}
+        {
+            "id": "zhuhai-2",
+            "unit": "zhuhai",
+            "co": [],
+            "group": None,
+            "title": "游艇产业",
+            "state": "proposed",
+        }
     ]
 
 

@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from engine.errors import ConcurrentWrite, InputFileError, StoreError
 from engine.runtime.store import (
     SCHEMA_VERSION,
+    PointRow,
     Store,
     open_store,
     resolve_location,
 )
+from engine.runtime.store.schema import MIGRATIONS
 from tests.runtime.conftest import PROGRAMME
 
 TABLES = {
@@ -46,9 +49,8 @@ def test_new_store_has_every_table_and_records_schema_version(
 ) -> None:
     names = {row[0] for row in raw_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert TABLES <= names
-    assert raw_sql("SELECT version FROM schema_version ORDER BY version") == [
-        (n,) for n in range(1, SCHEMA_VERSION + 1)
-    ]
+    versions = raw_sql("SELECT version FROM schema_version ORDER BY version")
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
 
 
 def test_reopening_a_store_applies_no_migration_twice(
@@ -56,23 +58,45 @@ def test_reopening_a_store_applies_no_migration_twice(
 ) -> None:
     for _ in range(3):
         open_store(str(db_path)).close()
-    assert raw_sql("SELECT version FROM schema_version ORDER BY version") == [
-        (n,) for n in range(1, SCHEMA_VERSION + 1)
-    ]
+    versions = raw_sql("SELECT version FROM schema_version ORDER BY version")
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
     assert raw_sql("SELECT seq, hash FROM trail_head") == [(0, "0" * 64)]
 
 
-def test_a_version_1_store_gains_the_filings_table(
+def test_a_version_1_store_gains_the_points_co_and_group_columns(
+    db_path: Path, raw_sql: Callable[..., list[tuple[Any, ...]]]
+) -> None:
+    """A store written before co-responsible units keeps its points, each with none."""
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    with engine.begin() as conn:
+        MIGRATIONS[0](conn)
+        conn.exec_driver_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("INSERT INTO schema_version VALUES (1)")
+        conn.exec_driver_sql("INSERT INTO programmes VALUES ('p', '方案', 2021, 'h', 'at')")
+        conn.exec_driver_sql("INSERT INTO units VALUES ('p', 'housing')")
+        conn.exec_driver_sql(
+            "INSERT INTO points VALUES ('p', 'housing-1', 'housing', '老旧小区改造', 'assigned', 1)"
+        )
+    engine.dispose()
+    with open_store(str(db_path)) as store, store.transaction(readonly=True) as tx:
+        assert tx.points("p") == [
+            PointRow("p", "housing-1", "housing", "老旧小区改造", "assigned", 1, (), None)
+        ]
+    versions = raw_sql("SELECT version FROM schema_version ORDER BY version")
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
+
+
+def test_a_version_2_store_gains_the_filings_table(
     db_path: Path, raw_sql: Callable[..., list[tuple[Any, ...]]]
 ) -> None:
     store = open_store(str(db_path))
     store.close()
     raw_sql("DROP TABLE report_filings")
-    raw_sql("DELETE FROM schema_version WHERE version > 1")
+    raw_sql("DELETE FROM schema_version WHERE version > 2")
     open_store(str(db_path)).close()
     names = {row[0] for row in raw_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "report_filings" in names
-    assert raw_sql("SELECT max(version) FROM schema_version") == [(2,)]
+    assert raw_sql("SELECT max(version) FROM schema_version") == [(3,)]
 
 
 def test_reopening_keeps_the_data(enrolled: Store, db_path: Path) -> None:

@@ -158,3 +158,15 @@ def test_cli_diff_writes_html(rolled: Path, tmp_path: Path) -> None:
     assert "日期 2011-05-10 → 2012-05-10" in html
     as_json = run_cli(["diff", str(PROGRAMME_DIR), str(PROGRAMME_DIR), "--json"], {})
     assert json.loads(as_json.stdout)["changed"] is False
+
+
+def test_a_unit_moved_to_another_vice_mayor_is_one_sentence(tmp_path: Path) -> None:
+    city = Path(__file__).parents[1] / "runtime" / "roles_city"
+    folder = tmp_path / "city"
+    shutil.copytree(city, folder)
+    file = folder / "programme.yaml"
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace("education: vm-li,", "education: vm-wang,", 1), "utf-8")
+    assert _texts(diff_programmes(city, folder), "groups") == [
+        "关系 leader（分管市领导）：市教育局 李副市长 → 王副市长"
+    ]

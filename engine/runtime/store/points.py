@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -73,12 +74,29 @@ def _select_known_ids(count: int) -> DriverStatement:
     return DriverStatement(stmt, ["programme_id", *names])
 
 
+def _point(row: tuple[Any, ...]) -> PointRow:
+    """A stored row as a point: ``co`` is kept as comma-separated ids (ids hold no comma)."""
+    programme_id, point_id, unit_id, title, state, created_seq, co, group_id = row
+    co_units = tuple(co.split(",")) if co else ()
+    return PointRow(programme_id, point_id, unit_id, title, state, created_seq, co_units, group_id)
+
+
 class PointTable(TableAccess):
     """Points and their states (satisfies :class:`~engine.runtime.ports.PointRecords`)."""
 
     def add_points(self, points: Iterable[PointRow]) -> None:
         rows = [
-            (p.programme_id, p.point_id, p.unit_id, p.title, p.state, p.created_seq) for p in points
+            (
+                p.programme_id,
+                p.point_id,
+                p.unit_id,
+                p.title,
+                p.state,
+                p.created_seq,
+                ",".join(p.co) if p.co else None,
+                p.group_id,
+            )
+            for p in points
         ]
         self._usable(write=True)
         if rows:
@@ -87,7 +105,7 @@ class PointTable(TableAccess):
     def get_point(self, programme_id: str, point_id: str) -> PointRow | None:
         # Called once per point named in a decision: straight to the driver's cursor.
         found = self._fetch(_GET, (programme_id, point_id))
-        return PointRow(*found[0]) if found else None
+        return _point(found[0]) if found else None
 
     def points(
         self,
@@ -113,7 +131,7 @@ class PointTable(TableAccess):
             params.append(state)
         shape = (unit is not None, len(wanted), state is not None)
         stmt = shaped(("points", *shape), partial(_select_points, *shape))
-        return [PointRow(*r) for r in self._fetch(stmt, params)]
+        return [_point(r) for r in self._fetch(stmt, params)]
 
     def count_points_by_unit(self, programme_id: str) -> dict[str, int]:
         """How many points each unit has enrolled in a programme."""

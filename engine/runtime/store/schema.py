@@ -167,8 +167,20 @@ def _migration_1(conn: Connection) -> None:
     conn.execute(md.tables["trail_head"].insert().values(id=1, seq=0, hash=GENESIS_HASH))
 
 
-def _define_v2(md: sa.MetaData) -> None:
-    """Schema version 2: the filed occurrences of recurring reports. Frozen."""
+def _v2_columns() -> list[sa.Column[Any]]:
+    """Version 2's columns of ``points``: its co-responsible units (comma-separated ids) and
+    the group whose entry enrolled it; NULL: none."""
+    return [sa.Column("co", _TEXT, nullable=True), sa.Column("group_id", _TEXT, nullable=True)]
+
+
+def _migration_2(conn: Connection) -> None:
+    """Version 2: ``points.co`` and ``points.group_id``. Frozen once released."""
+    conn.execute(sa.text("ALTER TABLE points ADD COLUMN co TEXT"))
+    conn.execute(sa.text("ALTER TABLE points ADD COLUMN group_id TEXT"))
+
+
+def _define_v3(md: sa.MetaData) -> None:
+    """Schema version 3: the filed occurrences of recurring reports. Frozen."""
     sa.Table(
         "report_filings",  # one row per filed occurrence; the trail's file-report events
         md,
@@ -183,25 +195,28 @@ def _define_v2(md: sa.MetaData) -> None:
     )
 
 
-def _migration_2(conn: Connection) -> None:
+def _migration_3(conn: Connection) -> None:
+    """Version 3: ``report_filings``. Frozen once released."""
     md = sa.MetaData(naming_convention=_NAMING)
     _define_v1(md)
-    _define_v2(md)
+    _define_v3(md)
     md.tables["report_filings"].create(conn)
 
 
 #: Numbered migrations: ``MIGRATIONS[n - 1]`` brings the schema from version n-1 to n.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1, _migration_2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# The tables as the code queries them: version 1 (plus whatever later migrations add here).
+# The tables as the code queries them: version 1 plus the columns later migrations add.
 _META = sa.MetaData(naming_convention=_NAMING)
 _VERSIONS = _schema_version_table(_META)
 _define_v1(_META)
-_define_v2(_META)
+_define_v3(_META)
 PROGRAMMES = _META.tables["programmes"]
 UNITS = _META.tables["units"]
 POINTS = _META.tables["points"]
+for _column in _v2_columns():
+    POINTS.append_column(_column)
 DOCUMENTS = _META.tables["documents"]
 EVENTS = _META.tables["events"]
 HEAD = _META.tables["trail_head"]
@@ -209,7 +224,16 @@ OVERRIDES = _META.tables["deadline_overrides"]
 SENT = _META.tables["sent_log"]
 FILINGS = _META.tables["report_filings"]
 EVENT_COLUMNS = ("seq", *CONTENT_COLUMNS, "prev_hash", "hash")
-POINT_COLUMNS = ("programme_id", "point_id", "unit_id", "title", "state", "created_seq")
+POINT_COLUMNS = (
+    "programme_id",
+    "point_id",
+    "unit_id",
+    "title",
+    "state",
+    "created_seq",
+    "co",
+    "group_id",
+)
 
 
 def apply_migrations(

@@ -89,3 +89,18 @@ def test_set_states_with_an_unknown_point_changes_nothing(enrolled: StorePort) -
 def test_a_point_of_an_unregistered_unit_is_refused(enrolled: StorePort) -> None:
     with pytest.raises(StoreError, match="违反了数据约束"), enrolled.transaction() as tx:
         tx.add_points([PointRow(PROGRAMME, "9", "不存在的单位", "标题", "draft")])
+
+
+def test_a_point_keeps_its_co_units_and_the_group_that_led_it(enrolled: StorePort) -> None:
+    shared = PointRow(PROGRAMME, "4", "发改委", "联合审批", "draft", None, ("财政局", "市场监管局"))
+    grouped = PointRow(PROGRAMME, "5", "发改委", "各区推进", "draft", None, (), "各区")
+    with enrolled.transaction() as tx:
+        tx.add_points([shared, grouped])
+    with enrolled.transaction(readonly=True) as tx:
+        assert tx.get_point(PROGRAMME, "4") == shared
+        assert tx.get_point(PROGRAMME, "5") == grouped
+        by_unit = {p.point_id: p for p in tx.points(PROGRAMME, unit="发改委")}
+        assert by_unit["4"].co == ("财政局", "市场监管局")
+        assert by_unit["5"].group_id == "各区"
+        assert by_unit["1"].co == ()
+        assert by_unit["1"].group_id is None
