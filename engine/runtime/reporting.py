@@ -27,6 +27,7 @@ from engine.refusals import (
     NoPeriodGiven,
     NotOwed,
     PeriodNotBegun,
+    PeriodNotTaken,
     PointsNotTaken,
     UnknownPeriod,
 )
@@ -45,7 +46,7 @@ from engine.runtime.owing import (
 from engine.runtime.records import EventDraft, EventRow, FilingRow
 from engine.runtime.store import Store, Transaction
 
-__all__ = ["file_report"]
+__all__ = ["file_report", "report_named"]
 
 
 class Runtime(Protocol):
@@ -59,6 +60,20 @@ class Runtime(Protocol):
     operator: str | None
 
     def _pin(self, tx: Transaction) -> None: ...
+
+
+def report_named(definition: Definition, task: str, period: str | None) -> Report | None:
+    """The recurring report ``task`` names (None for another task); a period given for a
+    task that is not one is refused."""
+    found = next((r for r in definition.programme.reports if r.id == task), None)
+    if found is None and period is not None:
+        index = definition.index
+        kinds = index.point_tasks.get(task)
+        label = (
+            index.tasks[task].label if task in index.tasks else kinds[0].label if kinds else task
+        )
+        raise PeriodNotTaken(Named(task, label))
+    return found
 
 
 def file_report(

@@ -36,7 +36,6 @@ from engine.refusals import (
     NotAProposer,
     NothingWaiting,
     NotRegistered,
-    PeriodNotTaken,
     PointIdTaken,
     TaskAlreadyDone,
     TooManyPoints,
@@ -53,6 +52,7 @@ from engine.runtime.documents import StoredDocument
 from engine.runtime.enrolling import NewPoint, resolve_points
 from engine.runtime.machine import Attempt, LifecycleMachine
 from engine.runtime.moves import event_data
+from engine.runtime.reporting import file_report, report_named
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
 from engine.runtime.storedeadlines import StoreDeadlines
 from engine.runtime.userinput import check_point_id, check_text
@@ -269,14 +269,10 @@ class Runtime:
         check_text(period or "", "报送期")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
-        report = next((r for r in self.definition.programme.reports if r.id == task), None)
+        report = report_named(self.definition, task, period)
         if report is not None:
-            from engine.runtime.reporting import file_report
-
             document = self._store_file(file)
             return file_report(self, unit, report, period, points, document, effective)
-        if period is not None:
-            raise PeriodNotTaken(Named(task, self._task_label(task)))
         if task in self.index.tasks:
             programme_task = self.index.tasks[task]
             if points:
@@ -529,12 +525,6 @@ class Runtime:
         if found is None:
             raise UnknownUnit(unit, self.index.body_names)
         return found
-
-    def _task_label(self, task: str) -> str:
-        if task in self.index.tasks:
-            return self.index.tasks[task].label
-        kinds = self.index.point_tasks.get(task)
-        return kinds[0].label if kinds else task
 
     def _named_task(self, task: Task) -> Named:
         return Named(task.id, task.label)
