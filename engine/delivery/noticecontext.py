@@ -230,6 +230,7 @@ def build_notice_context(
     body = index.bodies[reminder.recipient]
     if rule.step_kind == "report":
         step_facts, group = _report_step(definition, occ.rule.step, occ.period, occ.due), None
+        transition = None
     else:
         step = next(s for s in index.steps() if s.id == rule.step)
         deadline = step.deadline
@@ -246,6 +247,7 @@ def build_notice_context(
             clause=(quote or step.label).rstrip("。"),
         )
         group = _led_groups(definition, step.transition, body.id)
+        transition = step.transition
     cc = [index.bodies[b].name for b in reminder.cc]
     if reminder.leadership:
         cc.append(f"{body.short}分管领导")
@@ -276,7 +278,7 @@ def build_notice_context(
         makeup_due=makeup_due,
         shift=header.calendar.shift_to_working_day,
         cc=tuple(cc),
-        send_to=_send_to(definition, step.transition, reminder),
+        send_to=_send_to(definition, transition, reminder),
         contacts=tuple(
             ContactLine(c.name, index.body_label(c.body), c.phone, c.fax, c.email)
             for c in header.contacts
