@@ -25,6 +25,7 @@ from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
 from engine.errors import ITEM, DefinitionChanged, DocflowError, Refused, StoreError
 from engine.refusals import UnknownPoint
+from engine.runtime.rectifying import return_triggers
 from engine.runtime.service import NewPoint, Runtime
 from engine.runtime.snapshot import Snapshot, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
@@ -212,10 +213,17 @@ class Programme:
         """The programme's state in the store, read in one read-only transaction."""
         store = self._store()
         tasks = tuple(t.id for t in self.definition.programme.tasks if t.level == "programme")
+        returns = return_triggers(self.definition)
         reports = bool(self.definition.programme.reports)
         with store.transaction(readonly=True) as tx:
             return read_snapshot(
-                tx, self.id, store.location, tasks, with_events=with_events, with_reports=reports
+                tx,
+                self.id,
+                store.location,
+                tasks,
+                returns,
+                with_events=with_events,
+                with_reports=reports,
             )
 
     def snapshot_at(self, at: datetime) -> tuple[Snapshot, AsOf]:

@@ -216,7 +216,7 @@ def submit(
 @click.option("--return", "return_", is_flag=True, help="退回。")
 @click.option("--reason", required=True, help="理由。")
 @click.option("--by", "actor", help="作出决定的单位（事项可由多个单位决定时须给出）。")
-@click.option("--until", help="批准延期时的新期限（YYYY-MM-DD）。")
+@click.option("--until", help="批准延期时的新期限，或退回时的整改期限（YYYY-MM-DD）。")
 @click.option("--at", "at", help="决定实际作出的时间（ISO 8601）。")
 @_operator_option
 @_db_option

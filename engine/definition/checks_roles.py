@@ -46,6 +46,7 @@ def role_problems(programme: Programme, marks: Marks, index: ProgrammeIndex) -> 
     check = _Roles(programme, marks, index)
     check.relations()
     check.steps()
+    check.policies()
     return check.found
 
 
@@ -110,6 +111,19 @@ class _Roles:
                     self.inspected((*base, "recipients", j))
                 elif r not in ROLE_NAMES:
                     self.name((*base, "recipients", j), r, "报送对象")
+
+    def policies(self) -> None:
+        """A policy's ``leadership`` names a relation (whose pairs say each unit's leader)."""
+        for i, policy in enumerate(self.p.reminder_policies):
+            name = policy.leadership
+            if name is None or name in self.index.relations:
+                continue
+            known = "、".join(self.index.relations) or "无"
+            self.error(
+                ("reminder_policies", i, "leadership"),
+                f"末次催报抄送的 {name} 不是 relations 中的关系（已定义：{known}）：请写关系的 id，"
+                "如 leader；不写则抄送单位的 leadership_email",
+            )
 
     def inspected(self, path: PathT) -> None:
         """``recipients: [inspector]``: every proposer has an inspection group's lead."""

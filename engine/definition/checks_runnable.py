@@ -14,6 +14,8 @@ error. The checks:
 - every reachable state can still reach a final state (no loop that never ends);
 - an extension request leaves from a state that owes a step with a deadline, and a grant
   or refusal from a state a request leaves from (else each is refused every time);
+- a ``rectify_within`` (整改期限) sits on a return decision only, is a phrase counted from the
+  return day, and the state the return goes back to owes a step it can be the due day of;
 - each unit is inspected by one inspection group (``actor: inspector`` names one lead);
 - a reminder policy with ``cc`` copies from a 催报 stage it reaches.
 """
@@ -24,9 +26,10 @@ from collections import deque
 
 from engine.definition.index import ProgrammeIndex
 from engine.definition.paths import PathT
+from engine.definition.periodic import rectify_period
 from engine.definition.schema import Programme, Task
 from engine.definition.yamlio import Marks
-from engine.errors import Diagnostic
+from engine.errors import Diagnostic, PhraseError
 
 __all__ = ["runnable_problems"]
 
@@ -40,6 +43,7 @@ def runnable_problems(
     check.waits()
     check.endings()
     check.extensions()
+    check.rectifications()
     check.inspection()
     check.policies()
     return check.found
@@ -227,6 +231,34 @@ class _Runnable:
                         f"没有从该状态提出的延期申请（extension: request）；请加上延期申请事项，"
                         f"或从 source 中删去 {src}",
                     )
+
+    # --- rectification deadlines --------------------------------------------------------
+
+    def rectifications(self) -> None:
+        index = self.index
+        for i, t in enumerate(self.p.points.transitions):
+            if t.rectify_within is None:
+                continue
+            where = ("points", "transitions", i, "rectify_within")
+            if t.takes != "decision" or t.outcome != "return":
+                self.error(
+                    where,
+                    f"{t.trigger}（{t.label}）不是退回的决定（outcome: return），不能规定整改期限"
+                    "：请删去 rectify_within，或写在退回的事项上",
+                )
+                continue
+            try:
+                rectify_period(t.rectify_within)
+            except PhraseError as exc:
+                self.error(where, f"{exc}；请改写 rectify_within")
+                continue
+            if t.dest is not None and t.dest in index.states and index.pending_step(t.dest) is None:
+                self.error(
+                    where,
+                    f"{t.trigger}（{t.label}）退回到的状态 {t.dest}"
+                    f"（{index.named_state(t.dest).label}）没有需要重新报送的事项，整改期限无从适用"
+                    "：请删去 rectify_within",
+                )
 
     # --- inspection groups -------------------------------------------------------------
 

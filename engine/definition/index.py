@@ -31,7 +31,17 @@ from engine.definition.schema import (
 )
 from engine.errors import Named
 
-__all__ = ["ProgrammeIndex", "Step"]
+__all__ = ["LeadershipCopy", "ProgrammeIndex", "Step"]
+
+
+@dataclass(frozen=True)
+class LeadershipCopy:
+    """The leader a last 催报 copies: the short name (the address's display name), the name
+    the notice's 抄送 line shows, and the address."""
+
+    short: str
+    name: str
+    email: str | None
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,18 @@ class ProgrammeIndex:
     def body_label(self, body_id: str) -> str:
         body = self.bodies.get(body_id)
         return body.short if body else body_id
+
+    def leadership_of(self, relation: str | None, unit: str) -> LeadershipCopy:
+        """Whom a last 催报 to ``unit`` copies: the body the policy's ``leadership`` relation
+        pairs with the unit, else (no relation, or no pair for the unit) the unit's own
+        leadership at its ``leadership_email`` (``email`` None: nobody can be copied)."""
+        pairs = self.relations[relation].pairs if relation in self.relations else {}
+        if unit in pairs:
+            leader = self.bodies[pairs[unit]]
+            return LeadershipCopy(leader.short, leader.name, leader.email)
+        body = self.bodies.get(unit)
+        generic = f"{self.body_label(unit)}分管领导"
+        return LeadershipCopy(generic, generic, body.leadership_email if body else None)
 
     def named_body(self, body_id: str) -> Named:
         """The body's id carrying its short name, for messages."""

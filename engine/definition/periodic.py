@@ -77,6 +77,7 @@ from engine.errors import PhraseError
 __all__ = [
     "ALL_FORMS",
     "ANCHORS",
+    "RECTIFY_ANCHORS",
     "Occurrence",
     "Period",
     "Recurrence",
@@ -84,6 +85,7 @@ __all__ = [
     "due_after",
     "occurrences",
     "parse_any",
+    "rectify_period",
 ]
 
 Period = Literal["week", "month", "two_month", "quarter", "half_year"]
@@ -514,3 +516,28 @@ def due_after(
     to the Nth (working) day after it, then shifted like any due day."""
     due = _count_from(anchor_day, relative.n, relative.working, calendar)
     return apply_shift(anchor_day, due, calendar, conventions, relative.shift, relative.due_time)
+
+
+#: The events a 整改期限 (``rectify_within`` of a return) may be counted from.
+RECTIFY_ANCHORS = ("退回", "决定")
+
+
+def rectify_period(text: str) -> Relative:
+    """A return's ``rectify_within`` (5个工作日内, 10日内, 退回后5个工作日内): a relative
+    phrase counted from the return day; ``PhraseError`` for anything else."""
+    original = text.strip()
+    found: Relative | None = None
+    for candidate in (original, "退回后" + original):
+        key = normalise(candidate)
+        try:
+            found = _relative(candidate, key) if key else None
+        except PhraseError as exc:
+            raise PhraseError(original, exc.reason) from None
+        if found is not None:
+            break
+    if found is None or found.anchor not in RECTIFY_ANCHORS:
+        raise PhraseError(
+            original,
+            "整改期限应从退回之日起算，写作「5个工作日内」「10日内」或「退回后5个工作日内」",
+        )
+    return replace(found, text=original)

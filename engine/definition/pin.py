@@ -67,10 +67,12 @@ class Change:
 
 
 #: Fields added to the schema after the first pins, as paths of keys from the programme's
-#: root: the digest leaves each out while it holds its default.
+#: root (``*``: every entry of a list): the digest leaves each out while it holds its default.
 LATER_FIELDS: tuple[tuple[str, ...], ...] = (
     ("programme", "item"),
     ("relations",),
+    ("points", "transitions", "*", "rectify_within"),
+    ("reminder_policies", "*", "leadership"),
     ("reports",),
 )
 
@@ -78,14 +80,21 @@ LATER_FIELDS: tuple[tuple[str, ...], ...] = (
 def _without_later_defaults(programme: Programme) -> dict[str, Any]:
     dumped: dict[str, Any] = programme.model_dump(mode="json")
     for path in LATER_FIELDS:
-        model: Any = programme
-        holder = dumped
-        for key in path[:-1]:
-            model, holder = getattr(model, key), holder[key]
-        field = type(model).model_fields[path[-1]]
-        if getattr(model, path[-1]) == field.get_default(call_default_factory=True):
-            del holder[path[-1]]
+        _drop_default(programme, dumped, path)
     return dumped
+
+
+def _drop_default(model: Any, holder: Any, path: tuple[str, ...]) -> None:
+    key, rest = path[0], path[1:]
+    if key == "*":
+        for item, dumped in zip(model, holder, strict=True):
+            _drop_default(item, dumped, rest)
+    elif rest:
+        _drop_default(getattr(model, key), holder[key], rest)
+    else:
+        field = type(model).model_fields[key]
+        if getattr(model, key) == field.get_default(call_default_factory=True):
+            del holder[key]
 
 
 def _canonical(value: Any) -> bytes:

@@ -430,6 +430,10 @@ class Transition(Model):
         description="延期：request 为申请（须在到期前），grant 为批准（须给出新期限），refuse 为不批准",
     )
     source_clause: SourceRef | None = Field(default=None, description="没有时限的事项的出处")
+    rectify_within: Line | None = Field(
+        default=None,
+        description="退回时的整改期限，从退回之日起算，如 5个工作日内、10日内（仅 outcome: return）",
+    )
 
     @property
     def task_id(self) -> str:
@@ -542,6 +546,9 @@ class ReminderPolicy(Model):
         description=f"从第几次催报起抄送（1-{MAX_OVERDUE_TIMES}）",
     )
     leadership_at_last: Bool = Field(default=True, description="末次催报是否抄送单位分管领导")
+    leadership: Identifier | None = Field(
+        default=None, description="末次催报抄送谁：关系 id（如 leader），不写则抄 leadership_email"
+    )
     makeup_days: Int = Field(
         default=3,
         ge=1,

@@ -54,6 +54,7 @@ from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
 from engine.runtime.owing import by_items, duties, histories_of
 from engine.runtime.progress import ProgressView
+from engine.runtime.rectifying import rectified, return_triggers
 from engine.runtime.store import Store, Transaction
 
 __all__ = ["Outgoing", "ReminderRunner", "RunResult", "working_days_between"]
@@ -245,6 +246,7 @@ class ReminderRunner:
         with self.store.transaction(readonly=True) as tx:
             overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
             if rule.step_kind == "transition":
+                again = rectified(tx, self.pid, return_triggers(self.definition))
                 transition = self.index.transitions[rule.step]
                 sources = self.index.sources_of(transition)
                 others: list[tuple[str, str]] = []
@@ -255,7 +257,9 @@ class ReminderRunner:
                     others = [(p.unit_id, p.state) for p in everything]
                     rows = [p for state in sources for p in everything if p.state == state]
                 waiting = [PointInfo(p.point_id, p.unit_id, p.title, p.state, p.co) for p in rows]
-                return reminders_for(occ, self.view, waiting, overrides, all_points=others)
+                return reminders_for(
+                    occ, self.view, waiting, overrides, all_points=others, rectified=again
+                )
             if rule.step_kind == "unit-task":
                 return reminders_for(
                     occ, self.view, (), overrides, enrolled=tx.count_points_by_unit(self.pid)
@@ -387,8 +391,10 @@ class ReminderRunner:
             for b in reminder.cc
             if self.index.bodies[b].email
         ]
-        if reminder.leadership and body.leadership_email:
-            cc.append(Address(f"{body.short}分管领导", body.leadership_email))
+        if reminder.leadership:
+            leader = self.index.leadership_of(occ.rule.policy.leadership, body.id)
+            if leader.email:
+                cc.append(Address(leader.short, leader.email))
         msg = build_message(
             sender=self.sender,
             to=[Address(body.name, body.email)],

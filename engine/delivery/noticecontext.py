@@ -19,9 +19,12 @@ field                 value
 ``today``             date: the 成文日期 written in the 落款
 ``recipient``         ``Addressee`` (``id``, ``short``, ``name``): the single addressee
 ``addressees``        body names: the 主送 line of notices to many bodies
-``step``              ``StepFacts``: ``label`` (what is to be submitted), ``phrase`` (the
-                      deadline as the notice writes it), ``due`` (date), ``clause`` (the
-                      notice's sentence setting the step, without the final 。)
+``step``              ``StepFacts``: ``label`` (what is to be submitted: 整改后的… when
+                      ``rectify``), ``phrase`` (the deadline as the notice writes it),
+                      ``due`` (date), ``clause`` (the notice's sentence setting the step,
+                      without the final 。)
+``rectify``           whether the points owe the step again after a return, by its
+                      整改期限 (``step.due``): the notice asks for the rectified document
 ``points``            ``PointLine`` each: ``id``, ``title``, ``state_label``, ``unit`` (the
                       point's unit, short name)
 ``working_days_left`` working days from today to the deadline (0: due today; < 0: late)
@@ -170,6 +173,7 @@ class NoticeContext:
     group: InspectionGroupFacts = field(default_factory=InspectionGroupFacts)
     dates: InspectionDates = field(default_factory=InspectionDates)
     meeting: MeetingFacts = field(default_factory=MeetingFacts)
+    rectify: bool = False
 
     def variables(self) -> dict[str, Any]:
         """The top-level template variables: one per field."""
@@ -241,7 +245,7 @@ def build_notice_context(
             else (step.task.document if step.task else None)
         )
         step_facts = StepFacts(
-            label=document or step.label,
+            label=("整改后的" if reminder.rectify else "") + (document or step.label),
             phrase=deadline.governing_phrase if deadline else "",
             due=occ.due,
             clause=(quote or step.label).rstrip("。"),
@@ -250,7 +254,7 @@ def build_notice_context(
         transition = step.transition
     cc = [index.bodies[b].name for b in reminder.cc]
     if reminder.leadership:
-        cc.append(f"{body.short}分管领导")
+        cc.append(index.leadership_of(rule.policy.leadership, body.id).name)
     makeup_due = None
     if rule.kind == "overdue":
         makeup_due = view.calendar.working_days_after(
@@ -287,6 +291,7 @@ def build_notice_context(
         total=rate.total if rate is not None else 0,
         missing_units=tuple(index.bodies[u].name for u in rate.missing) if rate else (),
         group=group or InspectionGroupFacts(),
+        rectify=reminder.rectify,
     )
 
 

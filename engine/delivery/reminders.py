@@ -111,6 +111,7 @@ class Reminder:
     rate: StepRate | None = None  # programme-level tasks: what they wait for
     cc: tuple[str, ...] = ()  # body ids copied
     leadership: bool = False  # copy the recipient's leadership (last 催报)
+    rectify: bool = False  # its points owe the step again by a return's 整改期限
 
     @property
     def rule(self) -> Rule:
@@ -191,6 +192,7 @@ def reminders_for(
     enrolled: Mapping[str, int] | None = None,
     all_points: Sequence[tuple[str, str]] = (),
     task_done: bool = False,
+    rectified: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Reminder]:
     """Who gets this occurrence's reminder, and about which points.
 
@@ -200,7 +202,9 @@ def reminders_for(
     unit) serves the enrolment task; ``all_points`` ((unit, state) of every point) and
     ``task_done`` serve programme-level tasks. For a step a body takes on other units'
     points (an inspection group's lead reporting on the units it inspects), ``all_points``
-    gives each recipient the rate of the units it answers for.
+    gives each recipient the rate of the units it answers for. ``rectified`` names the
+    (point, step) whose due day is a return's 整改期限: a reminder all of whose points owe
+    the step so is worded for the rectified document (``Reminder.rectify``).
     """
     rule = occurrence.rule
     index = view.index
@@ -247,6 +251,7 @@ def reminders_for(
                 rates.get(who),
                 _without(_with_co(cc, points) if copy_co else cc, who),
                 leadership,
+                all((p.id, rule.step) in rectified for p in points),
             )
             for who, points in by_recipient.items()
         ]

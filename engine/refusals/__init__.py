@@ -33,6 +33,7 @@ __all__ = [
     "BadCoUnits",
     "BadIdentifier",
     "BadNewDeadline",
+    "BadRectifyDeadline",
     "BeforeItExisted",
     "CannotCorrect",
     "CannotRewrite",
@@ -450,6 +451,27 @@ class BadNewDeadline(ExtensionProblem):
             if current is not None
             else f"新的期限 {until} 不在方案年度内"
         )
+
+
+class BadRectifyDeadline(Refused):
+    """A 整改期限 (``--until`` of a return) not after the day of the return or after
+    ``latest`` (the end of the year after the programme's), or given on a return that sends
+    the point back to no step it could be the due day of (``step``)."""
+
+    def __init__(
+        self, until: date, decided: date, step: Named | None = None, latest: date | None = None
+    ) -> None:
+        self.until = until
+        self.decided = decided
+        self.step = step
+        self.latest = latest
+        if step is not None:
+            text = f"{step_words(step)}退回后没有需要重新报送的事项，不能给出整改期限（--until）"
+        elif latest is not None:
+            text = f"整改期限 {until} 晚于 {latest}：整改期限应在方案年度或次年之内"
+        else:
+            text = f"整改期限 {until} 应晚于退回之日 {decided}：请给出退回之后的日期（YYYY-MM-DD）"
+        super().__init__(text)
 
 
 # --- formats and files -----------------------------------------------------------------------

@@ -109,6 +109,7 @@ def read_snapshot_at(
         registered=registered,
         points=tuple(found.point_rows(programme_id, tx.points(programme_id))),
         overrides=found.granted(programme_id),
+        rectified=found.rectified(programme_id),
         task_done_at={t: tuple(v) for t, v in done.items()},
         head=(last.seq, last.hash) if last is not None else (0, GENESIS_HASH),
         events=trail,

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from engine.definition.periodic import Relative
     from engine.errors import Refused
     from engine.runtime.store import EventDraft, EventRow, PointRow
 
@@ -32,6 +33,11 @@ class Deadlines(Protocol):
         """The point's latest extension event (request, grant or refusal), if any."""
         ...
 
+    def counted(self, within: Relative, day: date) -> date:
+        """The due day of ``within`` (a 整改期限 such as 5个工作日内) counted from ``day``,
+        by the programme's working-day calendar and conventions."""
+        ...
+
 
 @dataclass(slots=True)
 class Attempt:
@@ -42,7 +48,7 @@ class Attempt:
     document: str | None = None  # sha256 of the document a submission carries
     decision: str | None = None  # the outcome of a decision
     reason: str | None = None
-    until: date | None = None  # the new due date of an extension grant
+    until: date | None = None  # the new due date of an extension grant, or a 整改期限
     effective: datetime | None = None
     deadlines: Deadlines | None = None  # needed by extension requests and decisions
     operator: str | None = None  # the person who keyed the command in (经办人)

@@ -11,6 +11,7 @@ appended with the point's state and overrides put back as they were.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,7 @@ class Corrections:
             if before != point.state:
                 tx.set_states(self.pid, {point.point_id: before})
             tx.remove_deadline_overrides(self.pid, point.point_id, seq)
+            self._restore_rectification(tx, target, events)
             return event
 
     def _withdraw_filing(
@@ -92,6 +94,21 @@ class Corrections:
         (event,) = tx.append_events([draft], self.runtime.clock.now())
         tx.remove_filings(self.pid, target.seq)
         return event
+
+    def _restore_rectification(
+        self, tx: StoreTransaction, target: EventRow, events: list[EventRow]
+    ) -> None:
+        """A withdrawn resubmission that ended a return's 整改期限 puts it back in force."""
+        ends = target.extras.get("ends")
+        ret = next((e for e in events if e.seq == ends), None)
+        if ret is None:
+            return
+        data = ret.extras
+        step, until = data.get("step"), data.get("until")
+        if isinstance(step, str) and isinstance(until, str) and target.point_id is not None:
+            tx.add_deadline_override(
+                self.pid, target.point_id, step, date.fromisoformat(until), ret.seq
+            )
 
     def _withdraw_task(
         self, tx: StoreTransaction, target: EventRow, reason: str, actor: str

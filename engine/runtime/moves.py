@@ -8,7 +8,9 @@
    the only body who may;
 3. the extension rules: a request only before the step it extends is due; a grant or a
    refusal only of a pending request, a grant with a new due date later than the current
-   one and within the programme's year; a new due date on no other decision;
+   one and within the programme's year; on a return, a 整改期限 (``--until`` after the day
+   of the return, else the transition's ``rectify_within`` counted from it) becomes the due
+   day of the step the point owes again; a new due date on no other decision;
 
 and an ``after`` callback that drafts the trail event. Each condition and callback takes
 the ``Attempt`` fired with the trigger. A condition that fails leaves its refusal on the
@@ -18,13 +20,16 @@ attempt and returns ``False``; the machine raises it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from engine.definition.periodic import rectify_period
 from engine.errors import Named, Refused
 from engine.refusals import (
     ActorNotAllowed,
     ActorNotGiven,
     BadNewDeadline,
+    BadRectifyDeadline,
     ExtendedStepDone,
     ExtensionTooLate,
     InputNotAllowed,
@@ -81,6 +86,8 @@ class MoveRules:
             checks.append(self._extension_request(t))
         elif t.extension in ("grant", "refuse"):
             checks.append(self._extension_decision(t))
+        elif t.takes == "decision" and t.outcome == "return":
+            checks.append(self._rectification(t))
         elif t.takes == "decision":
             checks.append(self._no_new_deadline(t))
         return checks
@@ -199,6 +206,37 @@ class MoveRules:
             return True
 
         return of_a_pending_request
+
+    def _rectification(self, t: Transition) -> Check:
+        """A return's 整改期限: ``--until`` (after the day of the return), else the
+        transition's ``rectify_within`` counted from that day, else none (the step's own
+        due day stands). It is carried by the event as ``step``/``until`` like a grant,
+        marked ``rectify``, and the runtime stores it as the step's due day override."""
+        index = self.index
+        step = self.named_step(t)
+        within = rectify_period(t.rectify_within) if t.rectify_within is not None else None
+
+        def rectify_by(a: Attempt) -> bool:
+            owed = index.pending_step(t.dest or a.point.state)
+            deadlines = _deadlines(a)
+            today = deadlines.today()
+            if owed is None:
+                return a.until is None or _refuse(a, BadRectifyDeadline(a.until, today, step))
+            if a.until is not None:
+                if a.until <= today:
+                    return _refuse(a, BadRectifyDeadline(a.until, today))
+                if a.until.year > self.year + 1:
+                    latest = date(self.year + 1, 12, 31)
+                    return _refuse(a, BadRectifyDeadline(a.until, today, latest=latest))
+                due = a.until
+            elif within is not None:
+                due = deadlines.counted(within, today)
+            else:
+                return True
+            a.data = {"step": owed.trigger, "until": due.isoformat(), "rectify": True}
+            return True
+
+        return rectify_by
 
     # --- the callback -----------------------------------------------------------------
 

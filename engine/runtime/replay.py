@@ -10,7 +10,9 @@ the same pass that checks the chain) and works out what those tables must hold:
   the group that led it, initial state, and the event's ``seq`` as ``created_seq``), and is in the state of its latest event that moved it;
 - a granted extension is an event whose data names ``step`` and ``until``; the overrides
   table must hold exactly those, each with the event that granted it (unless a 撤回 withdrew it, ``engine.runtime.corrections``; a 撤回 moves its point
-  back like any move);
+  back like any move); a return's 整改期限 is carried so too (marked ``rectify``), and the
+  submission that ends it names it (``ends``): its row is gone until that submission is
+  withdrawn;
 - every unit in the units table enrolled a point;
 - a document is stored at the place its content hash gives (never elsewhere: a changed
   ``stored_at`` could make the audit read a file outside the documents folder), under the
@@ -77,6 +79,8 @@ class TableReplay:
     units: dict[str, set[str]] = field(default_factory=dict)
     names: dict[str, tuple[str, int]] = field(default_factory=dict)  # sha -> first name, seq
     withdrawn: dict[int, int] = field(default_factory=dict)  # withdrawn seq -> by seq
+    rectifying: set[int] = field(default_factory=set)  # grants that are a return's 整改期限
+    ended: dict[int, tuple[int, tuple[str, str, str, str]]] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
     carried: CarriedReplay = field(default_factory=CarriedReplay)
     filings: FilingReplay = field(default_factory=FilingReplay)
@@ -120,12 +124,21 @@ class TableReplay:
         if known is not None and row[_DEST] is not None:
             known.state = row[_DEST]
         if row[_TRIGGER] == WITHDRAW and isinstance(data.get("corrects"), int):
-            self.withdrawn[data["corrects"]] = row[0]
-            self.grants.pop(data["corrects"], None)
+            corrected = data["corrects"]
+            self.withdrawn[corrected] = row[0]
+            self.grants.pop(corrected, None)
+            back = self.ended.pop(corrected, None)
+            if back is not None:  # a withdrawn resubmission: the 整改期限 it ended is back
+                self.grants[back[0]] = back[1]
             return
+        ends = data.get("ends")
+        if isinstance(ends, int) and ends in self.grants:
+            self.ended[row[0]] = (ends, self.grants.pop(ends))
         step, until = data.get("step"), data.get("until")
         if isinstance(step, str) and isinstance(until, str):
             self.grants[row[0]] = (programme, point, step, until)
+            if data.get("rectify") is True:
+                self.rectifying.add(row[0])
 
     def feed_event(self, event: EventRow) -> None:
         """Take one event as the store's ports return it."""
@@ -169,6 +182,14 @@ class TableReplay:
             except ValueError:
                 continue  # not a day: the chain check reports the changed event
         return found
+
+    def rectified(self, programme: str) -> frozenset[tuple[str, str]]:
+        """The (point, step) of ``programme`` whose due day in force is a 整改期限."""
+        latest: dict[tuple[str, str], int] = {}
+        for seq, (p, point, step, _) in sorted(self.grants.items()):
+            if p == programme:
+                latest[(point, step)] = seq
+        return frozenset(k for k, seq in latest.items() if seq in self.rectifying)
 
     # --- comparing -------------------------------------------------------------------
 

@@ -291,8 +291,12 @@ class Runtime:
             machine = self.machine
             drafts = []
             states: dict[str, str] = {}
+            ended: dict[str, int] = {}  # point -> the return whose 整改期限 this submission ends
             for point, transition in targets:
                 self._not_before_enrolment(tx, point, effective)
+                ends = None
+                if transition.extension is None:
+                    ends = deadlines.rectification(point.point_id, transition.trigger)
                 attempt = Attempt(
                     point,
                     unit,
@@ -301,14 +305,20 @@ class Runtime:
                     deadlines=deadlines,
                     operator=self.operator,
                     document_name=document.original_name,
+                    data={"ends": ends} if ends is not None else None,
                 )
                 draft = machine.fire(transition.trigger, attempt)
                 states[point.point_id] = draft.dest_state or point.state
                 drafts.append(draft)
+                if ends is not None:
+                    ended[point.point_id] = ends
             now = self.clock.now()
             tx.put_document(document, now)
             tx.set_states(self.pid, states)
-            return tx.append_events(drafts, now)
+            events = tx.append_events(drafts, now)
+            for point_id, seq in ended.items():
+                tx.remove_deadline_overrides(self.pid, point_id, seq)
+            return events
 
     def _targets(
         self, tx: Transaction, unit: str, transitions: list[Transition], named: Sequence[str]
@@ -505,8 +515,9 @@ class Runtime:
                     operator=self.operator,
                 )
                 draft = machine.fire(transition.trigger, attempt)
-                if transition.extension == "grant" and until is not None and attempt.data:
-                    grants.append((point.point_id, str(attempt.data["step"]), until))
+                if attempt.data and "until" in attempt.data:  # a grant or a 整改期限
+                    given = date.fromisoformat(str(attempt.data["until"]))
+                    grants.append((point.point_id, str(attempt.data["step"]), given))
                 states[point.point_id] = draft.dest_state or point.state
                 drafts.append(draft)
             tx.set_states(self.pid, states)

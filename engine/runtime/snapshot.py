@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.owing import History, histories_of, state_histories
 from engine.runtime.records import DocumentRow, Filed, SentRow
+from engine.runtime.rectifying import rectified
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class Snapshot:
     # was replayed to (``engine.runtime.asof``), None for the store as it is now.
     newest_at: str | None = None
     as_of: datetime | None = None
+    # The (point, step) of ``overrides`` whose due day is a return's 整改期限, not an extension.
+    rectified: frozenset[tuple[str, str]] = frozenset()
     # Read for recurring reports: the filed occurrences, and each point's states in the
     # order the trail moved it (``engine.runtime.owing``).
     filings: tuple[Filed, ...] = ()
@@ -60,13 +63,15 @@ def read_snapshot(
     programme_id: str,
     location: str,
     programme_tasks: tuple[str, ...] = (),
+    returns: tuple[str, ...] = (),
     *,
     with_events: bool = False,
     with_reports: bool = False,
 ) -> Snapshot:
     """Read everything a view needs about ``programme_id`` inside ``tx``; ``with_events``
-    adds the trail, the sent-log and the documents the trail names; ``with_reports`` the
-    filed occurrences of recurring reports and the points' histories."""
+    adds the trail, the sent-log and the documents the trail names; ``returns`` are the
+    triggers of the programme's return decisions (whose 整改期限 ``rectified`` names);
+    ``with_reports`` the filed occurrences of recurring reports and the points' histories."""
     events = tuple(tx.events(programme_id)) if with_events else None
     filings: tuple[Filed, ...] = ()
     histories: dict[str, History] = {}
@@ -109,6 +114,7 @@ def read_snapshot(
         sent=sent,
         documents=documents,
         newest_at=newest.recorded_at if newest is not None else None,
+        rectified=rectified(tx, programme_id, returns),
         filings=filings,
         histories=histories,
     )

@@ -1,8 +1,9 @@
 """The due days and extensions the extension rules ask about, read from one transaction.
 
 ``engine.runtime.moves`` checks a request for or a grant of an extension against the step's
-due day, today and the point's latest extension event; ``StoreDeadlines`` answers those
-questions from the store, reading each table only when first asked.
+due day, today and the point's latest extension event, and counts a return's 整改期限 from
+the day of the return; ``StoreDeadlines`` answers those questions from the store, reading
+each table only when first asked.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from engine.clock import Clock
 from engine.definition.loader import Definition
+from engine.definition.periodic import Relative, due_after
 from engine.runtime.corrections import withdrawn
 from engine.runtime.store import EventRow, Transaction
 
@@ -60,3 +62,18 @@ class StoreDeadlines:
             if t is not None and t.extension is not None and event.seq not in gone:
                 return event
         return None
+
+    def counted(self, within: Relative, day: date) -> date:
+        resolver = self._progress.resolver
+        return due_after(within, day, resolver.calendar, resolver.conventions).due
+
+    def rectification(self, point_id: str, step: str) -> int | None:
+        """The event whose 整改期限 is the point's due day for ``step`` now (the latest due
+        day override of the step, when a return set it), else None."""
+        rows = self._tx.deadline_overrides(self._definition.id, point_id)
+        latest = [o for o in rows if o.step == step][-1:]
+        if not latest:
+            return None
+        seq = latest[0].event_seq
+        events = self._tx.events(self._definition.id, point_id)
+        return seq if any(e.seq == seq and e.extras.get("rectify") for e in events) else None

@@ -20,6 +20,7 @@ from engine.definition.schema import OWNER, Transition
 from engine.delivery.dispatch import Outgoing
 from engine.errors import Refused, ScenarioError
 from engine.runtime.progress import ProgressView
+from engine.runtime.rectifying import rectified, return_triggers
 from engine.runtime.service import NewPoint
 from engine.simulation.deciding import Decider, scenario_action
 from engine.simulation.decisions import Stuck, When, no_actor_reason, stall_lines
@@ -92,6 +93,15 @@ class YearDriver:
         self.timeline = Timeline(echo, ProgressBar(self.first_day, self.last_day))
         self.decider = Decider(programme, scenario, lambda: self.units, self.say)
         self.filer = ReportFiler(programme, scenario, self._draft, self.say)
+        # late_enrolment: day -> the points enrolled then; the decisions that follow enrolment
+        # (screen, approve) made again for them on the working days after
+        self.late: dict[date, list[NewPoint]] = defaultdict(list)
+        for point in self.points:
+            unit = self.index.resolve_body(point.unit) or point.unit
+            if unit in scenario.late_enrolment:
+                self.late[scenario.late_enrolment[unit]].append(point)
+        self.catch_up: dict[date, list[When]] = defaultdict(list)
+        self.returns = return_triggers(self.definition)
         # document steps without a deadline: submitted the working day after they are owed
         self.undated = [
             t
@@ -110,6 +120,11 @@ class YearDriver:
             states = {p.point_id: p.state for p in tx.points(self.pid)}
             overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
         return states, overrides
+
+    def _rectified(self) -> frozenset[tuple[str, str]]:
+        """The (point, step) whose due day in force is a return's 整改期限."""
+        with self.programme.store.transaction(readonly=True) as tx:
+            return rectified(tx, self.pid, self.returns)
 
     def _state_of(self, point: str) -> str | None:
         with self.programme.store.transaction(readonly=True) as tx:
@@ -178,9 +193,11 @@ class YearDriver:
             clock.set(max(clock.now(), self._at(day, ACTION_TIME)))
             if day == self.first_day:
                 self._enrol(day)
-            if day == screen_day:
+            if day in self.late:
+                self._enrol_late(day, screen_day, approve_day)
+            if day == screen_day or "screen" in self.catch_up.get(day, ()):
                 self._decide(day, "screen")
-            if day == approve_day:
+            if day == approve_day or "approve" in self.catch_up.get(day, ()):
                 self._decide(day, "approve")
             for action, entry, where in by_day.get(day, ()):
                 action(day, entry, where)
@@ -224,7 +241,8 @@ class YearDriver:
     # --- enrolment and decisions --------------------------------------------------------
 
     def _enrol(self, day: date) -> None:
-        rows = self.programme.app.enrol(self.points)
+        late = {id(p) for points in self.late.values() for p in points}
+        rows = self.programme.app.enrol([p for p in self.points if id(p) not in late])
         self.units = {row.point_id: row.unit_id for row in rows}
         self.order = {p: i for i, p in enumerate(self.units)}
         units = len({r.unit_id for r in rows})
@@ -232,6 +250,31 @@ class YearDriver:
         self.planned = plan_submissions(
             self.definition, self.view, self.scenario, self.steps, self.units
         )
+
+    def _enrol_late(self, day: date, screen_day: date, approve_day: date) -> None:
+        """A unit of ``late_enrolment`` enrols its points: they owe every later step from
+        now on, screened and approved on the working days after if that was done already."""
+        rows = self.programme.app.enrol(self.late[day])
+        new = {row.point_id: row.unit_id for row in rows}
+        self.units.update(new)
+        self.order = {p: i for i, p in enumerate(self.units)}
+        planned = plan_submissions(self.definition, self.view, self.scenario, self.steps, new)
+        for step, points in planned.items():
+            self.planned[step].update(points)
+        for unit in dict.fromkeys(new.values()):
+            task = self.definition.programme.points.enrolment.task
+            due = self.view.due_of(task) if task else None
+            late = f"，登记期限 {month_day(due)}，逾期登记" if due and day > due else ""
+            count = sum(1 for u in new.values() if u == unit)
+            self.say(day, f"{self.index.body_label(unit)} 登记{self._item} {count} 个{late}")
+        screened = screen_day
+        if self.decider.has("screen") and screen_day < day:  # its day has passed: catch up
+            screened = self.calendar.next_working_day(day, inclusive=False)
+            self.catch_up[screened].append("screen")
+        if self.decider.has("approve") and approve_day <= screened:
+            self.catch_up[self.calendar.next_working_day(screened, inclusive=False)].append(
+                "approve"
+            )
 
     def _decide(self, day: date, when: When) -> None:
         if not self.decider.has(when):
@@ -291,7 +334,13 @@ class YearDriver:
                     events = self.programme.app.submit(actor, step.task_id, file, points)
                 self.decider.moved(day, events)
                 notes = submission_notes(
-                    day, step, points, overrides, self._due(step), (p.note for p in plans[actor])
+                    day,
+                    step,
+                    points,
+                    overrides,
+                    self._due(step),
+                    (p.note for p in plans[actor]),
+                    self._rectified() if self.returns else (),
                 )
                 if notes or step.actor != OWNER:
                     self.say(day, submission_text(self.index, step, actor, points, notes))
@@ -402,17 +451,24 @@ class YearDriver:
         actor = self.decider.actor_at(day, transition, r.point, where)
         with scenario_action(where, day, self._item):
             events = self.programme.app.decide(
-                transition.task_id, [r.point], "return", r.reason, actor=actor
+                transition.task_id, [r.point], "return", r.reason, actor=actor, until=r.until
             )
         self.decider.moved(day, events)
         self.decider.done(r.point, r.on)
-        if r.resubmit_on is not None:
-            self.planned[r.step][r.point] = Planned(r.resubmit_on, where, "退回后重报")
+        until = events[0].extras.get("until") if events else None
+        rectify = date.fromisoformat(until) if isinstance(until, str) else None
+        resubmit = r.resubmit_on
+        if resubmit is None and rectify is not None:  # before the 整改期限, as usual
+            lead = self.calendar.working_days_before(rectify, self.scenario.default_lead_days)
+            resubmit = max(lead, self.calendar.next_working_day(day, inclusive=False))
+        if resubmit is not None:
+            self.planned[r.step][r.point] = Planned(resubmit, where, "退回后重报")
         else:
             self.planned[r.step].pop(r.point, None)
         who = decided_by(self.index, events)
         step = self.index.transitions[r.step]
-        self.say(day, f"{who} 退回 {r.point} 的{step.document or step.label}（{r.reason}）")
+        limit = f"，整改期限 {month_day(rectify)}" if rectify is not None else ""
+        self.say(day, f"{who} 退回 {r.point} 的{step.document or step.label}（{r.reason}{limit}）")
 
     # --- programme-level tasks -----------------------------------------------------------
 
@@ -454,5 +510,9 @@ class YearDriver:
             self.problems.append(f"{day} {problem}")
             self.say(day, f"发送问题：{problem}")
         rules = self.programme.runner.rules
-        for line in reminder_lines(self.index, self.view, rules, result.sent):
+        rectifying: set[tuple[str, date]] = set()
+        if result.sent and self.returns:
+            _, overrides = self._snapshot()
+            rectifying = {(step, overrides[(p, step)]) for p, step in self._rectified()}
+        for line in reminder_lines(self.index, self.view, rules, result.sent, rectifying):
             self.say(day, line)

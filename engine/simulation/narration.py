@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 
 from engine.definition.index import ProgrammeIndex
@@ -42,14 +42,20 @@ def submission_notes(
     overrides: Mapping[tuple[str, str], date],
     due: date,
     planned_notes: Iterable[str | None],
+    rectified: Collection[tuple[str, str]] = (),
 ) -> list[str]:
-    """What is worth saying about a submission: extended, late, resubmitted."""
+    """What is worth saying about a submission: extended, by a 整改期限 (``rectified``:
+    the (point, step) whose due day is one), late, resubmitted."""
     notes: list[str] = []
-    extended = sorted(
-        {overrides[(p, step.trigger)] for p in points if (p, step.trigger) in overrides}
-    )
-    if extended:
-        notes.append(f"延期至 {'、'.join(month_day(d) for d in extended)}")
+    moved = [(p, step.trigger) for p in points if (p, step.trigger) in overrides]
+    for words, keys in (
+        ("延期至", [k for k in moved if k not in rectified]),
+        ("整改期限", [k for k in moved if k in rectified]),
+    ):
+        if keys:
+            notes.append(
+                f"{words} {'、'.join(month_day(d) for d in sorted({overrides[k] for k in keys}))}"
+            )
     late = [p for p in points if day > overrides.get((p, step.trigger), due)]
     if late:
         notes.append("逾期补报" if len(late) == len(points) else f"{len(late)} 个逾期补报")
@@ -58,9 +64,14 @@ def submission_notes(
 
 
 def reminder_lines(
-    index: ProgrammeIndex, view: ProgressView, rules: Iterable[Rule], sent: Sequence[Outgoing]
+    index: ProgrammeIndex,
+    view: ProgressView,
+    rules: Iterable[Rule],
+    sent: Sequence[Outgoing],
+    rectifying: Collection[tuple[str, date]] = (),
 ) -> list[str]:
-    """One line per rule and occurrence of a run: how many, about what, copied to whom."""
+    """One line per rule and occurrence of a run: how many, about what, copied to whom
+    (``rectifying``: the (step, due day) of the 整改期限 in force)."""
     groups: dict[tuple[str, str, str], list[Outgoing]] = defaultdict(list)
     for o in sent:
         groups[(o.kind, o.rule, o.occurrence)].append(o)
@@ -74,7 +85,10 @@ def reminder_lines(
             parts.append(f"第 {rule.offset} 次催报")
         due = date.fromisoformat(occurrence)
         base = view.due_of(rule.step) if rule.step_kind != "report" else None
-        parts.append(f"期限 {month_day(due)}" + ("（延期后）" if base and due != base else ""))
+        if (rule.step, due) in rectifying:
+            parts.append(f"整改期限 {month_day(due)}")
+        else:
+            parts.append(f"期限 {month_day(due)}" + ("（延期后）" if base and due != base else ""))
         cc = sorted({b for o in items for b in o.cc}, key=bodies.index)
         leadership = rule.last_stage and rule.policy.leadership_at_last
         if cc:

@@ -84,6 +84,8 @@ class SimulationReport:
     store: str | None = None  # kept store (``db``); None: a temporary one, deleted
     runs: int = 0  # reminder runs made
     stalls: list[str] = field(default_factory=list)  # where points could not move, why
+    # each return with a 整改期限: the point, the document, when, by when, and what followed
+    rectifications: list[str] = field(default_factory=list)
 
     @property
     def stalled(self) -> bool:
@@ -127,6 +129,7 @@ class SimulationReport:
             ],
             "problems": list(self.problems),
             "stalls": list(self.stalls),
+            "rectifications": list(self.rectifications),
             "outbox": self.outbox,
             "outbox_files": self.outbox_files,
             "replaced_files": self.replaced,
@@ -179,6 +182,9 @@ def render_report(report: SimulationReport) -> str:
     if report.stalls:
         lines.append(f"演练停滞：以下{report.item}到年底无法继续办理")
         lines.extend(f"  {stall}" for stall in report.stalls)
+    if report.rectifications:
+        lines.append("退回整改：")
+        lines.extend(f"  {line}" for line in report.rectifications)
     lines.append("逾期或未报送的单位：")
     nothing = "  无（演练停滞，后续事项无从报送，见上）" if report.stalls else "  无"
     lines.extend(_late_lines(report) or [nothing])

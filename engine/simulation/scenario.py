@@ -32,6 +32,7 @@ from engine.definition.schema import INSPECTOR, OWNER
 from engine.definition.yamlio import Marks, read_yaml
 from engine.errors import DefinitionError, Diagnostic, InputFileError, ScenarioError, os_reason
 from engine.simulation.decisions import decision_steps
+from engine.simulation.enrolling import late_enrolment_problems
 from engine.simulation.lifecycle import (
     decision_leaving,
     default_enrol_day,
@@ -44,6 +45,7 @@ from engine.simulation.scenario_fields import (
     PROBLEM,
     Day,
     DecisionTask,
+    LateEnrolment,
     LeadDays,
     NoneIsEmpty,
     PointId,
@@ -178,14 +180,16 @@ class Never(_Model):
 
 
 class Return(_Model):
-    """The point's submission of ``task`` is returned on ``on``; resubmitted, if at all, on
-    ``resubmit_on``."""
+    """The point's submission of ``task`` is returned on ``on`` with the 整改期限 ``until``
+    (else the return's ``rectify_within``, if any); resubmitted on ``resubmit_on`` (by
+    default, with a 整改期限, the usual lead before it; without one, never)."""
 
     point: PointId
     task: PointStep
     on: Day
     reason: Text
     resubmit_on: Day | None = None
+    until: Day | None = None
 
     @property
     def step(self) -> str:
@@ -200,6 +204,8 @@ class Return(_Model):
             fail((("task",), f"事项 {self.task} 没有退回的决定", False))
         if self.resubmit_on is not None and self.resubmit_on <= self.on:
             fail((("resubmit_on",), "resubmit_on 应晚于退回日期 on", False))
+        if self.until is not None and self.until <= self.on:
+            fail((("until",), "整改期限 until 应晚于退回日期 on", False))
         return self
 
 
@@ -308,6 +314,7 @@ class Scenario(_Model):
     approve_on: Day | None = None
     default_lead_days: LeadDays = DEFAULT_LEAD_DAYS
     task_days: TaskDays = {}
+    late_enrolment: LateEnrolment = {}
     screened_out: Annotated[tuple[ScreenOut, ...], NoneIsEmpty] = ()
     late: Annotated[tuple[Late, ...], NoneIsEmpty] = ()
     never: Annotated[tuple[Never, ...], NoneIsEmpty] = ()
@@ -445,6 +452,7 @@ def _contradictions(s: Scenario, context: ScenarioContext) -> Iterator[Problem]:
     for day, path, at_key in dated:
         if day is not None and day < first:
             yield path, f"日期 {day} 早于登记{item}的日期（{which_day}：{first}）", at_key
+    yield from late_enrolment_problems(s, context, first)
     whens = {step.when for step in decision_steps(context.definition).values()}
     for key, when, what in (
         ("screen_on", "screen", "初步筛选（离开初始状态的决定）"),

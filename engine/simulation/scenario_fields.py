@@ -33,6 +33,7 @@ __all__ = [
     "PROBLEM",
     "Day",
     "DecisionTask",
+    "LateEnrolment",
     "LeadDays",
     "NoneIsEmpty",
     "PointId",
@@ -261,6 +262,28 @@ TaskOrStep = Annotated[StepRef, PlainValidator(_step(programme=True))]
 DecisionTask = Annotated[str, PlainValidator(_decision_task)]
 TaskDays = Annotated[
     dict[Annotated[str, PlainValidator(_programme_task)], Day], BeforeValidator(_task_days)
+]
+
+
+def _mapping(value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fail("late_enrolment 应是映射（单位 id: 登记日期）")
+    return value
+
+
+def _proposer(value: Any, info: ValidationInfo) -> str:
+    context = _required_context(info)
+    unit = _unit(value, info)
+    if unit not in set(context.points.values()):
+        fail(f"单位 {unit} 在{context.item}文件中没有要登记的{context.item}，无从逾期登记")
+    return unit
+
+
+#: A unit -> the day it enrols its points, after the enrolment day (逾期登记).
+LateEnrolment = Annotated[
+    dict[Annotated[str, PlainValidator(_proposer)], Day], BeforeValidator(_mapping)
 ]
 #: A list of entries; ``key:`` with no value is an empty list.
 NoneIsEmpty = BeforeValidator(_empty_if_none)

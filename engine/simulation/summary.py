@@ -10,8 +10,11 @@ from datetime import date, datetime
 from engine.definition.schema import Transition
 from engine.delivery.dispatch import Outgoing
 from engine.runtime.progress import ProgressView, StepRate
+from engine.runtime.rectifying import judged_by
+from engine.runtime.replay import ENROL_TRIGGER
 from engine.runtime.store import EventRow, PointRow
 from engine.simulation.lifecycle import actor_for
+from engine.simulation.narration import month_day
 from engine.simulation.plans import PendingTask
 from engine.simulation.progress import TimelineEntry
 from engine.simulation.report import LateUnit, SimulationReport, StepSummary, TaskSummary
@@ -59,7 +62,8 @@ def build_report(
     steps: list[StepSummary] = []
     proposals = view.proposals_rate(enrolled)
     if proposals is not None:
-        steps.append(_summary_of(programme, proposals, ()))
+        late_enrolled = _late_enrolment(programme, view, events, proposals.due)
+        steps.append(_summary_of(programme, proposals, late_enrolled))
     pairs = [(p.unit_id, p.state) for p in rows]
     for step in record.steps:
         rate = view.step_rate(step.trigger, pairs)
@@ -114,6 +118,7 @@ def build_report(
         problems=record.problems,
         runs=record.runs,
         stalls=record.stalls,
+        rectifications=_rectifications(programme, view, events),
     )
 
 
@@ -149,8 +154,11 @@ def _late_units(
     base = view.due_of(step.trigger)
     assert base is not None  # a step of ``view.steps`` has a due day
     found: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+    judged = judged_by(events)
     for p in rows:
         due = overrides.get((p.point_id, step.trigger), base)
+        if p.point_id in last:
+            due = judged.get((p.point_id, step.trigger), due)
         actor = actor_for(index, step, p.unit_id)
         if actor is None:
             continue
@@ -176,3 +184,56 @@ def _late_units(
             )
         )
     return result
+
+
+def _day_of(view: ProgressView, event: EventRow) -> date:
+    return view.local_date(datetime.fromisoformat(event.effective_at))
+
+
+def _late_enrolment(
+    programme: OpenProgramme, view: ProgressView, events: Sequence[EventRow], due: date | None
+) -> list[LateUnit]:
+    """Units whose first point was enrolled after the enrolment task's due day."""
+    index = programme.definition.index
+    first: dict[str, date] = {}
+    points: dict[str, list[str]] = defaultdict(list)
+    for e in events:
+        if e.trigger == ENROL_TRIGGER and e.unit_id is not None and e.point_id is not None:
+            first.setdefault(e.unit_id, _day_of(view, e))
+            points[e.unit_id].append(e.point_id)
+    if due is None:
+        return []
+    return [
+        LateUnit(unit, index.body_label(unit), tuple(points[unit]), due, day)
+        for unit, day in first.items()
+        if day > due
+    ]
+
+
+def _rectifications(
+    programme: OpenProgramme, view: ProgressView, events: Sequence[EventRow]
+) -> list[str]:
+    """Each return with a 整改期限, and whether (and when) the point was resubmitted."""
+    index = programme.definition.index
+    data = {e.seq: e.extras for e in events if e.data is not None}
+    ended = {
+        d["ends"]: e for e in events if isinstance((d := data.get(e.seq, {})).get("ends"), int)
+    }
+    lines = []
+    for e in events:
+        extras = data.get(e.seq, {})
+        step = index.transitions.get(str(extras.get("step")))
+        if extras.get("rectify") is not True or step is None or e.point_id is None:
+            continue
+        until = date.fromisoformat(str(extras["until"]))
+        again = ended.get(e.seq)
+        if again is None:
+            what = "未重报"
+        else:
+            day = _day_of(view, again)
+            what = f"{month_day(day)}重报" + ("（逾期）" if day > until else "")
+        lines.append(
+            f"{e.point_id} {step.document or step.label}：{month_day(_day_of(view, e))}退回，"
+            f"整改期限 {month_day(until)}，{what}"
+        )
+    return lines

@@ -189,7 +189,7 @@ def _overview(
                         "unit": definition.index.body_label(owed_by)
                         if owed_by
                         else row["unit_name"],
-                        "step": labels[step],
+                        "step": labels[step] + ("（整改）" if cell.get("rectify") else ""),
                         "due": cell["due"],
                         "submitted": cell["submitted"],
                         "days": cell["days_late"],
@@ -251,7 +251,7 @@ def _notifications(definition: Definition, sent: tuple[SentRow, ...]) -> list[di
             if rule.offset >= rule.policy.copy_from_stage:
                 cc = [index.body_label(b) for b in index.expand(rule.policy.cc)]
             if rule.last_stage and rule.policy.leadership_at_last and s.unit_id != _ALL:
-                cc.append(f"{index.body_label(s.unit_id)}分管领导")
+                cc.append(index.leadership_of(rule.policy.leadership, s.unit_id).name)
         status = _SENT_STATUS.get(s.status, s.status)
         if s.unit_id == _ALL:
             to, cc = "—", []

@@ -65,6 +65,11 @@ def build_status(
     statuses = [
         view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
     ]
+    owed = [index.pending_step(p.state) for p in shown]
+    rectify = [
+        s is not None and (p.point_id, s.trigger) in snapshot.rectified
+        for p, s in zip(shown, owed, strict=True)
+    ]
     roles = {p.point_id: (p.co, p.group_id) for p in shown}
     pairs = [(p.unit_id, p.state) for p in points]
     triples = [(p.point_id, p.unit_id, p.state) for p in points]
@@ -106,10 +111,11 @@ def build_status(
                 "next_step": s.next_step,
                 "next_step_label": s.next_step_label,
                 "due": s.due.isoformat() if s.due else None,
+                "rectify": r,  # the due day is a return's 整改期限
                 "colour": s.colour,
                 "owed_by": s.owed_by,
             }
-            for s in statuses
+            for s, r in zip(statuses, rectify, strict=True)
         ],
         "colours": dict(Counter(s.colour for s in statuses)),
         "steps": [
@@ -246,7 +252,7 @@ def render_status(report: dict[str, Any]) -> str:
             p["title"],
             p["state_label"],
             p["next_step_label"] or "—",
-            p["due"] or "—",
+            f"整改期限 {p['due']}" if p.get("rectify") else p["due"] or "—",
         ]
         for p in report["points"]
     ]

@@ -23,6 +23,7 @@ from engine.definition.loader import Definition
 from engine.definition.schema import Header
 from engine.runtime.corrections import standing
 from engine.runtime.progress import ProgressView, Standing
+from engine.runtime.rectifying import judged_by
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
 from engine.views.recurring import occurrence_rows
@@ -103,6 +104,7 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
                 view,
                 today,
                 done_somewhere,
+                snapshot.rectified,
             )
         )
     header = definition.programme.programme
@@ -176,12 +178,14 @@ def _summary_row(
     view: ProgressView,
     today: date,
     done_somewhere: set[str],
+    rectified: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, Any]:
     index = view.index
     steps = view.steps
     by_task: dict[str, list[str]] = defaultdict(list)
     for step in steps:
         by_task[step.task_id].append(step.trigger)
+    judged = {s: d for (p, s), d in judged_by(events).items() if p == point.point_id}
     submitted: dict[str, date | None] = {}
     returns: dict[str, list[date]] = defaultdict(list)
     last_into_state: EventRow | None = None
@@ -204,9 +208,10 @@ def _summary_row(
     remarks: list[str] = []
     for t in steps:
         override = overrides.get((point.point_id, t.trigger))
-        due = view.due_of(t.trigger, override)
-        assert due is not None  # steps all have deadlines
         when = submitted.get(t.trigger)
+        answered = judged[t.trigger] if when is not None and t.trigger in judged else None
+        due = answered or view.due_of(t.trigger, override)
+        assert due is not None  # steps all have deadlines
         overdue: bool | None
         days_late = 0
         by = ""  # who owes it, when not the point's unit (an inspection lead)
@@ -232,6 +237,7 @@ def _summary_row(
             "submitted": when.isoformat() if when else None,
             "due": due.isoformat(),
             "extended": override is not None,
+            "rectify": (point.point_id, t.trigger) in rectified,  # the due day is a 整改期限
             "overdue": overdue,
             "days_late": days_late,
             "returned": [d.isoformat() for d in returns.get(t.trigger, [])],
@@ -243,7 +249,11 @@ def _summary_row(
         )
         cells[t.trigger] = cell
         name = t.document or t.label
-        if override is not None:
+        if answered is not None:
+            remarks.append(f"{name}整改期限 {answered.isoformat()}")
+        if override is not None and cell["rectify"]:
+            remarks.append(f"{name}整改期限 {override.isoformat()}")
+        elif override is not None:
             remarks.append(f"{name}期限经批准延至 {override.isoformat()}")
         for day in returns.get(t.trigger, []):
             again = "，已重新报送" if when is not None and when >= day else "，待重新报送"

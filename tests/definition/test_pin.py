@@ -122,3 +122,10 @@ def test_writing_a_later_field_s_default_out_changes_nothing(programme: Path) ->
     assert definition_digest(load_definition(programme).programme) == GD_2011_DIGEST
     rewrite(programme, "  item: 突破点\n", "  item: 项目\n")
     assert definition_digest(load_definition(programme).programme) != GD_2011_DIGEST
+
+
+def test_a_rectify_within_written_changes_the_2011_digest(tmp_path: Path) -> None:
+    from tests.runtime.test_rectify import rectifying_programme
+
+    changed = load_definition(rectifying_programme(tmp_path))
+    assert definition_digest(changed.programme) != GD_2011_DIGEST

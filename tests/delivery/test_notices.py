@@ -412,6 +412,7 @@ def test_required_variables_of_the_reminder(renderer: NoticeRenderer) -> None:
         "group",
         "working_days_left",
         "contacts",
+        "rectify",
     }
 
 

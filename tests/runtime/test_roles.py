@@ -7,7 +7,10 @@ items file gives co-responsible units and one task led by 各县区政府.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -241,3 +244,45 @@ def test_the_xlsx_summary_puts_each_step_s_totals_under_its_columns(
     assert head[6] == "责任单位"
     assert totals[column] == "已报 1 / 应报 5"
     assert str(totals[column + 1]).startswith("上报率 20%")
+
+
+def _with_policy(tmp_path: Path, extra: str) -> Path:
+    """The roles programme copied, its reminder policy copying leaders at the last 催报."""
+    folder = tmp_path / "programme"
+    shutil.copytree(ROLES_DIR, folder)
+    path = folder / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("leadership_at_last: false", extra), encoding="utf-8")
+    return folder
+
+
+def test_the_last_urge_copies_the_unit_s_own_leader_by_the_policy_s_relation(
+    tmp_path: Path,
+) -> None:
+    folder = _with_policy(tmp_path, "leadership_at_last: true, leadership: leader")
+    db, outbox = tmp_path / "docflow.db", tmp_path / "outbox"
+    env = {"DOCFLOW_NOW": "2021-01-28T09:00"}
+    assert (
+        run_cli(["enrol", str(folder), "--db", str(db), "--from", str(ITEMS)], env).exit_code == 0
+    )
+    # The plans were due 2月3日; the second and last 催报 goes out on 2月9日.
+    args = ["remind", str(folder), "--db", str(db), "--outbox", str(outbox)]
+    assert run_cli(args, {"DOCFLOW_NOW": "2021-02-09T10:00"}).exit_code == 0
+    urged = {}
+    for eml in outbox.glob("*.eml"):
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        if message["X-Docflow-Rule"] == "submit-plan/overdue-2":
+            urged[str(message["To"])] = (str(message["Cc"] or ""), message.get_body(("plain",)))
+    transport = next(v for k, v in urged.items() if "交通" in k)
+    education = next(v for k, v in urged.items() if "教育" in k)
+    assert ("wang@city.example" in transport[0], "li@city.example" in transport[0]) == (True, False)
+    assert ("li@city.example" in education[0], "wang@city.example" in education[0]) == (True, False)
+    assert "抄送：甲市自然资源局，甲市人民政府王副市长。" in transport[1].get_content()
+
+
+def test_a_policy_s_leadership_must_name_a_relation(tmp_path: Path) -> None:
+    folder = _with_policy(tmp_path, "leadership_at_last: true, leadership: leaders")
+    result = run_cli(["validate", str(folder)], {})
+    assert result.exit_code != 0
+    assert "末次催报抄送的 leaders 不是 relations 中的关系（已定义：leader）" in result.stderr
+    assert "programme.yaml:" in result.stderr

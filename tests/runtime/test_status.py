@@ -82,6 +82,7 @@ def test_every_point_is_shown_with_its_unit_title_state_next_step_due_day_and_co
         "next_step": "work-plan",
         "next_step_label": "报送突破点工作方案",
         "due": "2011-05-10",
+        "rectify": False,
         "colour": "yellow",
         "owed_by": "guangzhou",
     }
