@@ -157,8 +157,7 @@ class Programme:
         at: datetime | None = None,
         period: str | None = None,
     ) -> list[EventRow]:
-        """Record a document from ``unit`` for ``task`` (for one ``period`` of a recurring
-        report)."""
+        """Record a document from ``unit`` for ``task`` (a recurring report's: for ``period``)."""
         return self.runtime.submit(unit, task, Path(file), points, at, period)
 
     def decide(
@@ -217,13 +216,7 @@ class Programme:
         reports = bool(self.definition.programme.reports)
         with store.transaction(readonly=True) as tx:
             return read_snapshot(
-                tx,
-                self.id,
-                store.location,
-                tasks,
-                returns,
-                with_events=with_events,
-                with_reports=reports,
+                tx, self.id, store.location, tasks, returns, reports, with_events=with_events
             )
 
     def snapshot_at(self, at: datetime) -> tuple[Snapshot, AsOf]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from engine.clock import Clock
@@ -45,6 +46,7 @@ from engine.runtime.owing import (
 )
 from engine.runtime.records import EventDraft, EventRow, FilingRow
 from engine.runtime.store import Store, Transaction
+from engine.runtime.userinput import check_text
 
 __all__ = ["file_report", "report_named"]
 
@@ -61,10 +63,13 @@ class Runtime(Protocol):
 
     def _pin(self, tx: Transaction) -> None: ...
 
+    def _store_file(self, file: Path | None) -> StoredDocument: ...
+
 
 def report_named(definition: Definition, task: str, period: str | None) -> Report | None:
     """The recurring report ``task`` names (None for another task); a period given for a
     task that is not one is refused."""
+    check_text(period or "", "报送期")
     found = next((r for r in definition.programme.reports if r.id == task), None)
     if found is None and period is not None:
         index = definition.index
@@ -79,13 +84,14 @@ def report_named(definition: Definition, task: str, period: str | None) -> Repor
 def file_report(
     rt: Runtime,
     unit: str,
-    report: Report,
+    task: str,
     period: str | None,
     points: Sequence[str],
-    document: StoredDocument,
+    file: Path,
     effective: datetime | None,
 ) -> list[EventRow]:
-    """Record ``document`` as ``unit``'s report on ``period`` of ``report``."""
+    """Record ``file`` as ``unit``'s report on ``period`` of the recurring report ``task``."""
+    report = next(r for r in rt.definition.programme.reports if r.id == task)
     named = Named(report.id, report.label)
     found = rt.definition.report_occurrences.get(report.id, [])
     if period is None:
@@ -100,6 +106,7 @@ def file_report(
     moment = effective or rt.clock.now()
     if moment < start_moment(occ, zone):
         raise PeriodNotBegun(named, occ.label, occ.covered_first)
+    document = rt._store_file(file)
     with rt.store.transaction() as tx:
         rt._pin(tx)
         if CO in report.owed_by:  # a unit may owe for any item it shares

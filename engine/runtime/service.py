@@ -46,13 +46,12 @@ from engine.refusals import (
     WaitingFor,
     WrongCommand,
 )
-from engine.runtime import pinning
+from engine.runtime import pinning, reporting
 from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.documents import StoredDocument
 from engine.runtime.enrolling import NewPoint, resolve_points
 from engine.runtime.machine import Attempt, LifecycleMachine
 from engine.runtime.moves import event_data
-from engine.runtime.reporting import file_report, report_named
 from engine.runtime.store import EventDraft, EventRow, PointRow, Store, Transaction
 from engine.runtime.storedeadlines import StoreDeadlines
 from engine.runtime.userinput import check_point_id, check_text
@@ -260,19 +259,14 @@ class Runtime:
         at: datetime | None = None,
         period: str | None = None,
     ) -> list[EventRow]:
-        """Record a document from ``unit`` for ``task``; it covers the unit's waiting points.
-        A recurring report (``reports:``) is filed for one ``period``
-        (``engine.runtime.reporting``)."""
+        """Record a document from ``unit`` for ``task``; it covers the unit's waiting points."""
         check_text(task, "事项")
         for point_id in points:
             check_text(point_id, f"{ITEM}编号")
-        check_text(period or "", "报送期")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
-        report = report_named(self.definition, task, period)
-        if report is not None:
-            document = self._store_file(file)
-            return file_report(self, unit, report, period, points, document, effective)
+        if reporting.report_named(self.definition, task, period) is not None:
+            return reporting.file_report(self, unit, task, period, points, file, effective)
         if task in self.index.tasks:
             programme_task = self.index.tasks[task]
             if points:

@@ -64,9 +64,9 @@ def read_snapshot(
     location: str,
     programme_tasks: tuple[str, ...] = (),
     returns: tuple[str, ...] = (),
+    with_reports: bool = False,
     *,
     with_events: bool = False,
-    with_reports: bool = False,
 ) -> Snapshot:
     """Read everything a view needs about ``programme_id`` inside ``tx``; ``with_events``
     adds the trail, the sent-log and the documents the trail names; ``returns`` are the
