@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian machine for the test suite, then run it.
 #   - Debian packages the tests drive for real: graphviz (the state diagram), chromium (the
-#     report is opened in a headless browser), fonts-noto-cjk (Chinese text in screenshots),
+#     report is opened in a headless browser) and chromium-driver (the desk is driven in it
+#     by Selenium), fonts-noto-cjk (Chinese text in screenshots),
 #     postgresql (the store is tested on PostgreSQL as well as SQLite);
 #   - a virtual environment .venv with docflow and its test dependencies.
 # Extra arguments go to pytest (e.g. scripts/test.sh -q -k calendar).
@@ -14,6 +15,7 @@ sudo=""
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then

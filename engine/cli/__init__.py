@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import click
 
-from engine.cli import corrections, definitions, records, reminders, reports
+from engine.cli import corrections, definitions, records, reminders, reports, web
 from engine.cliui import Group
 
 __all__ = ["cli", "main"]
@@ -32,7 +32,7 @@ def cli() -> None:
     """docflow：按工作方案的文件运行政府工作计划。"""
 
 
-for _module in (definitions, records, corrections, reminders, reports):
+for _module in (definitions, records, corrections, reminders, reports, web):
     for _name in _module.__all__:
         cli.add_command(getattr(_module, _name))
 

@@ -13,6 +13,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from engine.errors import ITEM, Named, Refused
+from engine.refusals.accounts import (
+    AccountExists,
+    LinkNotUsable,
+    SignInRefused,
+    SignInThrottled,
+    UnknownRole,
+    WeakPassword,
+)
 from engine.refusals.naming import labels_of, spaced, step_words, unit_words
 from engine.refusals.records import CannotCorrect, LaterEvents, NotYetEnrolled, UnknownEvent
 from engine.refusals.reports import (
@@ -26,6 +34,7 @@ from engine.refusals.reports import (
 )
 
 __all__ = [
+    "AccountExists",
     "ActorNotAllowed",
     "ActorNotGiven",
     "AlreadyFiled",
@@ -43,6 +52,7 @@ __all__ = [
     "InTheFuture",
     "InputNotAllowed",
     "LaterEvents",
+    "LinkNotUsable",
     "MissingInput",
     "NoExtensionRequest",
     "NoPeriodGiven",
@@ -59,6 +69,8 @@ __all__ = [
     "PeriodNotTaken",
     "PointIdTaken",
     "PointsNotTaken",
+    "SignInRefused",
+    "SignInThrottled",
     "TaskAlreadyDone",
     "TooManyPoints",
     "UnitHasNoSteps",
@@ -66,11 +78,13 @@ __all__ = [
     "UnknownFormat",
     "UnknownPeriod",
     "UnknownPoint",
+    "UnknownRole",
     "UnknownState",
     "UnknownTask",
     "UnknownUnit",
     "UnsafeText",
     "WaitingFor",
+    "WeakPassword",
     "WrongCommand",
     "WrongState",
 ]

@@ -55,6 +55,7 @@ __all__ = [
     "RunView",
     "build_run",
     "copy_documents",
+    "notification_rows",
 ]
 
 #: The colour of a point that ended without success (已撤销, 未入选).
@@ -225,7 +226,9 @@ def _overview(
 # --- the notification record -------------------------------------------------------------------
 
 
-def _notifications(definition: Definition, sent: tuple[SentRow, ...]) -> list[dict[str, Any]]:
+def notification_rows(definition: Definition, sent: tuple[SentRow, ...]) -> list[dict[str, Any]]:
+    """The sent-log in words, one row per notice: when, which step and kind, to whom,
+    copied to whom, and what became of it (the report's and the desk's notification record)."""
     from engine.delivery.reminders import rules
 
     index = definition.index
@@ -438,7 +441,7 @@ def build_run(definition: Definition, given: RunInput, out: Path | None = None) 
         events=_events(definition, given, links),
         verify=given.verify,
         overview=overview,
-        notifications=_notifications(definition, given.snapshot.sent),
+        notifications=notification_rows(definition, given.snapshot.sent),
         states_note=states_note(given.snapshot, moment),
         head=given.head,
     )

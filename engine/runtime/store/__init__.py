@@ -18,6 +18,8 @@ The package, from the bottom up:
 ``documents``             ``documents`` (the files are in :mod:`engine.runtime.documents`)
 ``overrides``             ``deadline_overrides``
 ``sentlog``               ``sent_log``
+``accounts``              the desk's ``accounts``, ``account_tokens``, ``logins`` and
+                          ``desk_settings`` (beside the trail, not in it)
 ``transaction``           :class:`Transaction`, composed of the table groups above
 ``opening``               :func:`open_store` (also read-only) and :class:`Store`
 ========================  ==================================================================

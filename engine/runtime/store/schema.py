@@ -19,11 +19,15 @@ from engine.errors import StoreError
 from engine.runtime.chain import CONTENT_COLUMNS, GENESIS_HASH
 
 __all__ = [
+    "ACCOUNTS",
+    "ACCOUNT_TOKENS",
+    "DESK_SETTINGS",
     "DOCUMENTS",
     "EVENTS",
     "EVENT_COLUMNS",
     "FILINGS",
     "HEAD",
+    "LOGINS",
     "MIGRATIONS",
     "OVERRIDES",
     "POINTS",
@@ -180,7 +184,65 @@ def _migration_2(conn: Connection) -> None:
 
 
 def _define_v3(md: sa.MetaData) -> None:
-    """Schema version 3: the filed occurrences of recurring reports. Frozen."""
+    """Schema version 3: the desk's accounts, their one-time set-password tokens, the login
+    record and the desk's settings (its session secret). None of these is a programme
+    event: they are kept beside the trail, not in it. Frozen like the versions before it."""
+
+    def col(name: str, type_: Any = _TEXT, *args: Any, nullable: bool = False, **kw: Any) -> Any:
+        return sa.Column(name, type_, *args, nullable=nullable, **kw)
+
+    sa.Table(
+        "accounts",
+        md,
+        col("id", sa.Integer, primary_key=True, autoincrement=True),
+        col("name", unique=True),  # the sign-in name, and the 经办人 the trail records
+        col("body"),
+        col("role"),
+        col("email", nullable=True),
+        col("password_hash", nullable=True),  # argon2; None until the link is used
+        col("created_at"),
+        sa.CheckConstraint(
+            "role IN ('unit', 'coordinator', 'inspector', 'auditor', 'administrator')",
+            name="role",
+        ),
+    )
+    sa.Table(
+        "account_tokens",  # one-time set-password links: only their SHA-256 is kept
+        md,
+        col("token_sha256", primary_key=True),
+        col("account_id", sa.Integer, sa.ForeignKey("accounts.id")),
+        col("created_at"),
+        col("expires_at"),
+        col("used_at", nullable=True),
+    )
+    sa.Table(
+        "logins",
+        md,
+        col("id", sa.Integer, primary_key=True, autoincrement=True),
+        col("name"),  # as typed: a failed login may name no account
+        col("account_id", sa.Integer, nullable=True),
+        col("success", sa.Boolean),
+        col("remote"),
+        col("at"),
+        sa.Index(None, "name", "at"),
+        sa.Index(None, "remote", "at"),
+    )
+    sa.Table(
+        "desk_settings",
+        md,
+        col("key", primary_key=True),
+        col("value"),
+    )
+
+
+def _migration_3(conn: Connection) -> None:
+    md = sa.MetaData(naming_convention=_NAMING)
+    _define_v3(md)
+    md.create_all(conn)
+
+
+def _define_v4(md: sa.MetaData) -> None:
+    """Schema version 4: the filed occurrences of recurring reports. Frozen."""
     sa.Table(
         "report_filings",  # one row per filed occurrence; the trail's file-report events
         md,
@@ -195,23 +257,30 @@ def _define_v3(md: sa.MetaData) -> None:
     )
 
 
-def _migration_3(conn: Connection) -> None:
-    """Version 3: ``report_filings``. Frozen once released."""
+def _migration_4(conn: Connection) -> None:
+    """Version 4: ``report_filings``. Frozen once released."""
     md = sa.MetaData(naming_convention=_NAMING)
     _define_v1(md)
-    _define_v3(md)
+    _define_v4(md)
     md.tables["report_filings"].create(conn)
 
 
 #: Numbered migrations: ``MIGRATIONS[n - 1]`` brings the schema from version n-1 to n.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# The tables as the code queries them: version 1 plus the columns later migrations add.
+# The tables as the code queries them: version 1 plus the columns and tables later
+# migrations add.
 _META = sa.MetaData(naming_convention=_NAMING)
 _VERSIONS = _schema_version_table(_META)
 _define_v1(_META)
 _define_v3(_META)
+_define_v4(_META)
 PROGRAMMES = _META.tables["programmes"]
 UNITS = _META.tables["units"]
 POINTS = _META.tables["points"]
@@ -222,6 +291,10 @@ EVENTS = _META.tables["events"]
 HEAD = _META.tables["trail_head"]
 OVERRIDES = _META.tables["deadline_overrides"]
 SENT = _META.tables["sent_log"]
+ACCOUNTS = _META.tables["accounts"]
+ACCOUNT_TOKENS = _META.tables["account_tokens"]
+LOGINS = _META.tables["logins"]
+DESK_SETTINGS = _META.tables["desk_settings"]
 FILINGS = _META.tables["report_filings"]
 EVENT_COLUMNS = ("seq", *CONTENT_COLUMNS, "prev_hash", "hash")
 POINT_COLUMNS = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import cast
 
 from engine.runtime import ports
+from engine.runtime.store.accounts import AccountTables
 from engine.runtime.store.documents import DocumentTable
 from engine.runtime.store.events import EventTables
 from engine.runtime.store.filings import FilingTable
@@ -30,6 +31,7 @@ class Transaction(
     OverrideTable,
     SentLogTable,
     FilingTable,
+    AccountTables,
 ):
     """The operations available inside :meth:`Store.transaction`."""
 

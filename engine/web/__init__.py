@@ -1,0 +1,24 @@
+"""The desk: a web front end where units see what they owe and submit, the coordinating
+office decides, and auditors read the record.
+
+A Starlette application (served by uvicorn; ``docflow web``), rendered on the server with
+Jinja2, in Simplified Chinese, usable without JavaScript. Like every front end it goes
+through ``engine.app``: each action is one use case of a ``Programme`` opened on the desk's
+store with the signed-in person as 经办人.
+
+==================  ==========================================================================
+``desk``            the open programmes, the store, the clock; who may see which unit
+``pages``           rendering templates, the error pages
+``security``        sessions, CSRF tokens, the signed-in account and role checks
+``routes_auth``     sign in and out, the one-time set-password link, the home page
+``routes_unit``     a unit's page, an item's history, uploads and receipts, downloads
+``routes_office``   the coordinating office: the decision queue, decisions, the status matrix
+``routes_audit``    the trail with filters, ``audit verify``, the report, accounts and sign-ins
+``application``     :func:`create_app`: the routes and middleware put together
+==================  ==========================================================================
+"""
+
+from engine.web.application import create_app
+from engine.web.desk import Desk
+
+__all__ = ["Desk", "create_app"]

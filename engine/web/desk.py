@@ -1,0 +1,74 @@
+"""What the desk serves: the programmes it was started with, on one store and one clock.
+
+``Desk.programme`` opens a programme for one request with the signed-in account as 经办人
+(the operator every event records); ``Desk.may_see_unit`` is the one rule for which unit's
+items an account may read: its own for a unit, the units it inspects for an inspection lead,
+every unit for the coordinating office and auditors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from engine.app import Programme
+from engine.app.accounts import ROLE_LABELS, AccountRow, Accounts
+from engine.clock import Clock
+from engine.definition.loader import Definition
+from engine.runtime.store import Store
+
+__all__ = ["DEFAULT_MAX_UPLOAD", "Desk", "operator_of"]
+
+#: The largest document the desk takes (bytes): 20 MB.
+DEFAULT_MAX_UPLOAD = 20 * (1 << 20)
+#: Roles that read every unit's items.
+READ_ALL = frozenset({"coordinator", "auditor"})
+
+
+def operator_of(account: AccountRow, definition: Definition | None = None) -> str:
+    """How the trail names the person (经办人): ``张三（广州市）``."""
+    body = definition.index.body_label(account.body) if definition is not None else account.body
+    return f"{account.name}（{body}）"
+
+
+class Desk:
+    """The desk's programmes (by id), store, clock, upload limit and report folder."""
+
+    def __init__(
+        self,
+        definitions: Mapping[str, Definition],
+        store: Store,
+        clock: Clock,
+        *,
+        max_upload: int = DEFAULT_MAX_UPLOAD,
+        work_dir: Path,
+    ) -> None:
+        self.definitions = dict(definitions)
+        self.store = store
+        self.clock = clock
+        self.max_upload = max_upload
+        self.work_dir = work_dir
+        self.accounts = Accounts(store, clock)
+        store.documents.max_size = max_upload
+
+    def definition(self, pid: str) -> Definition | None:
+        return self.definitions.get(pid)
+
+    def programme(self, pid: str, account: AccountRow | None = None) -> Programme:
+        """Programme ``pid`` for one request (``pid`` must be one the desk serves)."""
+        definition = self.definitions[pid]
+        operator = operator_of(account, definition) if account is not None else None
+        return Programme(definition, self.store, self.clock, operator=operator)
+
+    def may_see_unit(self, account: AccountRow, pid: str, unit: str) -> bool:
+        if account.role in READ_ALL:
+            return True
+        if account.role == "unit":
+            return account.body == unit
+        if account.role == "inspector":
+            return self.definitions[pid].index.inspector_of.get(unit) == account.body
+        return False
+
+    @staticmethod
+    def role_label(role: str) -> str:
+        return ROLE_LABELS.get(role, role)

@@ -1,0 +1,73 @@
+"""Rendering the desk's pages: one Jinja2 environment (autoescaped, strict), the error page.
+
+Every page gets the signed-in account, the CSRF token its forms carry and the lights' words.
+A ``PageError`` (``engine.web.problems``) raised anywhere becomes a page with its status and its Chinese message.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from engine.definition.labels import COLOUR_LABELS, COLOUR_LAMPS
+from engine.refusals.accounts import ROLE_LABELS
+from engine.web.problems import PageError
+from engine.web.security import csrf_token, signed_in_or_none
+
+__all__ = ["PageError", "error_page", "render"]
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("engine.web", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _minute(value: str | datetime | None) -> str:
+    """An ISO time as the desk shows it: ``2011-05-06 10:00``."""
+    if value is None:
+        return "—"
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return text[:16].replace("T", " ")
+
+
+def _days(due: str | None, today: date) -> str:
+    """``还有 3 天``, ``今天到期`` or ``已逾期 2 天`` for an ISO due day."""
+    if not due:
+        return ""
+    left = (date.fromisoformat(due) - today).days
+    if left > 0:
+        return f"还有 {left} 天"
+    if left == 0:
+        return "今天到期"
+    return f"已逾期 {-left} 天"
+
+
+_ENV.filters["minute"] = _minute
+_ENV.globals.update(
+    lamps=COLOUR_LAMPS,
+    colour_labels=COLOUR_LABELS,
+    role_labels=ROLE_LABELS,
+    days_words=_days,
+)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    account = signed_in_or_none(request)
+    page = _ENV.get_template(template).render(
+        request=request,
+        account=account,
+        csrf=csrf_token(request),
+        **context,
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+def error_page(request: Request, exc: PageError) -> HTMLResponse:
+    return render(request, "error.html", exc.status, title=exc.title, message=exc.message)

@@ -1,0 +1,161 @@
+"""The auditor's view: the trail with filters, each event's document and hash, ``audit
+verify`` on demand, the report of ``docflow render`` served live, the accounts and the
+sign-in record."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from engine.app import Programme
+from engine.web.pages import render
+from engine.web.problems import PageError, refused
+from engine.web.routes_unit import event_view, open_for
+from engine.web.security import blocking, checked_form, desk_of, require
+
+__all__ = ["routes"]
+
+_FILTERS = ("point", "unit", "step", "operator", "since", "until")
+
+
+def _day(text: str, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PageError(400, f"{name}「{text}」不是日期：请写作 2011-05-10") from None
+
+
+def filtered_trail(gd: Programme, given: dict[str, str]) -> list[dict[str, Any]]:
+    """The trail's events, as the desk shows them, that match every filter given."""
+    since, until = _day(given["since"], "起始日期"), _day(given["until"], "截止日期")
+    zone = gd.definition.zone
+    shown = []
+    for e in gd.trail():
+        view = event_view(gd, e)
+        if given["point"] and e.point_id != given["point"]:
+            continue
+        if given["unit"] and given["unit"] not in (e.unit_id, view["unit_name"]):
+            continue
+        if given["step"] and given["step"] not in (e.trigger, view["step"]):
+            continue
+        if given["operator"] and given["operator"] not in view["operator"]:
+            continue
+        day = _local_day(e.recorded_at, zone)
+        if (since and day < since) or (until and day > until):
+            continue
+        shown.append(view)
+    return shown
+
+
+def _local_day(text: str, zone: Any) -> date:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).astimezone(zone).date()
+
+
+async def trail(request: Request) -> Response:
+    account = require(request, "auditor", "coordinator")
+    gd = open_for(request, account)
+    given = {k: request.query_params.get(k, "").strip() for k in _FILTERS}
+    events = await blocking(filtered_trail, gd, given)
+    return render(request, "trail.html", pid=gd.id, given=given, events=events)
+
+
+async def verify(request: Request) -> Response:
+    account = require(request, "auditor")
+    gd = open_for(request, account)
+    if request.method == "POST":
+        await checked_form(request)
+        report = await blocking(gd.verify)
+        return render(request, "verify.html", pid=gd.id, report=report)
+    return render(request, "verify.html", pid=gd.id, report=None)
+
+
+def _rendered(gd: Programme, work: Path) -> Path:
+    """The report's folder for the trail's current head (made once per head)."""
+    with gd.store.transaction(readonly=True) as tx:  # type: ignore[union-attr]
+        seq, _hash = tx.chain_head()
+    folder = work / "report" / gd.id / str(seq)
+    if not (folder / "index.html").is_file():
+        gd.render(folder, warn=lambda _text: None)
+    return folder
+
+
+async def report(request: Request) -> Response:
+    account = require(request, "auditor", "coordinator")
+    gd = open_for(request, account)
+    name = request.path_params.get("path") or "index.html"
+    folder = (await blocking(_rendered, gd, desk_of(request).work_dir)).resolve()
+    target = (folder / name).resolve()
+    if folder not in target.parents or not target.is_file():
+        raise PageError(404, "报告中没有这个文件")
+    return FileResponse(target)
+
+
+async def as_of(request: Request) -> Response:
+    """The status as the trail stood at a moment: states, lights and 上报率 then."""
+    from engine.clock import parse_moment
+    from engine.errors import DocflowError
+
+    account = require(request, "auditor", "coordinator")
+    gd = open_for(request, account)
+    text = request.query_params.get("at", "").strip()
+    report = None
+    if text:
+        try:
+            moment = parse_moment(text, "查看时刻", gd.definition.zone)
+            report = await blocking(gd.status, None, None, moment)
+        except DocflowError as exc:
+            raise refused(400, exc, gd.definition) from None
+    return render(request, "asof.html", pid=gd.id, at=text, report=report)
+
+
+async def summary(request: Request) -> Response:
+    """The 汇总表 as csv or xlsx, as ``docflow export summary`` writes it."""
+    account = require(request, "auditor", "coordinator")
+    gd = open_for(request, account)
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        raise PageError(404, "汇总表只有 csv 和 xlsx 两种格式")
+    work = desk_of(request).work_dir
+    target = Path(tempfile.mkdtemp(prefix="summary-", dir=work)) / f"汇总表.{fmt}"
+    await blocking(gd.export_summary, fmt, target)
+    return FileResponse(
+        target,
+        filename=f"{gd.id}-汇总表.{fmt}",
+        background=BackgroundTask(shutil.rmtree, target.parent, ignore_errors=True),
+    )
+
+
+async def accounts(request: Request) -> Response:
+    require(request, "auditor", "administrator")
+    desk = desk_of(request)
+    found = await blocking(desk.accounts.all)
+    logins = await blocking(desk.accounts.logins)
+    names = {a.id: a.name for a in found}
+    return render(request, "accounts.html", accounts=found, logins=logins, names=names)
+
+
+async def report_root(request: Request) -> Response:
+    return RedirectResponse(f"/p/{request.path_params['pid']}/report/index.html", status_code=303)
+
+
+routes = [
+    Route("/p/{pid}/trail", trail),
+    Route("/p/{pid}/verify", verify, methods=["GET", "POST"]),
+    Route("/p/{pid}/report/", report_root),
+    Route("/p/{pid}/report/{path:path}", report),
+    Route("/p/{pid}/as-of", as_of),
+    Route("/p/{pid}/summary.{fmt}", summary),
+    Route("/accounts", accounts),
+]

@@ -1,0 +1,169 @@
+"""The coordinating office: the decisions to make, taken one by one or many at once, and
+the status matrix of units by steps with lights, 上报率 per step and the 缺报名单."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from engine.app import Programme
+from engine.definition.labels import OUTCOME_LABELS
+from engine.errors import DocflowError
+from engine.runtime.progress import ProgressView
+from engine.runtime.userinput import check_text
+from engine.views.report_run import notification_rows
+from engine.views.status import state_label
+from engine.web.pages import render
+from engine.web.problems import PageError, refused
+from engine.web.routes_unit import open_for
+from engine.web.security import blocking, checked_form, require
+
+__all__ = ["routes"]
+
+#: Lights from worst to best: a unit's cell shows the worst of its points'.
+_ORDER = ("red", "yellow", "blue", "green", "none")
+
+
+def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
+    """The points whose latest extension record is a request (awaiting grant or refusal)."""
+    kinds = {t.trigger: t.extension for t in gd.definition.index.transitions.values()}
+    latest: dict[str, str | None] = {}
+    for e in snapshot.trail:
+        if e.point_id is not None and kinds.get(e.trigger):
+            latest[e.point_id] = kinds[e.trigger]
+    return {point for point, kind in latest.items() if kind == "request"}
+
+
+def decision_queue(gd: Programme) -> list[dict[str, Any]]:
+    """Points waiting on a decision, by task: what may be decided and which points (an
+    extension's grant or refusal only for the points that asked for one)."""
+    index = gd.definition.index
+    snapshot = gd.snapshot(with_events=True)
+    requested = _extension_requested(gd, snapshot)
+    by_task: dict[str, dict[str, Any]] = {}
+    for p in snapshot.points:
+        for t in index.transitions_from(p.state):
+            if t.takes != "decision" or t.task is None:
+                continue
+            if t.extension is not None and p.point_id not in requested:
+                continue
+            group = by_task.setdefault(
+                t.task,
+                {
+                    "task": t.task,
+                    "label": index.tasks[t.task].label if t.task in index.tasks else t.label,
+                    "outcomes": {},
+                    "points": {},
+                    "until": False,  # a grant sets the new due day
+                },
+            )
+            group["until"] = group["until"] or t.extension == "grant"
+            if t.outcome:
+                group["outcomes"].setdefault(t.outcome, OUTCOME_LABELS[t.outcome])
+            group["points"].setdefault(
+                p.point_id,
+                {
+                    "id": p.point_id,
+                    "unit_name": index.body_label(p.unit_id),
+                    "title": p.title,
+                    "state": state_label(gd.definition, p.state),
+                },
+            )
+    return [
+        {**g, "outcomes": list(g["outcomes"].items()), "points": list(g["points"].values())}
+        for g in by_task.values()
+    ]
+
+
+def status_matrix(gd: Programme) -> dict[str, Any]:
+    """Units by document steps: each cell the worst light of the unit's points there."""
+    definition = gd.definition
+    view = ProgressView.of(definition)
+    summary = gd.summary()
+    today = date.fromisoformat(summary["today"])
+    cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in summary["points"]:
+        for step, cell in row["steps"].items():
+            cells[row["unit"]][step].append(_light(view, row["state"], step, cell, today))
+    units = [
+        {
+            "id": unit,
+            "name": definition.index.body_label(unit),
+            "cells": [_worst(cells[unit].get(s["step"], [])) for s in summary["steps"]],
+        }
+        for unit in sorted(cells, key=lambda u: list(definition.index.bodies).index(u))
+    ]
+    return {"steps": summary["steps"], "units": units, "totals": summary["totals"]}
+
+
+def notification_record(gd: Programme, limit: int = 200) -> list[dict[str, Any]]:
+    """Who was reminded or urged when, newest first (the report's notification record)."""
+    sent = gd.snapshot(with_events=True).sent
+    return list(reversed(notification_rows(gd.definition, sent)))[:limit]
+
+
+def _light(view: ProgressView, state: str, step: str, cell: dict[str, Any], today: date) -> str:
+    if cell["submitted"]:
+        return "green"
+    if cell["overdue"] is None:
+        return "none"
+    due = date.fromisoformat(cell["due"])
+    return view.colour(state, view.index.transitions[step], due, today)
+
+
+def _worst(lights: list[str]) -> str:
+    return min(lights, key=_ORDER.index) if lights else "none"
+
+
+async def office(request: Request) -> Response:
+    account = require(request, "coordinator", "auditor")
+    gd = open_for(request, account)
+    queue = await blocking(decision_queue, gd) if account.role == "coordinator" else []
+    status = await blocking(gd.status)
+    matrix = await blocking(status_matrix, gd)
+    notices = await blocking(notification_record, gd)
+    return render(
+        request,
+        "office.html",
+        pid=gd.id,
+        title=gd.definition.programme.programme.title,
+        queue=queue,
+        report=status,
+        matrix=matrix,
+        notices=notices,
+    )
+
+
+async def decide(request: Request) -> Response:
+    account = require(request, "coordinator")
+    gd = open_for(request, account)
+    form = await checked_form(request)
+    task, outcome = str(form.get("task", "")), str(form.get("outcome", ""))
+    reason = str(form.get("reason", "")).strip()
+    points = [str(p) for p in form.getlist("point")]
+    until_text = str(form.get("until", "")).strip()
+    try:
+        until = date.fromisoformat(until_text) if until_text else None
+    except ValueError:
+        raise PageError(400, f"新期限「{until_text}」不是日期：请写作 2011-07-15") from None
+    if not points:
+        raise PageError(400, "请至少选择一个事项")
+    if not reason:
+        raise PageError(400, "请写明决定的理由（退回时写明需补充或修改的内容）")
+    try:
+        check_text(reason, "理由")
+        await blocking(gd.decide, task, points, outcome, reason, None, until)
+    except DocflowError as exc:
+        raise refused(409, exc, gd.definition) from None
+    return RedirectResponse(f"/p/{gd.id}/office?done={len(points)}", status_code=303)
+
+
+routes = [
+    Route("/p/{pid}/office", office),
+    Route("/p/{pid}/decide", decide, methods=["POST"]),
+]

@@ -1,0 +1,282 @@
+"""A unit's page, an item's history, uploads with their receipts, and document downloads.
+
+A unit account reads and submits for its own body's items only; an inspection lead reads
+the items of the units it inspects; the office and auditors read every unit's. Anything
+else is refused with 403 on every route, before anything is read or written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from engine.app import Programme
+from engine.app.accounts import AccountRow
+from engine.app.desk import find_document, find_event
+from engine.definition.schema import OWNER
+from engine.errors import DocflowError
+from engine.runtime.progress import ProgressView
+from engine.runtime.store import EventRow
+from engine.views.status import state_label, step_label
+from engine.web.pages import render
+from engine.web.problems import PageError, refused
+from engine.web.security import blocking, checked_form, desk_of, require
+
+__all__ = ["event_view", "open_for", "routes"]
+
+
+def open_for(request: Request, account: AccountRow) -> Programme:
+    """The programme named in the path, opened for ``account`` (404 for one not served)."""
+    desk = desk_of(request)
+    pid = request.path_params["pid"]
+    if desk.definition(pid) is None:
+        raise PageError(404, f"本系统没有工作方案 {pid}")
+    return desk.programme(pid, account)
+
+
+def _point_row(gd: Programme, point: str) -> Any:
+    found = [p for p in gd.snapshot().points if p.point_id == point]
+    if not found:
+        raise PageError(404, f"没有编号为 {point} 的事项")
+    return found[0]
+
+
+def _allowed(request: Request, account: AccountRow, gd: Programme, unit: str) -> None:
+    if not desk_of(request).may_see_unit(account, gd.id, unit):
+        raise PageError(403, "这不是您单位的事项：每个单位只能查看和报送本单位的事项")
+
+
+def event_view(gd: Programme, e: EventRow) -> dict[str, Any]:
+    """An event as the desk's pages show it."""
+    index = gd.definition.index
+    return {
+        "seq": e.seq,
+        "point": e.point_id,
+        "unit": e.unit_id,
+        "unit_name": index.body_label(e.unit_id) if e.unit_id else "全省",
+        "step": step_label(gd.definition, e.trigger),
+        "from": state_label(gd.definition, e.source_state),
+        "to": state_label(gd.definition, e.dest_state),
+        "moved": bool(e.dest_state and e.source_state != e.dest_state),
+        "decision": e.decision,
+        "returned": e.decision == "return",
+        "reason": e.reason,
+        "actor": index.body_label(e.actor) if e.actor in index.bodies else e.actor,
+        "operator": e.extras.get("operator") or "—",
+        "document": e.document_sha256,
+        "recorded_at": e.recorded_at,
+        "effective_at": e.effective_at,
+        "hash": e.hash,
+    }
+
+
+def _upload_step(gd: Programme, state: str) -> Any:
+    """The document step a unit submits next from ``state``, or None (a decision, another
+    party's report, or nothing left)."""
+    t = ProgressView.of(gd.definition).next_move(state)
+    if t is None or t.takes != "document" or t.actor != OWNER or t.task is None:
+        return None
+    return t
+
+
+def _extension_step(gd: Programme, state: str) -> Any:
+    """The unit's extension request open from ``state`` (a document it submits), or None."""
+    for t in gd.definition.index.transitions_from(state):
+        if t.extension == "request" and t.takes == "document" and t.actor == OWNER and t.task:
+            return t
+    return None
+
+
+def _items(gd: Programme, unit: str) -> list[dict[str, Any]]:
+    status = gd.status(unit=unit)
+    items = []
+    for p in status["points"]:
+        step = _upload_step(gd, p["state"])
+        extension = _extension_step(gd, p["state"]) if step is not None else None
+        events = gd.trail(p["id"])
+        items.append(
+            {
+                **p,
+                "upload": {"task": step.task, "document": step.document or step.label}
+                if step is not None
+                else None,
+                "extension": {
+                    "task": extension.task,
+                    "document": extension.document or extension.label,
+                }
+                if extension is not None
+                else None,
+                "returns": [event_view(gd, e) for e in events if e.decision == "return"],
+                "last": event_view(gd, events[-1]) if events else None,
+            }
+        )
+    items.sort(key=lambda i: (i["due"] or "9999", i["id"]))
+    return items
+
+
+async def unit_page(request: Request) -> Response:
+    account = require(request)
+    gd = open_for(request, account)
+    unit = request.path_params["unit"]
+    if unit not in gd.definition.index.bodies:
+        raise PageError(404, f"没有单位 {unit}")
+    _allowed(request, account, gd, unit)
+    items = await blocking(_items, gd, unit)
+    today = gd.now().astimezone(gd.definition.zone).date()
+    return render(
+        request,
+        "unit.html",
+        pid=gd.id,
+        title=gd.definition.programme.programme.title,
+        unit=unit,
+        unit_name=gd.definition.index.body_label(unit),
+        items=items,
+        today=today,
+        may_submit=(account.role == "unit" and account.body == unit)
+        or account.role == "coordinator",
+        on_paper=account.role == "coordinator",
+        max_mb=desk_of(request).max_upload / (1 << 20),
+    )
+
+
+async def point_page(request: Request) -> Response:
+    account = require(request)
+    gd = open_for(request, account)
+    point = await blocking(_point_row, gd, request.path_params["point"])
+    if not (account.role == "unit" and account.body in point.co):  # a 责任单位 reads it too
+        _allowed(request, account, gd, point.unit_id)
+    events = await blocking(gd.trail, point.point_id)
+    return render(
+        request,
+        "point.html",
+        pid=gd.id,
+        point=point,
+        unit_name=gd.definition.index.body_label(point.unit_id),
+        state=state_label(gd.definition, point.state),
+        events=[event_view(gd, e) for e in events],
+    )
+
+
+def _safe_name(filename: str | None) -> str:
+    """The upload's own name without any folder part (as either system writes one)."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name.strip()
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    return name.lstrip(".")[:200] or "报送文件"
+
+
+def _submit(
+    gd: Programme, unit: str, task: str, point: str, upload: Any, work: Path
+) -> list[EventRow]:
+    from engine.runtime.userinput import check_text
+
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=work))
+    try:
+        target = folder / check_text(_safe_name(upload.filename), "文件名")
+        with target.open("wb") as out:
+            upload.file.seek(0)
+            shutil.copyfileobj(upload.file, out)
+        return gd.submit(unit, task, target, [point])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def submit(request: Request) -> Response:
+    account = require(request, "unit", "coordinator")  # the office records paper copies
+    gd = open_for(request, account)
+    point = await blocking(_point_row, gd, request.path_params["point"])
+    if account.role == "unit" and point.unit_id != account.body:
+        raise PageError(403, "这不是您单位的事项：每个单位只能查看和报送本单位的事项")
+    form = await checked_form(request, upload=True)
+    try:
+        upload = form.get("file")
+        task = form.get("task")
+        if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(task, str):
+            raise PageError(400, "请选择要报送的文件")
+        desk = desk_of(request)
+        if upload.size is not None and upload.size > desk.max_upload:
+            raise PageError(413, f"上传的文件超过 {desk.max_upload / (1 << 20):g} MB 的上限")
+        try:
+            events = await blocking(
+                _submit, gd, point.unit_id, task, point.point_id, upload, desk.work_dir
+            )
+        except DocflowError as exc:
+            raise refused(409, exc, gd.definition) from None
+    finally:
+        await form.close()
+    return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)
+
+
+async def receipt(request: Request) -> Response:
+    account = require(request)
+    gd = open_for(request, account)
+    try:
+        seq = int(request.path_params["seq"])
+    except ValueError:
+        raise PageError(404, "没有这条记录") from None
+    event = await blocking(find_event, gd, seq)
+    if event is None or event.document_sha256 is None:
+        raise PageError(404, "没有这份报送的记录")
+    _allowed(request, account, gd, event.unit_id or "")
+    document = await blocking(find_document, gd, event.document_sha256)
+    return render(
+        request,
+        "receipt.html",
+        pid=gd.id,
+        title=gd.definition.programme.programme.title,
+        event=event_view(gd, event),
+        document=document.row if document else None,
+    )
+
+
+async def download(request: Request) -> Response:
+    account = require(request)
+    gd = open_for(request, account)
+    found = await blocking(find_document, gd, request.path_params["sha"])
+    if found is None:
+        raise PageError(404, "没有这份文件")
+    desk = desk_of(request)
+    if not any(desk.may_see_unit(account, gd.id, e.unit_id or "") for e in found.events):
+        raise PageError(403, "这份文件不是您单位报送的")
+    return FileResponse(
+        found.path,
+        filename=found.row.original_name,
+        media_type="application/octet-stream",
+        headers={"X-Content-SHA256": found.row.sha256, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def my_page(request: Request) -> Response:
+    account = require(request)
+    gd = open_for(request, account)
+    if account.role == "unit":
+        return RedirectResponse(f"/p/{gd.id}/units/{account.body}", status_code=303)
+    if account.role in ("coordinator", "auditor"):
+        return RedirectResponse(f"/p/{gd.id}/office", status_code=303)
+    if account.role == "inspector":
+        index = gd.definition.index
+        units = [u for u, lead in index.inspector_of.items() if lead == account.body]
+        return render(
+            request,
+            "inspected.html",
+            pid=gd.id,
+            title=gd.definition.programme.programme.title,
+            units=[(u, index.body_label(u)) for u in units],
+        )
+    raise PageError(403, "您的账户无权查看此工作方案")
+
+
+routes = [
+    Route("/p/{pid}/", my_page),
+    Route("/p/{pid}/units/{unit}", unit_page),
+    Route("/p/{pid}/points/{point}", point_page),
+    Route("/p/{pid}/points/{point}/submit", submit, methods=["POST"]),
+    Route("/p/{pid}/receipts/{seq}", receipt),
+    Route("/p/{pid}/documents/{sha}", download),
+]
