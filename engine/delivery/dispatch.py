@@ -46,11 +46,13 @@ from engine.delivery.reminders import (
     Reminder,
     occurrences,
     reminders_for,
+    report_reminders_for,
     rules,
 )
 from engine.errors import MailError
 from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
+from engine.runtime.owing import by_items, duties, histories_of
 from engine.runtime.progress import ProgressView
 from engine.runtime.rectifying import rectified, return_triggers
 from engine.runtime.store import Store, Transaction
@@ -239,6 +241,8 @@ class ReminderRunner:
 
     def _gather(self, occ: Occurrence) -> list[Reminder]:
         rule = occ.rule
+        if rule.step_kind == "report":
+            return self._gather_report(occ)
         with self.store.transaction(readonly=True) as tx:
             overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
             if rule.step_kind == "transition":
@@ -263,6 +267,29 @@ class ReminderRunner:
             pairs = [(p.unit_id, p.state) for p in tx.points(self.pid)]
             done = tx.task_done(self.pid, rule.step)
             return reminders_for(occ, self.view, (), overrides, all_points=pairs, task_done=done)
+
+    def _gather_report(self, occ: Occurrence) -> list[Reminder]:
+        """The parties owing a recurring report's occurrence and not filed."""
+        with self.store.transaction(readonly=True) as tx:
+            report = next(r for r in self.definition.programme.reports if r.id == occ.rule.step)
+            points = tx.points(self.pid) if by_items(report) else []
+            histories = histories_of(tx.state_moves(self.pid)) if points else {}
+            filings = tx.filed(self.pid, report.id, occ.period)
+        found = duties(
+            (report,),
+            self.definition.report_occurrences,
+            self.index,
+            self.definition.zone,
+            points,
+            histories,
+            filings,
+            occ.send_at,
+            period=occ.period,
+        )
+        if not found:
+            return []
+        by_id = {p.point_id: p for p in points}
+        return report_reminders_for(occ, self.view, found[0], by_id)
 
     def _why_nobody(self, occ: Occurrence) -> str:
         """Why an occurrence has no recipient: ``unreached`` when no point has reached its
@@ -393,7 +420,9 @@ class ReminderRunner:
         return build_notice_context(self.definition, self.view, reminder, now)
 
     def job_occurrences(self) -> Sequence[Occurrence]:
-        """The occurrences of the step deadlines (what the scheduler registers jobs for)."""
+        """The occurrences of the step deadlines and of the recurring reports' periods
+        (what the scheduler registers jobs for: their number depends on the definition,
+        never on the items)."""
         return sorted(
             (occ for rule in self.rules for occ in occurrences(rule, self.view)),
             key=lambda o: (o.send_at, o.rule.id),
