@@ -191,7 +191,8 @@ def test_the_year_plays_out_without_a_stall(rehearsed: Rehearsed) -> None:
 
 
 def test_every_unit_late_or_silent_in_the_scenario_is_urged(rehearsed: Rehearsed) -> None:
-    entries = [*rehearsed.scenario.get("late", []), *rehearsed.scenario.get("never", [])]
+    scenario = rehearsed.scenario
+    entries = [*scenario.get("late", []), *scenario.get("never", []), *scenario.get("reports", [])]
     assert entries, "the scenario has a late or a missing submission"
     for entry in entries:
         assert rehearsed.messages(entry["unit"], "urge"), entry
@@ -336,3 +337,32 @@ def test_caidian_a_unit_missing_a_quarter_is_urged_and_reminded_for_the_next(
 ) -> None:
     assert "2023-06-30" in _occurrence_days(caidian, "commerce", "urge", "quarterly-progress")
     assert "2023-09-30" in _occurrence_days(caidian, "commerce", "reminder", "quarterly-progress")
+
+
+def _ical_days(folder: Path, tmp_path: Path) -> set[str]:
+    ics = tmp_path / f"{folder.name}.ics"
+    result = run_cli(["export", "ical", str(folder), "--out", str(ics)], {})
+    assert result.exit_code == 0, result.stdout + result.stderr
+    found = re.findall(r"DTSTART;VALUE=DATE:(\d{4})(\d{2})(\d{2})", ics.read_text("utf-8"))
+    return {"-".join(parts) for parts in found}
+
+
+def test_the_calendar_file_holds_every_occurrence_of_the_recurring_reports(
+    tmp_path: Path,
+) -> None:
+    panjin = _ical_days(WORKFLOWS / "panjin-2021", tmp_path)
+    assert {f"2021-{m:02d}-28" for m in range(2, 13)} <= panjin
+    caidian = _ical_days(WORKFLOWS / "caidian-2023", tmp_path)
+    assert {"2023-03-30", "2023-06-30", "2023-09-30", "2023-12-30"} <= caidian
+
+
+def test_a_returned_plan_is_owed_by_its_rectification_deadline_not_urged(
+    panjin: Rehearsed, caidian: Rehearsed
+) -> None:
+    # Panjin: industry-1's plan, returned on 2月3日 (its due day) with 3个工作日内, is
+    # resubmitted on 2月5日, inside the rectification deadline (2月7日): no 催报 for it.
+    assert [m for m in panjin.messages("industry", "urge") if "submit-plan" in m["rule"]] == []
+    # Caidian: stie-1's plan, returned on 1月16日 after the due day 1月15日, is owed by
+    # 1月19日; the 1月18日 resubmission is in time. Health's plan, only late, is urged.
+    assert [m for m in caidian.messages("stie", "urge") if "submit-plan" in m["rule"]] == []
+    assert [m for m in caidian.messages("health", "urge") if "submit-plan" in m["rule"]]
