@@ -81,10 +81,11 @@ def calendar(
         raise click.UsageError("请给出工作方案目录或 YAML 文件，或用 --phrase 给出一条时间表述")
     if anchor is not None:
         raise click.BadParameter("--from 只与 --phrase 一起使用", param_hint="--from")
-    from engine.views.calendar import calendar_rows, render_calendar_table
+    from engine.views.calendar import calendar_rows, render_calendar_table, report_rows
 
     definition = _load(path)
     rows, notes = calendar_rows(definition, year)
+    rows = sorted([*rows, *report_rows(definition, year)], key=lambda r: (r["due"], r["first"]))
     _show_warnings(notes)
     if as_json:
         _emit_json(rows)

@@ -1,7 +1,8 @@
 """The deadline calendar of a programme: every step's phrase resolved to dates.
 
 Shared by ``docflow calendar`` and the reports: ``calendar_rows`` gives plain rows (dates as
-ISO 8601 strings) for JSON, ``render_calendar_table`` a table for the terminal.
+ISO 8601 strings) for JSON, ``report_rows`` the same for every occurrence of the recurring
+reports, ``render_calendar_table`` a table for the terminal.
 ``phrase_report`` says what one phrase of any kind means for a year (``docflow calendar
 --phrase``): its window and due day, every occurrence of a recurring one, the due day of a
 relative one from the day of its event; ``render_phrase_report`` words it.
@@ -18,10 +19,17 @@ from engine.definition.loader import Definition
 from engine.definition.periodic import Recurrence, Relative, due_after, occurrences, parse_any
 from engine.definition.phrases import Conventions, Window, phrase_year, resolve
 from engine.definition.phrasetext import time_text
+from engine.definition.reports import safe_expand
 from engine.definition.workcal import WorkCalendar, weekday_name
 from engine.errors import Diagnostic
 
-__all__ = ["calendar_rows", "phrase_report", "render_calendar_table", "render_phrase_report"]
+__all__ = [
+    "calendar_rows",
+    "phrase_report",
+    "render_calendar_table",
+    "render_phrase_report",
+    "report_rows",
+]
 
 
 def calendar_rows(
@@ -72,6 +80,43 @@ def calendar_rows(
         )
     rows.sort(key=lambda r: (r["due"], r["first"]))
     return rows, notes
+
+
+def report_rows(definition: Definition, year: int | None = None) -> list[dict[str, Any]]:
+    """One row per occurrence of each recurring report (``reports:``), in the rows' shape
+    (``kind`` "report", ``period`` the occurrence's key), for ``docflow calendar``."""
+    p = definition.programme
+    year = year or p.programme.year
+    resolver = DeadlineResolver(p.programme.calendar, year)
+    rows: list[dict[str, Any]] = []
+    for report in p.reports:
+        source = report.source
+        for occ in safe_expand(report, year, resolver.calendar, resolver.conventions):
+            rows.append(
+                {
+                    "step": report.id,
+                    "kind": "report",
+                    "label": f"{report.label}（{occ.label}）",
+                    "period": occ.key,
+                    "phase": None,
+                    "phase_label": None,
+                    "phrase": report.every,
+                    "original_phrase": None,
+                    "original_due": None,
+                    "first": occ.first.isoformat(),
+                    "due": occ.due.isoformat(),
+                    "due_time": _clock(occ.due_time),
+                    "weekday": weekday_name(occ.due),
+                    "is_working_day": resolver.calendar.is_working_day(occ.due),
+                    "last_working_day": resolver.calendar.previous_working_day(
+                        occ.due, inclusive=True
+                    ).isoformat(),
+                    "document": source.document,
+                    "clause": source.clause,
+                    "quote": source.quote,
+                }
+            )
+    return rows
 
 
 def _iso(value: Any) -> str | None:

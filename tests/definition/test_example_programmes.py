@@ -273,6 +273,21 @@ def test_panjin_plans_are_due_as_the_notice_dates_them() -> None:
     assert chinese_calendar.is_workday(date(2021, 2, 7))
 
 
+def test_the_calendar_lists_every_period_of_a_recurring_report() -> None:
+    dues = _dues(WORKFLOWS / "caidian-2023")
+    quarters = {k: v for k, v in dues.items() if k.startswith("报送本季度目标任务进展情况")}
+    # 每季度最后一个月30日前, not shifted: Q3's falls in the National Day holiday.
+    assert quarters == {
+        "报送本季度目标任务进展情况（第一季度）": "2023-03-30",
+        "报送本季度目标任务进展情况（第二季度）": "2023-06-30",
+        "报送本季度目标任务进展情况（第三季度）": "2023-09-30",
+        "报送本季度目标任务进展情况（第四季度）": "2023-12-30",
+    }
+    assert not chinese_calendar.is_workday(date(2023, 9, 30))
+    monthly = [k for k in _dues(WORKFLOWS / "panjin-2021") if "（2021年" in k]
+    assert len(monthly) == 11  # February to December
+
+
 def test_panjin_every_task_is_checked_at_the_years_end(panjin: Rehearsed) -> None:
     assert panjin.result["final_states"] == {"已绩效对账": panjin.expected_points()}
 
