@@ -19,7 +19,14 @@ from engine.simulation.progress import TimelineEntry
 from engine.views.reminders import KIND_LABELS, outgoing_dict
 from engine.views.texttable import display_width
 
-__all__ = ["LateUnit", "SimulationReport", "StepSummary", "TaskSummary", "render_report"]
+__all__ = [
+    "LateUnit",
+    "ReportSummary",
+    "SimulationReport",
+    "StepSummary",
+    "TaskSummary",
+    "render_report",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,23 @@ class TaskSummary:
     note: str | None = None  # why it was not done
 
 
+@dataclass(frozen=True, slots=True)
+class ReportSummary:
+    """A recurring report over the periods due by the rehearsal's end."""
+
+    rule: str
+    label: str
+    periods: int  # periods due by the end
+    filed: int  # filings of the owing parties, over those periods
+    owing: int  # owing parties, summed over those periods
+    missing: tuple[str, ...]  # 商务局（2021年6月）: owed, never filed
+    late: tuple[str, ...]  # 生态环境局（2021年8月，8月30日报送）: filed after the due day
+
+    @property
+    def rate(self) -> float:
+        return self.filed / self.owing if self.owing else 0.0
+
+
 _KIND_ORDER = {"临近提醒": 0, "催报通知": 1, "汇总提醒": 2}
 
 
@@ -86,6 +110,7 @@ class SimulationReport:
     stalls: list[str] = field(default_factory=list)  # where points could not move, why
     # each return with a 整改期限: the point, the document, when, by when, and what followed
     rectifications: list[str] = field(default_factory=list)
+    reports: list[ReportSummary] = field(default_factory=list)  # recurring reports
 
     @property
     def stalled(self) -> bool:
@@ -115,6 +140,19 @@ class SimulationReport:
                 "list": [{**outgoing_dict(o), "send_at": o.send_at.isoformat()} for o in self.sent],
             },
             "steps": [_step_dict(s) for s in self.steps],
+            "reports": [
+                {
+                    "rule": r.rule,
+                    "label": r.label,
+                    "periods": r.periods,
+                    "filed": r.filed,
+                    "owing": r.owing,
+                    "rate": round(r.rate, 4),
+                    "missing": list(r.missing),
+                    "late": list(r.late),
+                }
+                for r in self.reports
+            ],
             "tasks": [
                 {
                     "task": t.task,
@@ -189,11 +227,16 @@ def render_report(report: SimulationReport) -> str:
     nothing = "  无（演练停滞，后续事项无从报送，见上）" if report.stalls else "  无"
     lines.extend(_late_lines(report) or [nothing])
     lines.append("年底上报率：")
-    width = max((display_width(s.label) for s in report.steps), default=0)
-    for s in report.steps:
-        pad = " " * (width - display_width(s.label))
-        missing = f"  缺报：{'、'.join(s.missing)}" if s.missing else ""
-        lines.append(f"  {s.label}{pad}  {s.reported}/{s.total}  {s.rate * 100:5.1f}%{missing}")
+    rates = [(s.label, s.reported, s.total, s.rate, s.missing) for s in report.steps]
+    rates += [
+        (f"{r.label}（{r.periods} 期）", r.filed, r.owing, r.rate, r.missing)
+        for r in report.reports
+    ]
+    width = max((display_width(label) for label, *_ in rates), default=0)
+    for label, done, total, rate, missed in rates:
+        pad = " " * (width - display_width(label))
+        missing = f"  缺报：{'、'.join(missed)}" if missed else ""
+        lines.append(f"  {label}{pad}  {done}/{total}  {rate * 100:5.1f}%{missing}")
     if report.tasks:
         lines.append("全省层面事项：")
         lines.extend(_task_line(t) for t in report.tasks)
@@ -217,6 +260,10 @@ def _late_lines(report: SimulationReport) -> list[str]:
             parts.append(f"{u.name}（{when}）")
         due = month_day(s.due) if s.due else "—"
         lines.append(f"  {s.label}（期限 {due}）：{'、'.join(parts)}")
+    for r in report.reports:
+        named = [f"{m[:-1]}，未报送）" for m in r.missing] + list(r.late)
+        if named:
+            lines.append(f"  {r.label}：{'、'.join(named)}")
     return lines
 
 

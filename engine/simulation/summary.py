@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from engine.definition.schema import Transition
 from engine.delivery.dispatch import Outgoing
@@ -17,9 +17,16 @@ from engine.simulation.lifecycle import actor_for
 from engine.simulation.narration import month_day
 from engine.simulation.plans import PendingTask
 from engine.simulation.progress import TimelineEntry
-from engine.simulation.report import LateUnit, SimulationReport, StepSummary, TaskSummary
+from engine.simulation.report import (
+    LateUnit,
+    ReportSummary,
+    SimulationReport,
+    StepSummary,
+    TaskSummary,
+)
 from engine.simulation.scenario import Scenario
 from engine.simulation.wiring import OpenProgramme
+from engine.views.recurring import occurrence_duties
 
 __all__ = ["YearRecord", "build_report"]
 
@@ -119,7 +126,42 @@ def build_report(
         runs=record.runs,
         stalls=record.stalls,
         rectifications=_rectifications(programme, view, events),
+        reports=_reports(programme, record.last_day),
     )
+
+
+def _reports(programme: OpenProgramme, last_day: date) -> list[ReportSummary]:
+    """Each recurring report over the periods due by the end of ``last_day``."""
+    definition = programme.definition
+    if not definition.programme.reports:
+        return []
+    index = definition.index
+    end = datetime.combine(last_day, time(23, 59, 59), tzinfo=definition.zone)
+    due = [d for d in occurrence_duties(definition, programme.app.snapshot(), end) if d.is_due]
+    found = []
+    for report in definition.programme.reports:
+        mine = [d for d in due if d.report.id == report.id]
+        missing: list[str] = []
+        late: list[str] = []
+        for d in mine:
+            period = d.occurrence.label
+            for unit in d.missing_units():
+                missing.append(f"{index.body_label(unit)}（{period}）")
+            for unit, point in d.filed_late:
+                filed = month_day(datetime.fromisoformat(d.filed[(unit, point)]).date())
+                late.append(f"{index.body_label(unit)}（{period}，{filed}报送）")
+        found.append(
+            ReportSummary(
+                rule=report.id,
+                label=report.label,
+                periods=len(mine),
+                filed=sum(len(d.filed) for d in mine),
+                owing=sum(len(d.owing) for d in mine),
+                missing=tuple(missing),
+                late=tuple(dict.fromkeys(late)),
+            )
+        )
+    return found
 
 
 def _summary_of(programme: OpenProgramme, rate: StepRate, late: Sequence[LateUnit]) -> StepSummary:

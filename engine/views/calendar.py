@@ -111,9 +111,9 @@ def report_rows(definition: Definition, year: int | None = None) -> list[dict[st
                     "last_working_day": resolver.calendar.previous_working_day(
                         occ.due, inclusive=True
                     ).isoformat(),
-                    "document": source.document,
-                    "clause": source.clause,
-                    "quote": source.quote,
+                    "document": source.document if source else None,
+                    "clause": source.clause if source else "",
+                    "quote": source.quote if source else None,
                 }
             )
     return rows

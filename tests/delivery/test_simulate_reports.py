@@ -12,7 +12,7 @@ from engine.errors import ScenarioError
 from engine.runtime.pointsfile import read_points_file
 from engine.runtime.store import open_store
 from engine.runtime.trail import verify
-from engine.simulation import load_scenario, point_units, run_simulation
+from engine.simulation import load_scenario, point_units, render_report, run_simulation
 
 CITY = Path(__file__).parents[1] / "programmes" / "city-tasks"
 
@@ -49,6 +49,16 @@ def test_the_year_files_every_occurrence_but_the_scenario_s(tmp_path: Path) -> N
     # December's summary is filed in January of the next year.
     assert ("monthly-summary", "2021-12", "gov-office", "") in filed
     assert any(line.startswith("2022-01-") and "2021年12月" in line for line in lines)
+    # The closing summary counts the periods: March missed, May filed late.
+    (monthly,) = [r for r in report.reports if r.rule == "monthly-progress"]
+    assert monthly.missing == ("市住建局（2021年3月）",)
+    assert monthly.late == ("市交通局（2021年5月，6月3日报送）",)
+    assert monthly.filed == monthly.owing - 1
+    text = render_report(report)
+    assert (
+        "报送任务推进情况：市住建局（2021年3月，未报送）、市交通局（2021年5月，6月3日报送）" in text
+    )
+    assert f"报送任务推进情况（{monthly.periods} 期）" in text
 
 
 @pytest.mark.parametrize(
