@@ -32,9 +32,11 @@ field                 value
 ``makeup_due``        date or None: the 补报 deadline (None: "尽快补报")
 ``shift``             whether the 补报 deadline shifts for holidays (顺延 / 不顺延)
 ``cc``                body names for the 抄送 line (may be empty)
-``send_to``           short names of the bodies the step's document goes to, worked out for the
-                      recipient's points (``recipients: [leader]``: each point's lead unit's own
-                      分管领导; ``co``: its co-responsible units); empty for a task
+``send_to``           short names of the bodies the document owed goes to (a step's or a
+                      recurring report's ``recipients``), worked out for the recipient's
+                      points (``recipients: [leader]``: each point's lead unit's own 分管领导;
+                      ``co``: its co-responsible units), or for the recipient itself when it
+                      owes for no point (a unit task)
 ``contacts``          ``ContactLine`` each: ``name``, ``body``, ``phone``, ``fax``, ``email``
                       (None: not shown)
 ``reported``          units that reported the step; ``total``: units that should
@@ -234,7 +236,8 @@ def build_notice_context(
     body = index.bodies[reminder.recipient]
     if rule.step_kind == "report":
         step_facts, group = _report_step(definition, occ.rule.step, occ.period, occ.due), None
-        transition = None
+        report = next(r for r in definition.programme.reports if r.id == rule.step)
+        recipients: tuple[str, ...] = report.recipients
     else:
         step = next(s for s in index.steps() if s.id == rule.step)
         deadline = step.deadline
@@ -251,7 +254,8 @@ def build_notice_context(
             clause=(quote or step.label).rstrip("。"),
         )
         group = _led_groups(definition, step.transition, body.id)
-        transition = step.transition
+        owed = step.transition or step.task
+        recipients = owed.recipients if owed else ()
     cc = [index.bodies[b].name for b in reminder.cc]
     if reminder.leadership:
         cc.append(index.leadership_of(rule.policy.leadership, body.id).name)
@@ -282,7 +286,7 @@ def build_notice_context(
         makeup_due=makeup_due,
         shift=header.calendar.shift_to_working_day,
         cc=tuple(cc),
-        send_to=_send_to(definition, transition, reminder),
+        send_to=_send_to(definition, recipients, reminder),
         contacts=tuple(
             ContactLine(c.name, index.body_label(c.body), c.phone, c.fax, c.email)
             for c in header.contacts
@@ -311,15 +315,17 @@ def _report_step(definition: Definition, rule: str, period: str | None, due: dat
 
 
 def _send_to(
-    definition: Definition, transition: Transition | None, reminder: Reminder
+    definition: Definition, recipients: tuple[str, ...], reminder: Reminder
 ) -> tuple[str, ...]:
-    """Where the document of ``transition`` goes for the points ``reminder`` lists."""
-    if transition is None or not transition.recipients:
+    """Where the document owed goes (``recipients``, of a step or a recurring report), for
+    the points ``reminder`` lists, or for its recipient when it lists none."""
+    if not recipients:
         return ()
     index = definition.index
     found: dict[str, None] = {}
-    for point in reminder.points:
-        for body in index.recipients_of(transition.recipients, point.unit, point.co):
+    owners = [(p.unit, p.co) for p in reminder.points] or [(reminder.recipient, ())]
+    for unit, co in owners:
+        for body in index.recipients_of(recipients, unit, co):
             found.setdefault(index.body_label(body), None)
     return tuple(found)
 

@@ -8,6 +8,8 @@ office (次月10日前: December's is due 2022-01-10). Policy ``monthly``: befor
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -66,6 +68,12 @@ def test_a_unit_that_misses_march_is_urged_for_march_and_reminded_for_april(
     # The first 催报 goes out the second working day after 03-28: 03-30.
     clock.set(at(3, 30))
     assert _sent(gd, at(3, 30)) == [("monthly-progress/overdue-1", "2021-03-28", "housing")]
+    # The 催报 names the period and where the report goes (the rule's recipients).
+    (urge,) = (tmp_path / "outbox").glob("*overdue-1*.eml")
+    text = email.message_from_bytes(urge.read_bytes(), policy=email.policy.default)
+    body = text.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "（2021年3月）" in body
+    assert "，报送市政府办公室。" in body
     # April: reminded for April's report although March's is still missing, and urged for
     # March a second time; transport's task never started, so it owes nothing.
     clock.set(at(4, 26))

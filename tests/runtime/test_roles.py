@@ -296,3 +296,21 @@ def test_a_policy_s_leadership_must_name_a_relation(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "末次催报抄送的 leaders 不是 relations 中的关系（已定义：leader）" in result.stderr
     assert "programme.yaml:" in result.stderr
+
+
+def test_each_reminder_says_where_its_units_document_goes(tmp_path: Path) -> None:
+    db, outbox = tmp_path / "docflow.db", tmp_path / "outbox"
+    enrol = ["enrol", str(ROLES_DIR), "--db", str(db), "--from", str(ITEMS)]
+    assert run_cli(enrol, {"DOCFLOW_NOW": "2021-01-28T09:00"}).exit_code == 0
+    args = ["remind", str(ROLES_DIR), "--db", str(db), "--outbox", str(outbox)]
+    assert run_cli(args, {"DOCFLOW_NOW": "2021-02-03T10:00"}).exit_code == 0
+    texts = {}
+    for eml in outbox.glob("*.eml"):
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        if message["X-Docflow-Rule"] == "submit-plan/before-0":
+            texts[str(message["To"])] = message.get_body(("plain",)).get_content()
+    housing = next(t for k, t in texts.items() if "住房" in k)
+    education = next(t for k, t in texts.items() if "教育" in k)
+    # recipients: [leader, co]: the unit's own vice-mayor, then its co-responsible units.
+    assert "请抓紧办理，按时向王副市长、市财政局、市自然资源局报送。" in housing
+    assert "请抓紧办理，按时向李副市长报送。" in education
