@@ -60,13 +60,27 @@ def _references(
     for j, party in enumerate(report.owed_by):
         if party not in (OWNER, CO) and party not in index.bodies and party not in index.groups:
             unknown = True
+            what = (
+                f"{party} 是关系（relations），由各{item}的牵头单位确定对应单位，不能作为报送单位"
+                if party in index.relations
+                else f"未定义的报送单位 {party}"
+            )
             error(
                 (*base, "owed_by", j),
-                f"未定义的报送单位 {party}：请写 owner（各{item}的牵头单位）、co（责任单位），"
+                f"{what}：请写 owner（各{item}的牵头单位）、co（责任单位），"
                 "或 bodies、groups 中定义的 id",
             )
+    per_item = all(p in (OWNER, CO) for p in report.owed_by)
     for j, party in enumerate(report.recipients):
-        if party not in index.bodies and party not in index.groups:
+        if party in index.relations and per_item:
+            continue  # each item's lead unit's pair (its own 分管领导)
+        if party in index.relations:
+            error(
+                (*base, "recipients", j),
+                f"报送对象 {party} 是关系，按各{item}的牵头单位确定：只有 owed_by 为 owner 或 co "
+                "的周期性报送可以写；请写 bodies 或 groups 中的单位或组",
+            )
+        elif party not in index.bodies and party not in index.groups:
             error(
                 (*base, "recipients", j),
                 f"未定义的单位或组 {party}（请在 bodies 或 groups 中定义）",

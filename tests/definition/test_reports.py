@@ -165,3 +165,26 @@ def test_the_test_programme_validates_with_its_occurrences() -> None:
     summary = definition.report_occurrences["monthly-summary"]
     assert summary[0].key == "2021-03"
     assert summary[-1].due == date(2022, 1, 10)
+
+
+PANJIN = Path(__file__).parents[2] / "workflows" / "panjin-2021"
+
+
+def _panjin_changed(tmp_path: Path, old: str, new: str) -> Path:
+    shutil.copytree(PANJIN, tmp_path / "panjin")
+    path = tmp_path / "panjin" / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return tmp_path / "panjin"
+
+
+def test_a_relation_owes_no_report_but_may_receive_one_owed_per_item(tmp_path: Path) -> None:
+    folder = _panjin_changed(tmp_path / "a", "owed_by: [owner]", "owed_by: [leader]")
+    with pytest.raises(DefinitionError) as info:
+        load_definition(folder)
+    (error,) = [d for d in info.value.diagnostics if d.severity == "error"]
+    assert "leader 是关系（relations）" in error.message
+    # The monthly report to each lead unit's own 分管市领导 as well as to 督考办.
+    folder = _panjin_changed(tmp_path / "b", "recipients: [dukao]", "recipients: [dukao, leader]")
+    assert load_definition(folder).programme.reports[0].recipients == ("dukao", "leader")
