@@ -1,5 +1,6 @@
-"""The reads the desk needs beyond the command line's: one trail event, and a stored
-document with the events that carry it.
+"""The reads the desk needs beyond the command line's: one trail event, a stored document
+with the events that carry it, a page of the trail filtered in the store, the office's
+dashboard read at once, and the mark of the store's state its pages are cached by.
 
 Each is one read-only transaction of the programme's store. A document is looked up by its
 SHA-256 only (never by a path a user gave) and read at the place its hash gives.
@@ -9,13 +10,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from engine.app.programme import Programme
 from engine.errors import StoreError
+from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import DocumentRow, EventRow, Store
 
-__all__ = ["FoundDocument", "find_document", "find_event"]
+__all__ = [
+    "FoundDocument",
+    "OfficeRead",
+    "TrailQuery",
+    "find_document",
+    "find_event",
+    "read_office",
+    "store_mark",
+    "trail_page",
+]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -57,3 +70,114 @@ def find_document(programme: Programme, sha256: str) -> FoundDocument | None:
     if root not in path.parents or not path.is_file():
         return None
     return FoundDocument(row, path, tuple(events))
+
+
+def store_mark(programme: Programme) -> tuple[int, str, int]:
+    """What the desk's pages of ``programme`` depend on in the store, cheaply read: the
+    chain's head (every state, point and due day comes from an event) and the size of the
+    sent-log (append-only). Pages judged on the same day with the same mark are the same."""
+    store = _store_of(programme)
+    with store.transaction(readonly=True) as tx:
+        seq, head = tx.chain_head()
+        sent = tx.sent_count(programme.id)
+    return seq, head, sent
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeRead:
+    """The office's dashboard from one read of the store: the snapshot with its trail and
+    sent-log, the status table's and the 汇总表's data built from it, at ``now``."""
+
+    snapshot: Snapshot
+    status: dict[str, Any]
+    summary: dict[str, Any]
+    now: datetime
+
+
+def read_office(programme: Programme) -> OfficeRead:
+    """The dashboard's data in one read-only transaction (the trail read once)."""
+    from engine.views.status import build_status
+    from engine.views.summary import build_summary
+
+    programme.runtime.check_pinned()
+    snapshot = programme.snapshot(with_events=True)
+    now = programme.now()
+    definition = programme.definition
+    return OfficeRead(
+        snapshot,
+        build_status(definition, snapshot, now),
+        build_summary(definition, snapshot, now),
+        now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TrailQuery:
+    """The trail's filters as the store applies them: ``None`` for no filter. ``units``
+    and ``triggers`` are sets of ids (empty: nothing matches); ``operator`` a substring of
+    the 经办人; ``since`` / ``until`` local days, both included."""
+
+    point: str | None = None
+    units: frozenset[str] | None = None
+    triggers: frozenset[str] | None = None
+    operator: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def trail_page(
+    programme: Programme, query: TrailQuery, after_seq: int = 0, limit: int = 200
+) -> tuple[list[EventRow], int | None]:
+    """At most ``limit`` events after ``after_seq`` matching ``query``, and the seq to go on
+    after (None: no more). The store filters and limits; the exact day (in the programme's
+    time zone) and the operator are checked here on the few rows it returns."""
+    if (query.units is not None and not query.units) or (
+        query.triggers is not None and not query.triggers
+    ):
+        return [], None
+    zone = programme.definition.zone
+    # recorded_at is ISO text with its own offset: bound it a day wider in SQL, exactly here.
+    since = (query.since - timedelta(days=1)).isoformat() if query.since else None
+    until = (query.until + timedelta(days=2)).isoformat() if query.until else None
+    # The operator is in the JSON data: narrowed there by its text unless JSON escapes it.
+    plain = (
+        query.operator
+        and not any(ch in query.operator for ch in '"\\')
+        and query.operator.isprintable()
+    )
+    needle = query.operator if plain else None
+    store = _store_of(programme)
+    shown: list[EventRow] = []
+    after = after_seq
+    with store.transaction(readonly=True) as tx:
+        while len(shown) < limit:
+            rows = tx.events_page(
+                programme.id,
+                point_id=query.point,
+                unit_ids=query.units,
+                triggers=query.triggers,
+                data_contains=needle,
+                recorded_from=since,
+                recorded_before=until,
+                after_seq=after,
+                limit=limit,
+            )
+            for e in rows:
+                if _matches(e, query, zone):
+                    shown.append(e)
+                    if len(shown) == limit:
+                        return shown, e.seq
+            if len(rows) < limit:
+                return shown, None
+            after = rows[-1].seq
+    return shown, None
+
+
+def _matches(e: EventRow, query: TrailQuery, zone: Any) -> bool:
+    if query.operator and query.operator not in str(e.extras.get("operator") or ""):
+        return False
+    if query.since or query.until:
+        day = datetime.fromisoformat(e.recorded_at).astimezone(zone).date()
+        if (query.since and day < query.since) or (query.until and day > query.until):
+            return False
+    return True

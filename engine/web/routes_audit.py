@@ -9,6 +9,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -16,6 +17,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.app import Programme
+from engine.app.desk import TrailQuery, trail_page
+from engine.definition.labels import ENGINE_TRIGGER_LABELS
+from engine.views.status import step_label
 from engine.web.pages import render
 from engine.web.problems import PageError, refused
 from engine.web.routes_unit import event_view, open_for
@@ -24,6 +28,8 @@ from engine.web.security import blocking, checked_form, desk_of, require
 __all__ = ["routes"]
 
 _FILTERS = ("point", "unit", "step", "operator", "since", "until")
+#: Events on one page of the trail.
+PAGE = 200
 
 
 def _day(text: str, name: str) -> date | None:
@@ -35,40 +41,48 @@ def _day(text: str, name: str) -> date | None:
         raise PageError(400, f"{name}「{text}」不是日期：请写作 2011-05-10") from None
 
 
-def filtered_trail(gd: Programme, given: dict[str, str]) -> list[dict[str, Any]]:
-    """The trail's events, as the desk shows them, that match every filter given."""
-    since, until = _day(given["since"], "起始日期"), _day(given["until"], "截止日期")
-    zone = gd.definition.zone
-    shown = []
-    for e in gd.trail():
-        view = event_view(gd, e)
-        if given["point"] and e.point_id != given["point"]:
-            continue
-        if given["unit"] and given["unit"] not in (e.unit_id, view["unit_name"]):
-            continue
-        if given["step"] and given["step"] not in (e.trigger, view["step"]):
-            continue
-        if given["operator"] and given["operator"] not in view["operator"]:
-            continue
-        day = _local_day(e.recorded_at, zone)
-        if (since and day < since) or (until and day > until):
-            continue
-        shown.append(view)
-    return shown
+def _query(gd: Programme, given: dict[str, str]) -> TrailQuery:
+    """The filters as the store applies them: a unit or step named by id or label."""
+    definition = gd.definition
+    index = definition.index
+    units = triggers = None
+    if given["unit"]:
+        units = frozenset(b for b in index.bodies if given["unit"] in (b, index.body_label(b)))
+    if given["step"]:
+        known = {*index.transitions, *index.tasks, *ENGINE_TRIGGER_LABELS}
+        triggers = frozenset(t for t in known if given["step"] in (t, step_label(definition, t)))
+    return TrailQuery(
+        point=given["point"] or None,
+        units=units,
+        triggers=triggers,
+        operator=given["operator"] or None,
+        since=_day(given["since"], "起始日期"),
+        until=_day(given["until"], "截止日期"),
+    )
 
 
-def _local_day(text: str, zone: Any) -> date:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text).astimezone(zone).date()
+def filtered_trail(
+    gd: Programme, given: dict[str, str], after: int = 0
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of the trail's events, as the desk shows them, that match every filter
+    given, and the seq the next page starts after (None: the last page)."""
+    events, more = trail_page(gd, _query(gd, given), after, PAGE)
+    return [event_view(gd, e) for e in events], more
 
 
 async def trail(request: Request) -> Response:
     account = require(request, "auditor", "coordinator")
     gd = open_for(request, account)
     given = {k: request.query_params.get(k, "").strip() for k in _FILTERS}
-    events = await blocking(filtered_trail, gd, given)
-    return render(request, "trail.html", pid=gd.id, given=given, events=events)
+    text = request.query_params.get("after", "0")
+    after = int(text) if text.isdigit() and len(text) < 19 else 0
+    events, more = await blocking(filtered_trail, gd, given, after)
+    following = (
+        urlencode({**{k: v for k, v in given.items() if v}, "after": more}) if more else None
+    )
+    return render(
+        request, "trail.html", pid=gd.id, given=given, events=events, more=following, after=after
+    )
 
 
 async def verify(request: Request) -> Response:

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.app import Programme
+from engine.app.desk import read_office
 from engine.definition.labels import OUTCOME_LABELS
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
@@ -21,12 +22,16 @@ from engine.views.status import state_label
 from engine.web.pages import render
 from engine.web.problems import PageError, refused
 from engine.web.routes_unit import open_for
-from engine.web.security import blocking, checked_form, require
+from engine.web.security import blocking, checked_form, desk_of, require
 
 __all__ = ["routes"]
 
 #: Lights from worst to best: a unit's cell shows the worst of its points'.
 _ORDER = ("red", "yellow", "blue", "green", "none")
+
+
+#: The points of one decision group listed on the page (the rest are decided with 全部).
+SHOWN = 200
 
 
 def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
@@ -39,11 +44,10 @@ def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
     return {point for point, kind in latest.items() if kind == "request"}
 
 
-def decision_queue(gd: Programme) -> list[dict[str, Any]]:
+def decision_queue(gd: Programme, snapshot: Any) -> list[dict[str, Any]]:
     """Points waiting on a decision, by task: what may be decided and which points (an
     extension's grant or refusal only for the points that asked for one)."""
     index = gd.definition.index
-    snapshot = gd.snapshot(with_events=True)
     requested = _extension_requested(gd, snapshot)
     by_task: dict[str, dict[str, Any]] = {}
     for p in snapshot.points:
@@ -80,31 +84,45 @@ def decision_queue(gd: Programme) -> list[dict[str, Any]]:
     ]
 
 
-def status_matrix(gd: Programme) -> dict[str, Any]:
+def status_matrix(gd: Programme, summary: dict[str, Any]) -> dict[str, Any]:
     """Units by document steps: each cell the worst light of the unit's points there."""
     definition = gd.definition
     view = ProgressView.of(definition)
-    summary = gd.summary()
     today = date.fromisoformat(summary["today"])
     cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in summary["points"]:
         for step, cell in row["steps"].items():
             cells[row["unit"]][step].append(_light(view, row["state"], step, cell, today))
+    order = {body: n for n, body in enumerate(definition.index.bodies)}
     units = [
         {
             "id": unit,
             "name": definition.index.body_label(unit),
             "cells": [_worst(cells[unit].get(s["step"], [])) for s in summary["steps"]],
         }
-        for unit in sorted(cells, key=lambda u: list(definition.index.bodies).index(u))
+        for unit in sorted(cells, key=order.__getitem__)
     ]
     return {"steps": summary["steps"], "units": units, "totals": summary["totals"]}
 
 
-def notification_record(gd: Programme, limit: int = 200) -> list[dict[str, Any]]:
+def notification_record(gd: Programme, sent: Any, limit: int = 200) -> list[dict[str, Any]]:
     """Who was reminded or urged when, newest first (the report's notification record)."""
-    sent = gd.snapshot(with_events=True).sent
     return list(reversed(notification_rows(gd.definition, sent)))[:limit]
+
+
+def dashboard(gd: Programme) -> dict[str, Any]:
+    """Everything the office's page shows, from one read of the store."""
+    read = read_office(gd)
+    queue = decision_queue(gd, read.snapshot)
+    for group in queue:
+        group["count"] = len(group["points"])
+        group["points"] = group["points"][:SHOWN]
+    return {
+        "queue": queue,
+        "report": read.status,
+        "matrix": status_matrix(gd, read.summary),
+        "notices": notification_record(gd, read.snapshot.sent),
+    }
 
 
 def _light(view: ProgressView, state: str, step: str, cell: dict[str, Any], today: date) -> str:
@@ -123,19 +141,15 @@ def _worst(lights: list[str]) -> str:
 async def office(request: Request) -> Response:
     account = require(request, "coordinator", "auditor")
     gd = open_for(request, account)
-    queue = await blocking(decision_queue, gd) if account.role == "coordinator" else []
-    status = await blocking(gd.status)
-    matrix = await blocking(status_matrix, gd)
-    notices = await blocking(notification_record, gd)
+    views = desk_of(request).views
+    shown = await blocking(views.get, gd, "office", lambda: dashboard(gd))
     return render(
         request,
         "office.html",
         pid=gd.id,
         title=gd.definition.programme.programme.title,
-        queue=queue,
-        report=status,
-        matrix=matrix,
-        notices=notices,
+        shown=SHOWN,
+        **{**shown, "queue": shown["queue"] if account.role == "coordinator" else []},
     )
 
 
@@ -146,6 +160,10 @@ async def decide(request: Request) -> Response:
     task, outcome = str(form.get("task", "")), str(form.get("outcome", ""))
     reason = str(form.get("reason", "")).strip()
     points = [str(p) for p in form.getlist("point")]
+    if form.get("all") == "1":  # every point of the group, listed on the page or not
+        read = await blocking(read_office, gd)
+        group = [g for g in decision_queue(gd, read.snapshot) if g["task"] == task]
+        points = [p["id"] for p in group[0]["points"]] if group else []
     until_text = str(form.get("until", "")).strip()
     try:
         until = date.fromisoformat(until_text) if until_text else None

@@ -94,10 +94,19 @@ def _extension_step(gd: Programme, state: str) -> Any:
     return None
 
 
-def _items(gd: Programme, unit: str) -> list[dict[str, Any]]:
+#: Items on one page of a unit's list.
+PAGE = 50
+
+
+def _items(gd: Programme, unit: str, page: int) -> dict[str, Any]:
+    """Page ``page`` (from 1) of the unit's items by due day, each with its history's
+    returns and last event, and how many pages there are."""
     status = gd.status(unit=unit)
+    rows = sorted(status["points"], key=lambda i: (i["due"] or "9999", i["id"]))
+    pages = max(1, -(-len(rows) // PAGE))
+    page = min(max(page, 1), pages)
     items = []
-    for p in status["points"]:
+    for p in rows[(page - 1) * PAGE : page * PAGE]:
         step = _upload_step(gd, p["state"])
         extension = _extension_step(gd, p["state"]) if step is not None else None
         events = gd.trail(p["id"])
@@ -117,8 +126,12 @@ def _items(gd: Programme, unit: str) -> list[dict[str, Any]]:
                 "last": event_view(gd, events[-1]) if events else None,
             }
         )
-    items.sort(key=lambda i: (i["due"] or "9999", i["id"]))
-    return items
+    return {"items": items, "page": page, "pages": pages, "count": len(rows)}
+
+
+def _page_number(request: Request) -> int:
+    text = request.query_params.get("page", "1")
+    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 async def unit_page(request: Request) -> Response:
@@ -128,7 +141,9 @@ async def unit_page(request: Request) -> Response:
     if unit not in gd.definition.index.bodies:
         raise PageError(404, f"没有单位 {unit}")
     _allowed(request, account, gd, unit)
-    items = await blocking(_items, gd, unit)
+    page = _page_number(request)
+    views = desk_of(request).views
+    shown = await blocking(views.get, gd, ("unit", unit, page), lambda: _items(gd, unit, page))
     today = gd.now().astimezone(gd.definition.zone).date()
     return render(
         request,
@@ -137,7 +152,7 @@ async def unit_page(request: Request) -> Response:
         title=gd.definition.programme.programme.title,
         unit=unit,
         unit_name=gd.definition.index.body_label(unit),
-        items=items,
+        **shown,
         today=today,
         may_submit=(account.role == "unit" and account.body == unit)
         or account.role == "coordinator",
