@@ -50,10 +50,8 @@ def web(
     import tempfile
     from pathlib import Path
 
-    import uvicorn
-
     from engine.errors import DocflowError
-    from engine.web import Desk, create_app
+    from engine.web import Desk, create_app, run
 
     opened = [_open(p, db, documents) for p in programmes]
     first = opened[0]
@@ -82,7 +80,7 @@ def web(
             secret = desk.accounts.session_secret()
         app = create_app(desk, secret, https_only=https_only)
         click.echo(f"工作督办平台已启动：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+        run(app, host, port, proxy_headers=True)
     finally:
         first.close()
         shutil.rmtree(work, ignore_errors=True)

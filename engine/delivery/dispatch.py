@@ -100,8 +100,11 @@ class ReminderRunner:
         clock: Clock,
         queue: MailQueue | None = None,
         renderer: NoticeRenderer | None = None,
+        *,
+        desk_url: str | None = None,
     ) -> None:
         self.definition = definition
+        self.desk_url = desk_url  # the desk's base address: notices link to a unit's page
         self.index = definition.index
         self.store = store
         self.clock = clock
@@ -390,7 +393,9 @@ class ReminderRunner:
 
     def context(self, reminder: Reminder, now: datetime) -> NoticeContext:
         """What the notice for ``reminder`` is rendered from."""
-        return build_notice_context(self.definition, self.view, reminder, now)
+        return build_notice_context(
+            self.definition, self.view, reminder, now, desk_url=self.desk_url
+        )
 
     def job_occurrences(self) -> Sequence[Occurrence]:
         """The occurrences of the step deadlines (what the scheduler registers jobs for)."""

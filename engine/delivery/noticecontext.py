@@ -45,6 +45,8 @@ field                 value
 ``dates``             ``InspectionDates``: ``first``, ``last`` (dates of the inspection)
 ``meeting``           ``MeetingFacts``: ``date`` (None: 另行通知), ``place``, ``name`` and
                       ``attendees`` (None: the template's defaults)
+``desk_url``          the recipient's page on the desk (``网上报送``), or None when the
+                      desk's address was not given (``--desk-url``)
 ====================  ==========================================================================
 
 The renderer adds ``subject`` (the rendered subject line) for the two bodies.
@@ -174,6 +176,7 @@ class NoticeContext:
     dates: InspectionDates = field(default_factory=InspectionDates)
     meeting: MeetingFacts = field(default_factory=MeetingFacts)
     rectify: bool = False
+    desk_url: str | None = None
 
     def variables(self) -> dict[str, Any]:
         """The top-level template variables: one per field."""
@@ -223,9 +226,15 @@ def programme_facts(definition: Definition) -> ProgrammeFacts:
 
 
 def build_notice_context(
-    definition: Definition, view: ProgressView, reminder: Reminder, now: datetime
+    definition: Definition,
+    view: ProgressView,
+    reminder: Reminder,
+    now: datetime,
+    *,
+    desk_url: str | None = None,
 ) -> NoticeContext:
-    """The context of one reminder's notice: its programme, recipient, step and points."""
+    """The context of one reminder's notice: its programme, recipient, step and points;
+    with the desk's base address ``desk_url``, the link to the recipient's page there."""
     index = definition.index
     header = definition.programme.programme
     occ = reminder.occurrence
@@ -247,6 +256,7 @@ def build_notice_context(
             today + timedelta(days=1), rule.policy.makeup_days - 1
         )
     rate = reminder.rate
+    group = _led_groups(definition, step.transition, body.id)
     return NoticeContext(
         programme=programme_facts(definition),
         today=today,
@@ -281,9 +291,21 @@ def build_notice_context(
         reported=len(rate.reported) if rate is not None else 0,
         total=rate.total if rate is not None else 0,
         missing_units=tuple(index.bodies[u].name for u in rate.missing) if rate else (),
-        group=_led_groups(definition, step.transition, body.id),
+        group=group,
         rectify=reminder.rectify,
+        desk_url=_desk_page(desk_url, definition.id, body.id, group),
     )
+
+
+def _desk_page(
+    base: str | None, programme: str, unit: str, group: InspectionGroupFacts
+) -> str | None:
+    """The recipient's page on the desk: its own unit's items, or - for an inspection lead
+    owing the reports of the groups it leads - its page of the programme, which lists the
+    units it inspects."""
+    if not base:
+        return None
+    return f"{base}/p/{programme}/" if group.name else f"{base}/p/{programme}/units/{unit}"
 
 
 def _send_to(

@@ -18,7 +18,7 @@ store with the signed-in person as 经办人.
 ==================  ==========================================================================
 """
 
-from engine.web.application import create_app
+from engine.web.application import create_app, run
 from engine.web.desk import Desk
 
-__all__ = ["Desk", "create_app"]
+__all__ = ["Desk", "create_app", "run"]

@@ -413,6 +413,7 @@ def test_required_variables_of_the_reminder(renderer: NoticeRenderer) -> None:
         "working_days_left",
         "contacts",
         "rectify",
+        "desk_url",
     }
 
 
