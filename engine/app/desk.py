@@ -12,22 +12,28 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.app.programme import Programme
 from engine.errors import StoreError
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import DocumentRow, EventRow, Store
 
+if TYPE_CHECKING:
+    from engine.delivery.dispatch import RunResult
+
 __all__ = [
     "FoundDocument",
     "OfficeRead",
+    "Stuck",
     "TrailQuery",
     "find_document",
     "find_event",
     "read_office",
     "store_mark",
+    "stuck_items",
     "trail_page",
+    "urge_by_hand",
 ]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -181,3 +187,53 @@ def _matches(e: EventRow, query: TrailQuery, zone: Any) -> bool:
         if (query.since and day < query.since) or (query.until and day > query.until):
             return False
     return True
+
+
+def urge_by_hand(programme: Programme, step: str) -> RunResult:
+    """A 催报 sent now, by hand, to the units owing ``step`` past its due day, through the
+    reminder code path, mail queue and sent-log of ``remind``; the programme's operator
+    (the signed-in person) is recorded on its ``notify`` event."""
+    programme.runtime.check_pinned()
+    runner = programme.reminder_runner(programme.open_queue())
+    return runner.urge_by_hand(step, programme.now(), programme.operator)
+
+
+@dataclass(frozen=True, slots=True)
+class Stuck:
+    """An item that has stayed in its state: since which day, for how many working days."""
+
+    point: str
+    unit: str
+    title: str
+    state: str
+    since: date
+    working_days: int
+
+
+def stuck_items(programme: Programme, snapshot: Snapshot, days: int) -> list[Stuck]:
+    """The items (not in a final state) that entered their state more than ``days`` working
+    days before today, longest first; read from the snapshot's trail (the last event that
+    moved each item into its state)."""
+    from engine.delivery.noticecontext import working_days_between
+    from engine.runtime.progress import ProgressView
+
+    view = ProgressView.of(programme.definition)
+    zone = programme.definition.zone
+    today = view.local_date(programme.now())
+    entered: dict[str, str] = {}
+    for e in snapshot.trail:
+        if e.point_id is not None and e.dest_state is not None:
+            entered[e.point_id] = e.effective_at
+    final = programme.definition.index.final_states
+    counted: dict[date, int] = {}  # one count per day: many items share one
+    found = []
+    for p in snapshot.points:
+        if p.state in final or p.point_id not in entered:
+            continue
+        since = datetime.fromisoformat(entered[p.point_id]).astimezone(zone).date()
+        if since not in counted:
+            counted[since] = -working_days_between(view, today, since)
+        if counted[since] > days:
+            found.append(Stuck(p.point_id, p.unit_id, p.title, p.state, since, counted[since]))
+    found.sort(key=lambda s: (-s.working_days, s.point))
+    return found

@@ -29,7 +29,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -41,6 +41,8 @@ from engine.delivery.mail import Address, MailQueue, build_message, stored_key
 from engine.delivery.noticecontext import NoticeContext, build_notice_context, working_days_between
 from engine.delivery.notices import NoticeRenderer
 from engine.delivery.reminders import (
+    BY_HAND,
+    ByHand,
     Occurrence,
     PointInfo,
     Reminder,
@@ -48,7 +50,7 @@ from engine.delivery.reminders import (
     reminders_for,
     rules,
 )
-from engine.errors import MailError
+from engine.errors import MailError, Refused
 from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
 from engine.runtime.progress import ProgressView
@@ -188,6 +190,32 @@ class ReminderRunner:
             self._flush(result)
         return result
 
+    def urge_by_hand(
+        self, step: str, now: datetime | None = None, operator: str | None = None
+    ) -> RunResult:
+        """A 催报 sent now to every unit owing ``step`` past its due day (the step's, and
+        any extended one passed too): the recipients, notice, message and sent-log of the
+        step's first scheduled 催报, under the rule ``<step>/by-hand`` and a key of its own
+        moment, recorded with ``operator`` as 经办人."""
+        now = now or self.clock.now()
+        rule = next((r for r in self.rules if r.step == step and r.kind == "overdue"), None)
+        if rule is None:
+            known = self.index.transitions.get(step) or self.index.tasks.get(step)
+            what = f"「{known.label}」" if known is not None else f"环节 {step}"
+            raise Refused(f"{what}没有催报规则，不能催报")
+        today = self.view.local_date(now)
+        with self.store.transaction(readonly=True) as tx:
+            dues = sorted({o.due for o in self.schedule(tx) if o.rule is rule and o.due < today})
+        by_hand = replace(rule, id=f"{step}/{BY_HAND}")
+        at = now.astimezone(self.view.zone).strftime("%Y-%m-%dT%H:%M:%S")
+        result = RunResult()
+        self._stored = None
+        for due in dues:
+            self._process(ByHand(by_hand, due, now, at, operator), now, result, False)
+        if self.queue is not None:
+            self._flush(result)
+        return result
+
     def _flush(self, result: RunResult) -> None:
         """Hand queued mail to the transport, on the queue's clock (enqueue stamps it so).
 
@@ -235,6 +263,7 @@ class ReminderRunner:
             kind=rule.notice,
             notices=notices,
             why=why,
+            operator=occ.operator if isinstance(occ, ByHand) else None,
         )
         tx.append_events([draft], now)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.app import Programme
+from engine.app import MailSettings, Programme
 from engine.app.accounts import ROLE_LABELS, AccountRow, Accounts
 from engine.app.desk import store_mark
 from engine.clock import Clock
@@ -36,7 +36,8 @@ def operator_of(account: AccountRow, definition: Definition | None = None) -> st
 
 
 class Desk:
-    """The desk's programmes (by id), store, clock, upload limit and report folder."""
+    """The desk's programmes (by id), store, clock, upload limit, report folder and where
+    the 催报 the office sends by hand go (the mail settings of ``remind``)."""
 
     def __init__(
         self,
@@ -46,8 +47,10 @@ class Desk:
         *,
         max_upload: int = DEFAULT_MAX_UPLOAD,
         work_dir: Path,
+        mail: MailSettings | None = None,
     ) -> None:
         self.definitions = dict(definitions)
+        self.mail = mail or MailSettings(str(work_dir / "outbox"))  # where 催报 by hand go
         self.store = store
         self.clock = clock
         self.max_upload = max_upload
@@ -63,7 +66,7 @@ class Desk:
         """Programme ``pid`` for one request (``pid`` must be one the desk serves)."""
         definition = self.definitions[pid]
         operator = operator_of(account, definition) if account is not None else None
-        return Programme(definition, self.store, self.clock, operator=operator)
+        return Programme(definition, self.store, self.clock, self.mail, operator=operator)
 
     def may_see_unit(self, account: AccountRow, pid: str, unit: str) -> bool:
         if account.role in READ_ALL:

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.app import Programme
-from engine.app.desk import read_office
+from engine.app.desk import read_office, stuck_items, urge_by_hand
 from engine.definition.labels import OUTCOME_LABELS
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
@@ -32,6 +32,8 @@ _ORDER = ("red", "yellow", "blue", "green", "none")
 
 #: The points of one decision group listed on the page (the rest are decided with 全部).
 SHOWN = 200
+#: Working days in one state after which an item is listed as stuck (``?stuck=N``).
+STUCK_DAYS = 10
 
 
 def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
@@ -110,14 +112,29 @@ def notification_record(gd: Programme, sent: Any, limit: int = 200) -> list[dict
     return list(reversed(notification_rows(gd.definition, sent)))[:limit]
 
 
-def dashboard(gd: Programme) -> dict[str, Any]:
+def dashboard(gd: Programme, stuck_days: int) -> dict[str, Any]:
     """Everything the office's page shows, from one read of the store."""
     read = read_office(gd)
     queue = decision_queue(gd, read.snapshot)
     for group in queue:
         group["count"] = len(group["points"])
         group["points"] = group["points"][:SHOWN]
+    index = gd.definition.index
+    stuck = stuck_items(gd, read.snapshot, stuck_days)
     return {
+        "stuck": [
+            {
+                "id": s.point,
+                "unit_name": index.body_label(s.unit),
+                "title": s.title,
+                "state": state_label(gd.definition, s.state),
+                "since": s.since.isoformat(),
+                "days": s.working_days,
+            }
+            for s in stuck[:SHOWN]
+        ],
+        "stuck_count": len(stuck),
+        "stuck_days": stuck_days,
         "queue": queue,
         "report": read.status,
         "matrix": status_matrix(gd, read.summary),
@@ -142,13 +159,17 @@ async def office(request: Request) -> Response:
     account = require(request, "coordinator", "auditor")
     gd = open_for(request, account)
     views = desk_of(request).views
-    shown = await blocking(views.get, gd, "office", lambda: dashboard(gd))
+    text = request.query_params.get("stuck", "")
+    days = int(text) if text.isdigit() and len(text) < 4 else STUCK_DAYS
+    shown = await blocking(views.get, gd, ("office", days), lambda: dashboard(gd, days))
     return render(
         request,
         "office.html",
         pid=gd.id,
         title=gd.definition.programme.programme.title,
         shown=SHOWN,
+        today=gd.now().astimezone(gd.definition.zone).date().isoformat(),
+        urged=request.query_params.get("urged"),
         **{**shown, "queue": shown["queue"] if account.role == "coordinator" else []},
     )
 
@@ -181,7 +202,59 @@ async def decide(request: Request) -> Response:
     return RedirectResponse(f"/p/{gd.id}/office?done={len(points)}", status_code=303)
 
 
+def circular(gd: Programme, report: dict[str, Any]) -> dict[str, Any]:
+    """A 通报 of the current state, as a 公文: 主送, the 上报率 and 缺报名单 of each step
+    already due, 落款 and date (the programme's date style)."""
+    from engine.delivery.gongwen import chinese_number, format_date
+    from engine.delivery.noticecontext import programme_facts
+
+    facts = programme_facts(gd.definition)
+    header = gd.definition.programme.programme
+    today = gd.now().astimezone(gd.definition.zone).date()
+    due = [s for s in report["steps"] if s["total"] and s["due"] and s["due"] < today.isoformat()]
+    steps = [
+        {
+            **s,
+            "n": chinese_number(n) if n < 100 else str(n),
+            "due_words": format_date(date.fromisoformat(s["due"]), "arabic"),
+            "percent": f"{s['rate'] * 100:.1f}",
+        }
+        for n, s in enumerate(due, start=1)
+    ]
+    return {
+        "facts": facts,
+        "addressees": [str(a) for a in header.addressees],
+        "today": format_date(today, "arabic"),
+        "signed": format_date(today, header.date_style),
+        "steps": steps,
+        "missing": any(s["missing"] for s in steps),
+    }
+
+
+async def circular_page(request: Request) -> Response:
+    account = require(request, "coordinator", "auditor")
+    gd = open_for(request, account)
+    views = desk_of(request).views
+    shown = await blocking(views.get, gd, ("office", STUCK_DAYS), lambda: dashboard(gd, STUCK_DAYS))
+    return render(request, "circular.html", pid=gd.id, **circular(gd, shown["report"]))
+
+
+async def urge(request: Request) -> Response:
+    """A 催报 sent now to the units owing a step past its due day (as ``remind`` sends it)."""
+    account = require(request, "coordinator")
+    gd = open_for(request, account)
+    form = await checked_form(request)
+    step = str(form.get("step", ""))
+    try:
+        result = await blocking(urge_by_hand, gd, step)
+    except DocflowError as exc:
+        raise refused(409, exc, gd.definition) from None
+    return RedirectResponse(f"/p/{gd.id}/office?urged={len(result.sent)}", status_code=303)
+
+
 routes = [
     Route("/p/{pid}/office", office),
+    Route("/p/{pid}/urge", urge, methods=["POST"]),
+    Route("/p/{pid}/circular", circular_page),
     Route("/p/{pid}/decide", decide, methods=["POST"]),
 ]

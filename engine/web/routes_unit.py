@@ -187,7 +187,7 @@ def _safe_name(filename: str | None) -> str:
 
 
 def _submit(
-    gd: Programme, unit: str, task: str, point: str, upload: Any, work: Path
+    gd: Programme, unit: str, task: str, points: list[str], upload: Any, work: Path
 ) -> list[EventRow]:
     from engine.runtime.userinput import check_text
 
@@ -197,7 +197,7 @@ def _submit(
         with target.open("wb") as out:
             upload.file.seek(0)
             shutil.copyfileobj(upload.file, out)
-        return gd.submit(unit, task, target, [point])
+        return gd.submit(unit, task, target, points)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -219,7 +219,49 @@ async def submit(request: Request) -> Response:
             raise PageError(413, f"上传的文件超过 {desk.max_upload / (1 << 20):g} MB 的上限")
         try:
             events = await blocking(
-                _submit, gd, point.unit_id, task, point.point_id, upload, desk.work_dir
+                _submit, gd, point.unit_id, task, [point.point_id], upload, desk.work_dir
+            )
+        except DocflowError as exc:
+            raise refused(409, exc, gd.definition) from None
+    finally:
+        await form.close()
+    return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)
+
+
+def _lead_duties(gd: Programme, lead: str) -> list[dict[str, Any]]:
+    """The reports ``lead`` owes on the units it inspects (a document step, points waiting),
+    each with the task it submits."""
+    index = gd.definition.index
+    found = []
+    for d in gd.status(unit=lead)["duties"]:
+        t = index.transitions.get(d["step"])
+        if t is None or t.takes != "document" or t.task is None or not d["points"]:
+            continue
+        found.append({**d, "task": t.task, "document": t.document or t.label})
+    return found
+
+
+async def lead_submit(request: Request) -> Response:
+    """An inspection lead's report on the units it inspects: one document for every point
+    its duty covers (read here, never from the form)."""
+    account = require(request, "inspector")
+    gd = open_for(request, account)
+    form = await checked_form(request, upload=True)
+    try:
+        upload = form.get("file")
+        step = form.get("step")
+        if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(step, str):
+            raise PageError(400, "请选择要报送的文件")
+        desk = desk_of(request)
+        if upload.size is not None and upload.size > desk.max_upload:
+            raise PageError(413, f"上传的文件超过 {desk.max_upload / (1 << 20):g} MB 的上限")
+        duties = await blocking(_lead_duties, gd, account.body)
+        duty = next((d for d in duties if d["step"] == step), None)
+        if duty is None:
+            raise PageError(409, "本单位目前没有需要报送的这项检查材料")
+        try:
+            events = await blocking(
+                _submit, gd, account.body, duty["task"], duty["points"], upload, desk.work_dir
             )
         except DocflowError as exc:
             raise refused(409, exc, gd.definition) from None
@@ -283,6 +325,8 @@ async def my_page(request: Request) -> Response:
             pid=gd.id,
             title=gd.definition.programme.programme.title,
             units=[(u, index.body_label(u)) for u in units],
+            duties=await blocking(_lead_duties, gd, account.body),
+            max_mb=desk_of(request).max_upload / (1 << 20),
         )
     raise PageError(403, "您的账户无权查看此工作方案")
 
@@ -292,6 +336,7 @@ routes = [
     Route("/p/{pid}/units/{unit}", unit_page),
     Route("/p/{pid}/points/{point}", point_page),
     Route("/p/{pid}/points/{point}/submit", submit, methods=["POST"]),
+    Route("/p/{pid}/inspections", lead_submit, methods=["POST"]),
     Route("/p/{pid}/receipts/{seq}", receipt),
     Route("/p/{pid}/documents/{sha}", download),
 ]
