@@ -155,9 +155,10 @@ class Programme:
         file: PathLike,
         points: Sequence[str] = (),
         at: datetime | None = None,
+        period: str | None = None,
     ) -> list[EventRow]:
-        """Record a document from ``unit`` for ``task``."""
-        return self.runtime.submit(unit, task, Path(file), points, at)
+        """Record a document from ``unit`` for ``task`` (a recurring report's: for ``period``)."""
+        return self.runtime.submit(unit, task, Path(file), points, at, period)
 
     def decide(
         self,
@@ -212,9 +213,10 @@ class Programme:
         store = self._store()
         tasks = tuple(t.id for t in self.definition.programme.tasks if t.level == "programme")
         returns = return_triggers(self.definition)
+        reports = bool(self.definition.programme.reports)
         with store.transaction(readonly=True) as tx:
             return read_snapshot(
-                tx, self.id, store.location, tasks, returns, with_events=with_events
+                tx, self.id, store.location, tasks, returns, reports, with_events=with_events
             )
 
     def snapshot_at(self, at: datetime) -> tuple[Snapshot, AsOf]:

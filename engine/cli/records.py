@@ -154,6 +154,10 @@ def enrol(
 @click.option("--task", required=True, help="事项（如 work-plan、progress）。")
 @click.option("--file", "file", required=True, type=click.Path(), help="报送的文件。")
 @click.option("--point", "points", multiple=True, help="只就这些突破点报送（可重复）。")
+@click.option(
+    "--period",
+    help="周期性报送的报送期：2021-03、2021-Q1、2021-H1、2021-W05，或所报期间的第一天。",
+)
 @click.option("--at", "at", help="文件实际收到的时间（ISO 8601）。")
 @_operator_option
 @click.option(
@@ -172,6 +176,7 @@ def submit(
     task: str,
     file: str,
     points: tuple[str, ...],
+    period: str | None,
     at: str | None,
     create: bool,
     db: str,
@@ -186,6 +191,7 @@ def submit(
     _checked_text(unit, "--unit")
     _checked_text(task, "--task")
     _checked_all(points, "--point")
+    _checked_text(period, "--period")
     _checked_text(operator, "--operator")
     with _open(
         programme,
@@ -197,7 +203,7 @@ def submit(
         may_create=True,
     ) as gd:
         moment = _parse_time(at, "--at", gd.definition.zone, _year(gd))
-        events = gd.submit(unit, task, Path(file), points, moment)
+        events = gd.submit(unit, task, Path(file), points, moment, period)
     _report_events(gd.definition, events, as_json, "已报送")
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+from engine.definition.checks_reports import report_problems
 from engine.definition.checks_roles import per_point_only, role_problems
 from engine.definition.checks_runnable import runnable_problems
 from engine.definition.deadlines import DeadlineResolver, ResolvedDeadline, calendar_for
@@ -566,6 +567,7 @@ class _Checker:
         self.found.extend(runnable_problems(self.p, self.marks, self.index))
         self.check_calendar()
         self.check_deadlines()
+        self.found.extend(report_problems(self.p, self.marks, self.index, self.resolver))
         self.check_quotes()
         self.check_unconfirmed()
         return self.found

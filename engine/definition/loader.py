@@ -24,8 +24,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from engine.definition.checks import Extra, check_programme
+from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex
 from engine.definition.pin import Manifest, build_manifest, definition_digest
+from engine.definition.reports import ReportOccurrence, safe_expand
 from engine.definition.schema import Programme
 from engine.definition.yamlio import Marks, read_yaml
 from engine.errors import DefinitionError, Diagnostic
@@ -66,6 +68,16 @@ class Definition:
     def content_sha256(self) -> str:
         """SHA-256 of the parsed programme: unchanged by comments and layout."""
         return definition_digest(self.programme)
+
+    @cached_property
+    def report_occurrences(self) -> dict[str, list[ReportOccurrence]]:
+        """Each recurring report rule's occurrences in the programme year, by rule id."""
+        header = self.programme.programme
+        resolver = DeadlineResolver(header.calendar, header.year)
+        return {
+            r.id: safe_expand(r, header.year, resolver.calendar, resolver.conventions)
+            for r in self.programme.reports
+        }
 
     def manifest(self) -> Manifest:
         """What the programme is pinned to, its templates and source texts read now."""

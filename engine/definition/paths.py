@@ -58,4 +58,5 @@ def _source_refs(p: Programme) -> list[tuple[PathT, SourceRef]]:
         deadline(("tasks", i, "deadline"), task.deadline)
         if task.source_clause:
             refs.append((("tasks", i, "source_clause"), task.source_clause))
+    refs.extend((("reports", i, "source"), r.source) for i, r in enumerate(p.reports) if r.source)
     return refs

@@ -265,7 +265,7 @@ _RECURRING: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("two_month_day", rf"每?([单双])月(?:之|的)?{_DAY}"),
         ("week_day", r"每(?:周|星期|礼拜)([一二三四五六日天1-7])(?:前|以前|之前)?"),
         ("quarter_end", rf"每?季度?[末底]{BEFORE}"),
-        ("quarter_month_day", rf"每季度?(?:的)?(最后一个月|第一个月|首月|末月){_DAY}"),
+        ("quarter_month_day", rf"每季度?(?:的)?(最后一个月|第一个月|首月|末月)(?:的)?{_DAY}"),
         ("half_end", rf"每半年(?:末|底)?{BEFORE}"),
         ("after_end", rf"每(个?月|季度?|半年){_AFTER_END}"),
     )

@@ -73,6 +73,7 @@ LATER_FIELDS: tuple[tuple[str, ...], ...] = (
     ("relations",),
     ("points", "transitions", "*", "rectify_within"),
     ("reminder_policies", "*", "leadership"),
+    ("reports",),
 )
 
 

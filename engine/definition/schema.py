@@ -16,6 +16,7 @@ Layout of a programme file (``programme.yaml``)::
     phases:             the phases with their windows (3月-4月, 4-9月, 10月, 11月)
     points:             who proposes points, how many, and the life cycle of one point
     tasks:              work that is not one point's: a unit's or the programme's
+    reports:            recurring reports (每月28日前, 每季度末), each occurrence its own duty
     reminder_policies:  when to remind and 催报, whom to copy
 """
 
@@ -36,6 +37,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine.definition.textvalues import Email, Line
 from engine.errors import DEFAULT_ITEM
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "Programme",
     "Relation",
     "ReminderPolicy",
+    "Report",
     "SourceDocument",
     "SourceRef",
     "State",
@@ -89,50 +92,6 @@ Identifier = Annotated[
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
-
-# Line breaks and other control characters: a name with one could end a mail header early
-# (header injection) or break a table row, so names, labels and phrases are single lines.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
-
-
-def _single_line(value: str) -> str:
-    found = _CONTROL.search(value)
-    if found:
-        raise PydanticCustomError(
-            "single_line",
-            "must be one line without control characters",
-            {"char": f"U+{ord(found.group()):04X}", "at": found.start() + 1},
-        )
-    return value
-
-
-def _email_address(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise PydanticCustomError("email_address", "not an e-mail address", {})
-    return value
-
-
-#: A name, label or phrase: one line of text, no control characters.
-Line = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=500,
-        # For editors checking as the administrator types (JSON Schema regex dialect).
-        json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$"},
-    ),
-    AfterValidator(_single_line),
-]
-#: An e-mail address (``local@domain``, ASCII), as mail headers take it.
-Email = Annotated[
-    str,
-    Field(min_length=3, max_length=254, json_schema_extra={"format": "email"}),
-    AfterValidator(_single_line),
-    AfterValidator(_email_address),
-]
 
 # A number must be written as a number: lax mode would read ``hour: true`` as 1 and a quoted
 # "2011" as 2011 without a word.
@@ -529,6 +488,27 @@ class Task(Model):
     source_clause: SourceRef | None = None
 
 
+MonthNumber = Annotated[Int, Field(ge=1, le=12)]
+
+
+class Report(Model):
+    """A recurring report: each occurrence of ``every`` is its own obligation."""
+
+    id: Identifier
+    label: Line = Field(description="名称，如 报送任务推进情况")
+    owed_by: IdList = Field(min_length=1, description="owner、co 或单位、组的 id")
+    per: Literal["item", "unit"] = Field(default="item", description="每项或每个单位每期一份")
+    while_: StateRefs = Field(default=(), alias="while", description="这些状态时须报（owner）")
+    from_: Line | None = Field(default=None, alias="from", description="第一期，如 2021年3月")
+    until: Line | None = Field(default=None, description="最后一期，如 2021年12月")
+    every: Line = Field(description="周期性时限，如「每月28日前」「次月10日前」「每季度末」")
+    except_: tuple[MonthNumber, ...] = Field(default=(), alias="except", description="不报的月份")
+    document: Line | None = Field(default=None, description="报送的文件名称")
+    recipients: IdList = Field(default=(), description="报送对象")
+    reminders: Identifier | None = Field(default=None, description="提醒规则的 id")
+    source: SourceRef | None = Field(default=None, description="出处")
+
+
 DaysBefore = Annotated[Int, Field(le=MAX_DAYS_BEFORE)]
 
 
@@ -591,6 +571,7 @@ class Programme(Model):
     phases: tuple[Phase, ...] = Field(min_length=1)
     points: Lifecycle
     tasks: tuple[Task, ...] = ()
+    reports: tuple[Report, ...] = Field(default=(), description="周期性报送，每期各是一项义务")
     reminder_policies: tuple[ReminderPolicy, ...] = ()
     notices: tuple[Identifier, ...] = Field(
         default=(), description="本方案用到的通知模板（notices/ 目录下的名称）"

@@ -48,11 +48,13 @@ from engine.delivery.reminders import (
     Reminder,
     occurrences,
     reminders_for,
+    report_reminders_for,
     rules,
 )
 from engine.errors import MailError, Refused
 from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
+from engine.runtime.owing import by_items, duties, histories_of
 from engine.runtime.progress import ProgressView
 from engine.runtime.rectifying import rectified, return_triggers
 from engine.runtime.store import Store, Transaction
@@ -205,13 +207,17 @@ class ReminderRunner:
             raise Refused(f"{what}没有催报规则，不能催报")
         today = self.view.local_date(now)
         with self.store.transaction(readonly=True) as tx:
-            dues = sorted({o.due for o in self.schedule(tx) if o.rule is rule and o.due < today})
+            dues = sorted(
+                {(o.due, o.period) for o in self.schedule(tx) if o.rule is rule and o.due < today},
+                key=lambda d: (d[0], d[1] or ""),
+            )
         by_hand = replace(rule, id=f"{step}/{BY_HAND}")
         at = now.astimezone(self.view.zone).strftime("%Y-%m-%dT%H:%M:%S")
         result = RunResult()
         self._stored = None
-        for due in dues:
-            self._process(ByHand(by_hand, due, now, at, operator), now, result, False)
+        for due, period in dues:
+            occ = ByHand(by_hand, due, now, period, at=at, operator=operator)
+            self._process(occ, now, result, False)
         if self.queue is not None:
             self._flush(result)
         return result
@@ -271,6 +277,8 @@ class ReminderRunner:
 
     def _gather(self, occ: Occurrence) -> list[Reminder]:
         rule = occ.rule
+        if rule.step_kind == "report":
+            return self._gather_report(occ)
         with self.store.transaction(readonly=True) as tx:
             overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
             if rule.step_kind == "transition":
@@ -295,6 +303,29 @@ class ReminderRunner:
             pairs = [(p.unit_id, p.state) for p in tx.points(self.pid)]
             done = tx.task_done(self.pid, rule.step)
             return reminders_for(occ, self.view, (), overrides, all_points=pairs, task_done=done)
+
+    def _gather_report(self, occ: Occurrence) -> list[Reminder]:
+        """The parties owing a recurring report's occurrence and not filed."""
+        with self.store.transaction(readonly=True) as tx:
+            report = next(r for r in self.definition.programme.reports if r.id == occ.rule.step)
+            points = tx.points(self.pid) if by_items(report) else []
+            histories = histories_of(tx.state_moves(self.pid)) if points else {}
+            filings = tx.filed(self.pid, report.id, occ.period)
+        found = duties(
+            (report,),
+            self.definition.report_occurrences,
+            self.index,
+            self.definition.zone,
+            points,
+            histories,
+            filings,
+            occ.send_at,
+            period=occ.period,
+        )
+        if not found:
+            return []
+        by_id = {p.point_id: p for p in points}
+        return report_reminders_for(occ, self.view, found[0], by_id)
 
     def _why_nobody(self, occ: Occurrence) -> str:
         """Why an occurrence has no recipient: ``unreached`` when no point has reached its
@@ -427,7 +458,9 @@ class ReminderRunner:
         )
 
     def job_occurrences(self) -> Sequence[Occurrence]:
-        """The occurrences of the step deadlines (what the scheduler registers jobs for)."""
+        """The occurrences of the step deadlines and of the recurring reports' periods
+        (what the scheduler registers jobs for: their number depends on the definition,
+        never on the items)."""
         return sorted(
             (occ for rule in self.rules for occ in occurrences(rule, self.view)),
             key=lambda o: (o.send_at, o.rule.id),

@@ -241,12 +241,26 @@ def build_notice_context(
     rule = occ.rule
     today = now.date()
     body = index.bodies[reminder.recipient]
-    step = next(s for s in index.steps() if s.id == rule.step)
-    deadline = step.deadline
-    quote = deadline.governing_source.quote if deadline else None
-    document = (
-        step.transition.document if step.transition else (step.task.document if step.task else None)
-    )
+    if rule.step_kind == "report":
+        step_facts, group = _report_step(definition, occ.rule.step, occ.period, occ.due), None
+        transition = None
+    else:
+        step = next(s for s in index.steps() if s.id == rule.step)
+        deadline = step.deadline
+        quote = deadline.governing_source.quote if deadline else None
+        document = (
+            step.transition.document
+            if step.transition
+            else (step.task.document if step.task else None)
+        )
+        step_facts = StepFacts(
+            label=("整改后的" if reminder.rectify else "") + (document or step.label),
+            phrase=deadline.governing_phrase if deadline else "",
+            due=occ.due,
+            clause=(quote or step.label).rstrip("。"),
+        )
+        group = _led_groups(definition, step.transition, body.id)
+        transition = step.transition
     cc = [index.bodies[b].name for b in reminder.cc]
     if reminder.leadership:
         cc.append(index.leadership_of(rule.policy.leadership, body.id).name)
@@ -256,19 +270,13 @@ def build_notice_context(
             today + timedelta(days=1), rule.policy.makeup_days - 1
         )
     rate = reminder.rate
-    group = _led_groups(definition, step.transition, body.id)
     return NoticeContext(
         programme=programme_facts(definition),
         today=today,
         date_style=header.date_style,
         recipient=Addressee(body.id, body.short, body.name),
         addressees=tuple(header.addressees),
-        step=StepFacts(
-            label=("整改后的" if reminder.rectify else "") + (document or step.label),
-            phrase=deadline.governing_phrase if deadline else "",
-            due=occ.due,
-            clause=(quote or step.label).rstrip("。"),
-        ),
+        step=step_facts,
         points=tuple(
             PointLine(
                 p.id,
@@ -283,7 +291,7 @@ def build_notice_context(
         makeup_due=makeup_due,
         shift=header.calendar.shift_to_working_day,
         cc=tuple(cc),
-        send_to=_send_to(definition, step.transition, reminder),
+        send_to=_send_to(definition, transition, reminder),
         contacts=tuple(
             ContactLine(c.name, index.body_label(c.body), c.phone, c.fax, c.email)
             for c in header.contacts
@@ -291,21 +299,38 @@ def build_notice_context(
         reported=len(rate.reported) if rate is not None else 0,
         total=rate.total if rate is not None else 0,
         missing_units=tuple(index.bodies[u].name for u in rate.missing) if rate else (),
-        group=group,
+        group=group or InspectionGroupFacts(),
         rectify=reminder.rectify,
         desk_url=_desk_page(desk_url, definition.id, body.id, group),
     )
 
 
 def _desk_page(
-    base: str | None, programme: str, unit: str, group: InspectionGroupFacts
+    base: str | None, programme: str, unit: str, group: InspectionGroupFacts | None
 ) -> str | None:
     """The recipient's page on the desk: its own unit's items, or - for an inspection lead
     owing the reports of the groups it leads - its page of the programme, which lists the
     units it inspects."""
     if not base:
         return None
-    return f"{base}/p/{programme}/" if group.name else f"{base}/p/{programme}/units/{unit}"
+    if group is not None and group.name:
+        return f"{base}/p/{programme}/"
+    return f"{base}/p/{programme}/units/{unit}"
+
+
+def _report_step(definition: Definition, rule: str, period: str | None, due: date) -> StepFacts:
+    """A recurring report's occurrence as the notice's step: its document and period."""
+    report = next(r for r in definition.programme.reports if r.id == rule)
+    found = definition.report_occurrences.get(report.id, ())
+    occurrence = next((o for o in found if o.key == period), None)
+    label = report.document or report.label
+    quote = report.source.quote if report.source else None
+    return StepFacts(
+        label=f"{label}（{occurrence.label}）" if occurrence else label,
+        phrase=report.every,
+        due=due,
+        clause=(quote or report.label).rstrip("。"),
+    )
 
 
 def _send_to(

@@ -15,6 +15,12 @@ that have reported what the task waits for and the list of those missing. A step
 ``recipients`` name ``co`` copies each reminder to the co-responsible units of the points it
 lists; the co-responsible units are otherwise told nothing of what the lead unit owes.
 
+A recurring report (``reports:`` with ``reminders``) has the same rules, named by the
+report's id (``monthly-progress/overdue-1``); its occurrences are the report's occurrences'
+due days, each carrying its period, and its recipients are the parties owing that period
+and not filed (``engine.runtime.owing``): a unit that missed March is urged for March and
+still reminded for April, and December's report due in January is reminded then.
+
 Send days: ``before-N`` goes out N working days before the due day (0: the last working day
 on or before it); ``overdue-K`` goes out ``K * overdue_every`` working days after the due
 day. Every send day is a working day, at the policy's hour, Beijing time.
@@ -31,7 +37,9 @@ from typing import Literal
 from engine.definition.index import ProgrammeIndex
 from engine.definition.loader import Definition
 from engine.definition.schema import CO, OWNER, ReminderPolicy
+from engine.runtime.owing import Duty
 from engine.runtime.progress import ProgressView, StepRate
+from engine.runtime.records import PointRow
 
 __all__ = [
     "BY_HAND",
@@ -42,6 +50,7 @@ __all__ = [
     "Rule",
     "occurrences",
     "reminders_for",
+    "report_reminders_for",
     "rules",
 ]
 
@@ -50,7 +59,7 @@ __all__ = [
 class Rule:
     id: str  # "<step>/before-<n>" or "<step>/overdue-<k>"
     step: str  # transition trigger or task id
-    step_kind: Literal["transition", "unit-task", "programme-task"]
+    step_kind: Literal["transition", "unit-task", "programme-task", "report"]
     kind: Literal["before", "overdue"]
     offset: int  # working days before (before) or 催报 stage (overdue)
     policy: ReminderPolicy
@@ -80,6 +89,7 @@ class Occurrence:
     rule: Rule
     due: date
     send_at: datetime
+    period: str | None = None  # a recurring report's period key (2021-03)
 
     @property
     def key(self) -> str:
@@ -151,6 +161,16 @@ def rules(definition: Definition) -> list[Rule]:
             found.append(Rule(f"{step.id}/before-{n}", step.id, kind, "before", n, policy))
         for k in range(1, policy.overdue_times + 1):
             found.append(Rule(f"{step.id}/overdue-{k}", step.id, kind, "overdue", k, policy))
+    for report in definition.programme.reports:
+        policy = index.policies.get(report.reminders or "")
+        if policy is None:
+            continue
+        for n in sorted(set(policy.before), reverse=True):
+            found.append(Rule(f"{report.id}/before-{n}", report.id, "report", "before", n, policy))
+        for k in range(1, policy.overdue_times + 1):
+            found.append(
+                Rule(f"{report.id}/overdue-{k}", report.id, "report", "overdue", k, policy)
+            )
     return found
 
 
@@ -161,7 +181,15 @@ def _at(day: date, hour: int, zone: tzinfo) -> datetime:
 def occurrences(
     rule: Rule, view: ProgressView, extra_dues: Iterable[date] = ()
 ) -> list[Occurrence]:
-    """The occurrences of a rule: for the step's deadline and for any extended due days."""
+    """The occurrences of a rule: for the step's deadline and for any extended due days;
+    for a recurring report, one per period."""
+    if rule.step_kind == "report":
+        return [
+            Occurrence(
+                rule, o.due, _at(rule.send_day(o.due, view), rule.policy.hour, view.zone), o.key
+            )
+            for o in view.definition.report_occurrences.get(rule.step, ())
+        ]
     base = view.due_of(rule.step)
     dues = sorted({d for d in [base, *extra_dues] if d is not None})
     return [
@@ -270,6 +298,29 @@ def reminders_for(
                 rate = view.step_rate(t.trigger, all_points)
                 break
     return [Reminder(occurrence, responsible[0], (), rate, _without(cc, responsible[0]), False)]
+
+
+def report_reminders_for(
+    occurrence: Occurrence, view: ProgressView, duty: Duty, points: Mapping[str, PointRow]
+) -> list[Reminder]:
+    """The reminders of a recurring report's occurrence: one per unit owing it and not
+    filed, listing the items it owes for (``per: item``)."""
+    rule = occurrence.rule
+    policy = rule.policy
+    cc: tuple[str, ...] = ()
+    if rule.kind == "overdue" and rule.offset >= policy.copy_from_stage:
+        cc = tuple(view.index.expand(policy.cc))
+    leadership = rule.last_stage and policy.leadership_at_last
+    by_unit: dict[str, list[PointInfo]] = {}
+    for unit, point in duty.missing:
+        found = by_unit.setdefault(unit, [])
+        row = points.get(point) if point else None
+        if row is not None:
+            found.append(PointInfo(row.point_id, row.unit_id, row.title, row.state))
+    return [
+        Reminder(occurrence, unit, tuple(items), None, _without(cc, unit), leadership)
+        for unit, items in by_unit.items()
+    ]
 
 
 def _with_co(cc: tuple[str, ...], points: Iterable[PointInfo]) -> tuple[str, ...]:

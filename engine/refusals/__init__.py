@@ -23,11 +23,21 @@ from engine.refusals.accounts import (
 )
 from engine.refusals.naming import labels_of, spaced, step_words, unit_words
 from engine.refusals.records import CannotCorrect, LaterEvents, NotYetEnrolled, UnknownEvent
+from engine.refusals.reports import (
+    AlreadyFiled,
+    NoPeriodGiven,
+    NotOwed,
+    PeriodNotBegun,
+    PeriodNotTaken,
+    PointsNotTaken,
+    UnknownPeriod,
+)
 
 __all__ = [
     "AccountExists",
     "ActorNotAllowed",
     "ActorNotGiven",
+    "AlreadyFiled",
     "AlreadySubmitted",
     "BadCoUnits",
     "BadIdentifier",
@@ -45,15 +55,20 @@ __all__ = [
     "LinkNotUsable",
     "MissingInput",
     "NoExtensionRequest",
+    "NoPeriodGiven",
     "NoSuchOutcome",
     "NotAProposer",
     "NotAnInspector",
+    "NotOwed",
     "NotRegistered",
     "NotTheOwner",
     "NotYetEnrolled",
     "NothingToExtend",
     "NothingWaiting",
+    "PeriodNotBegun",
+    "PeriodNotTaken",
     "PointIdTaken",
+    "PointsNotTaken",
     "SignInRefused",
     "SignInThrottled",
     "TaskAlreadyDone",
@@ -61,6 +76,7 @@ __all__ = [
     "UnitHasNoSteps",
     "UnknownEvent",
     "UnknownFormat",
+    "UnknownPeriod",
     "UnknownPoint",
     "UnknownRole",
     "UnknownState",

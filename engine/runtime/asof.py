@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 from engine.errors import OutsideTheTrail
 from engine.runtime.chain import GENESIS_HASH
+from engine.runtime.filings import filings_from
+from engine.runtime.owing import state_histories
 from engine.runtime.replay import ENROL_TRIGGER, TableReplay
 from engine.runtime.service import MIGRATE
 from engine.runtime.snapshot import Snapshot
@@ -114,6 +116,11 @@ def read_snapshot_at(
         sent=tuple(s for s in tx.sent(programme_id) if _sent_by(s.recorded_at, moment)),
         documents={d.sha256: d for d in tx.documents() if d.sha256 in named},
         as_of=moment,
+        filings=tuple(
+            (f.rule, f.period, f.unit_id, f.point_id, f.filed_at)
+            for f in filings_from(programme_id, trail)
+        ),
+        histories=state_histories(trail),
         newest_at=last.recorded_at if last is not None else None,
     )
     first = _recorded(events[0]) if events else None

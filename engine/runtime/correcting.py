@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.refusals import CannotCorrect, LaterEvents, MissingInput, UnknownEvent
 from engine.runtime.corrections import AMEND, CORRECTING, WITHDRAW, standing, withdrawn
+from engine.runtime.filings import FILE_REPORT
 from engine.runtime.moves import event_data
 from engine.runtime.records import EventDraft, EventRow
 from engine.runtime.service import ENROL, MIGRATE, Runtime
@@ -45,11 +46,13 @@ class Corrections:
             target = self._event(tx, seq)
             if target.trigger == ENROL:
                 raise CannotCorrect(seq, "enrol")
+            if target.trigger == FILE_REPORT:
+                return self._withdraw_filing(tx, target, reason, actor)
             if target.point_id is None:
                 return self._withdraw_task(tx, target, reason, actor)
             events = tx.events(self.pid, target.point_id)
             self._still_standing(target, events)
-            later = [e.seq for e in standing(events) if e.seq > seq]
+            later = [e.seq for e in standing(events) if e.seq > seq and e.trigger != FILE_REPORT]
             if later:
                 raise LaterEvents(seq, target.point_id, later)
             point = tx.get_point(self.pid, target.point_id)
@@ -73,6 +76,24 @@ class Corrections:
             tx.remove_deadline_overrides(self.pid, point.point_id, seq)
             self._restore_rectification(tx, target, events)
             return event
+
+    def _withdraw_filing(
+        self, tx: StoreTransaction, target: EventRow, reason: str, actor: str
+    ) -> EventRow:
+        """Withdraw a filed occurrence of a recurring report: it is owed again."""
+        self._still_standing(target, tx.events_for(self.pid, WITHDRAW))
+        draft = EventDraft(
+            programme_id=self.pid,
+            trigger=WITHDRAW,
+            actor=actor,
+            point_id=target.point_id,
+            unit_id=target.unit_id,
+            reason=reason,
+            data=event_data({"corrects": target.seq}, self.runtime.operator),
+        )
+        (event,) = tx.append_events([draft], self.runtime.clock.now())
+        tx.remove_filings(self.pid, target.seq)
+        return event
 
     def _restore_rectification(
         self, tx: StoreTransaction, target: EventRow, events: list[EventRow]

@@ -5,7 +5,8 @@ An entry's ``unit`` is its lead unit (牵头单位), named by id, short or full 
 of the group, each led by that member, with the same title and co-responsible units, the
 group recorded in the enrolment event. A member's point takes the id given with the group
 followed by the member's id (``task-7-county-a``), else the id a point gets by default. The
-co-responsible units (``co``, 责任单位) are bodies other than the lead, each named once.
+co-responsible units (``co``, 责任单位) are bodies other than the lead, each named once, or
+groups (各县区政府配合): a group stands for its members, the lead itself left out.
 """
 
 from __future__ import annotations
@@ -46,23 +47,32 @@ def resolve_points(
         # NewPoint(...) directly: dataclasses.replace costs ~5 µs a point (100,000 points).
         if group is None:
             unit = resolve_unit(p.unit)
-            co = _co(index, unit, p.co, resolve_unit)
+            co = _co(index, unit, p.co, resolve_unit, groups)
             found.append(NewPoint(unit, p.title, p.file, p.point_id, co, p.group))
             continue
         for member in index.expand([group]):
             point_id = f"{p.point_id}-{member}" if p.point_id else None
-            co = _co(index, member, p.co, resolve_unit)
+            co = _co(index, member, p.co, resolve_unit, groups)
             found.append(NewPoint(member, p.title, p.file, point_id, co, group))
     return found
 
 
 def _co(
-    index: ProgrammeIndex, lead: str, names: tuple[str, ...], resolve_unit: Callable[[str], str]
+    index: ProgrammeIndex,
+    lead: str,
+    names: tuple[str, ...],
+    resolve_unit: Callable[[str], str],
+    groups: dict[str, str],
 ) -> tuple[str, ...]:
-    """The co-responsible units ``names`` as body ids: others than ``lead``, each once."""
+    """The co-responsible units ``names`` as body ids: others than ``lead``, each once; a
+    group's members (not the lead, not one named already)."""
     co: list[str] = []
     for name in names:
         check_text(name, "责任单位")
+        group = groups.get(name.strip()) if name.strip() not in index.bodies else None
+        if group is not None:
+            co.extend(m for m in index.expand([group]) if m != lead and m not in co)
+            continue
         body = resolve_unit(name)
         if body == lead:
             raise BadCoUnits(index.named_body(lead), index.named_body(body), "就是牵头单位本身")

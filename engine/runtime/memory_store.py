@@ -34,6 +34,8 @@ from engine.runtime.records import (
     DocumentRow,
     EventDraft,
     EventRow,
+    Filed,
+    FilingRow,
     PointRow,
     ProgrammeRow,
     SentRow,
@@ -57,6 +59,7 @@ class _Tables:
     documents: dict[str, DocumentRow] = field(default_factory=dict)
     overrides: dict[tuple[str, str, str, int], DeadlineOverride] = field(default_factory=dict)
     sent: dict[tuple[str, str, str, str], SentRow] = field(default_factory=dict)
+    filings: dict[tuple[str, str, str, str, str], FilingRow] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -68,6 +71,7 @@ class _Tables:
             dict(self.documents),
             dict(self.overrides),
             dict(self.sent),
+            dict(self.filings),
         )
 
 
@@ -324,6 +328,13 @@ class MemoryTransaction:
         ]
         return found if limit is None else found[:limit]
 
+    def state_moves(self, programme_id: str) -> list[tuple[str, str, str]]:
+        return [
+            (e.point_id, e.dest_state, e.effective_at)
+            for e in self._read().events
+            if e.programme_id == programme_id and e.point_id is not None and e.dest_state
+        ]
+
     def events_with_document(self, programme_id: str, sha256: str) -> list[EventRow]:
         return [
             e
@@ -438,6 +449,51 @@ class MemoryTransaction:
     def sent(self, programme_id: str) -> list[SentRow]:
         found = [s for s in self._read().sent.values() if s.programme_id == programme_id]
         return sorted(found, key=lambda s: (s.recorded_at, s.rule, s.unit_id, s.occurrence))
+
+    # -- filed occurrences of recurring reports ----------------------------------------------
+
+    def add_filing(self, row: FilingRow) -> bool:
+        tables = self._write()
+        key = (row.programme_id, row.rule, row.period, row.unit_id, row.point_id)
+        if key in tables.filings:
+            return False
+        self._require_programme(tables, row.programme_id)
+        if not 1 <= row.event_seq <= tables.head[0]:  # the trail has no gaps
+            raise self._violation(f"留痕第 {row.event_seq} 条不存在")
+        tables.filings[key] = row
+        return True
+
+    def filings(
+        self, programme_id: str, rule: str | None = None, period: str | None = None
+    ) -> list[FilingRow]:
+        found = [
+            f
+            for f in self._read().filings.values()
+            if f.programme_id == programme_id
+            and (rule is None or f.rule == rule)
+            and (period is None or f.period == period)
+        ]
+        return sorted(found, key=lambda f: (f.event_seq, f.point_id))
+
+    def filed(
+        self, programme_id: str, rule: str | None = None, period: str | None = None
+    ) -> list[Filed]:
+        rows = [
+            (f.rule, f.period, f.unit_id, f.point_id, f.filed_at)
+            for f in self.filings(programme_id, rule, period)
+        ]
+        return sorted(rows, key=lambda r: (r[0], r[1]))
+
+    def remove_filings(self, programme_id: str, event_seq: int) -> int:
+        tables = self._write()
+        keys = [
+            k
+            for k, f in tables.filings.items()
+            if f.programme_id == programme_id and f.event_seq == event_seq
+        ]
+        for key in keys:
+            del tables.filings[key]
+        return len(keys)
 
 
 # Structural checks (mypy): the in-memory store offers the same ports as the SQL one.

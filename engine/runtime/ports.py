@@ -23,6 +23,8 @@ from engine.runtime.records import (
     DocumentRow,
     EventDraft,
     EventRow,
+    Filed,
+    FilingRow,
     PointRow,
     ProgrammeRow,
     SentRow,
@@ -31,6 +33,7 @@ from engine.runtime.records import (
 __all__ = [
     "DocumentRecords",
     "EventRecords",
+    "FilingRecords",
     "OverrideRecords",
     "PointRecords",
     "ProgrammeRecords",
@@ -97,6 +100,8 @@ class EventRecords(Protocol):
         limit: int | None = None,
     ) -> list[EventRow]: ...
 
+    def state_moves(self, programme_id: str) -> list[tuple[str, str, str]]: ...
+
     def events_with_document(self, programme_id: str, sha256: str) -> list[EventRow]: ...
 
     def events_for(self, programme_id: str, trigger: str) -> list[EventRow]: ...
@@ -156,6 +161,23 @@ class SentLog(Protocol):
     def sent(self, programme_id: str) -> list[SentRow]: ...
 
 
+class FilingRecords(Protocol):
+    """The filed occurrences of recurring reports (one row per programme, rule, period,
+    unit and point), each carried by its ``file-report`` event."""
+
+    def add_filing(self, row: FilingRow) -> bool: ...
+
+    def filings(
+        self, programme_id: str, rule: str | None = None, period: str | None = None
+    ) -> list[FilingRow]: ...
+
+    def filed(
+        self, programme_id: str, rule: str | None = None, period: str | None = None
+    ) -> list[Filed]: ...
+
+    def remove_filings(self, programme_id: str, event_seq: int) -> int: ...
+
+
 class StoreTransaction(
     ProgrammeRecords,
     PointRecords,
@@ -163,6 +185,7 @@ class StoreTransaction(
     DocumentRecords,
     OverrideRecords,
     SentLog,
+    FilingRecords,
     Protocol,
 ):
     """One transaction of the store: every record port, committed or rolled back as one."""

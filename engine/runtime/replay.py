@@ -18,7 +18,9 @@ the same pass that checks the chain) and works out what those tables must hold:
   ``stored_at`` could make the audit read a file outside the documents folder), under the
   name the event that first recorded it carries (``file`` in its data);
 - the sent-log and each programme's pin are carried by events (``notify``,
-  ``register-programme``, ``migrate-definition``: :mod:`engine.runtime.carried`).
+  ``register-programme``, ``migrate-definition``: :mod:`engine.runtime.carried`), and the
+  filed occurrences of recurring reports by ``file-report`` events
+  (:mod:`engine.runtime.filings`).
 
 ``findings`` lists every difference in Chinese: which row, which column, what the trail
 says and what the table says. The same replay, fed only the events recorded by a moment,
@@ -37,6 +39,7 @@ from engine.runtime.carried import CarriedReplay
 from engine.runtime.chain import CONTENT_COLUMNS
 from engine.runtime.corrections import WITHDRAW
 from engine.runtime.documents import DocumentFolder
+from engine.runtime.filings import FILE_REPORT, FilingReplay
 from engine.runtime.ports import StoreTransaction
 from engine.runtime.records import EventRow, PointRow
 
@@ -54,6 +57,7 @@ _DEST = _COLUMN["dest_state"]
 _DATA = _COLUMN["data"]
 _DOCUMENT = _COLUMN["document_sha256"]
 _RECORDED = _COLUMN["recorded_at"]
+_EFFECTIVE = _COLUMN["effective_at"]
 
 
 @dataclass(slots=True)
@@ -79,6 +83,7 @@ class TableReplay:
     ended: dict[int, tuple[int, tuple[str, str, str, str]]] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
     carried: CarriedReplay = field(default_factory=CarriedReplay)
+    filings: FilingReplay = field(default_factory=FilingReplay)
 
     def feed(self, row: Sequence[Any]) -> None:
         """Take one event row (``seq``, content columns, ``prev_hash``, ``hash``)."""
@@ -88,6 +93,16 @@ class TableReplay:
             name = _data(row[_DATA]).get("file")
             if isinstance(name, str):  # the event that first recorded it; the table keeps it
                 self.names[document] = (name, row[0])
+        if row[_TRIGGER] in (FILE_REPORT, WITHDRAW):
+            self.filings.feed(
+                row[0],
+                programme,
+                row[_TRIGGER],
+                row[_UNIT],
+                point,
+                _data(row[_DATA]),
+                row[_EFFECTIVE],
+            )
         if point is None:
             self.carried.feed(row[0], programme, row[_TRIGGER], _data(row[_DATA]), row[_RECORDED])
             return
@@ -188,6 +203,7 @@ class TableReplay:
             self._compare_units(programme, tx)
             self.carried.compare_pin(programme, pins.get(programme), self.findings)
             self.carried.compare_sent(programme, tx, self.findings)
+            self.filings.compare(programme, tx, self.findings)
         self._compare_documents(tx, folder)
         return self.findings
 

@@ -46,7 +46,7 @@ from engine.refusals import (
     WaitingFor,
     WrongCommand,
 )
-from engine.runtime import pinning
+from engine.runtime import pinning, reporting
 from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.documents import StoredDocument
 from engine.runtime.enrolling import NewPoint, resolve_points
@@ -257,6 +257,7 @@ class Runtime:
         file: Path,
         points: Sequence[str] = (),
         at: datetime | None = None,
+        period: str | None = None,
     ) -> list[EventRow]:
         """Record a document from ``unit`` for ``task``; it covers the unit's waiting points."""
         check_text(task, "事项")
@@ -264,6 +265,8 @@ class Runtime:
             check_text(point_id, f"{ITEM}编号")
         unit = self.resolve_unit(unit)
         effective = self._effective(at)
+        if reporting.report_named(self.definition, task, period) is not None:
+            return reporting.file_report(self, unit, task, period, points, file, effective)
         if task in self.index.tasks:
             programme_task = self.index.tasks[task]
             if points:

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from engine.runtime.corrections import WITHDRAW, withdrawn
-from engine.runtime.records import DocumentRow, SentRow
+from engine.runtime.owing import History, histories_of, state_histories
+from engine.runtime.records import DocumentRow, Filed, SentRow
 from engine.runtime.rectifying import rectified
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
@@ -45,6 +46,10 @@ class Snapshot:
     as_of: datetime | None = None
     # The (point, step) of ``overrides`` whose due day is a return's 整改期限, not an extension.
     rectified: frozenset[tuple[str, str]] = frozenset()
+    # Read for recurring reports: the filed occurrences, and each point's states in the
+    # order the trail moved it (``engine.runtime.owing``).
+    filings: tuple[Filed, ...] = ()
+    histories: Mapping[str, History] = field(default_factory=dict)
 
     @property
     def trail(self) -> tuple[EventRow, ...]:
@@ -59,13 +64,24 @@ def read_snapshot(
     location: str,
     programme_tasks: tuple[str, ...] = (),
     returns: tuple[str, ...] = (),
+    with_reports: bool = False,
     *,
     with_events: bool = False,
 ) -> Snapshot:
     """Read everything a view needs about ``programme_id`` inside ``tx``; ``with_events``
     adds the trail, the sent-log and the documents the trail names; ``returns`` are the
-    triggers of the programme's return decisions (whose 整改期限 ``rectified`` names)."""
+    triggers of the programme's return decisions (whose 整改期限 ``rectified`` names);
+    ``with_reports`` the filed occurrences of recurring reports and the points' histories."""
     events = tuple(tx.events(programme_id)) if with_events else None
+    filings: tuple[Filed, ...] = ()
+    histories: dict[str, History] = {}
+    if with_reports:
+        filings = tuple(tx.filed(programme_id))
+        histories = (
+            state_histories(events)
+            if events is not None
+            else histories_of(tx.state_moves(programme_id))
+        )
     sent: tuple[SentRow, ...] = ()
     documents: dict[str, DocumentRow] = {}
     if events is not None:
@@ -99,4 +115,6 @@ def read_snapshot(
         documents=documents,
         newest_at=newest.recorded_at if newest is not None else None,
         rectified=rectified(tx, programme_id, returns),
+        filings=filings,
+        histories=histories,
     )

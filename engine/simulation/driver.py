@@ -24,6 +24,7 @@ from engine.runtime.rectifying import rectified, return_triggers
 from engine.runtime.service import NewPoint
 from engine.simulation.deciding import Decider, scenario_action
 from engine.simulation.decisions import Stuck, When, no_actor_reason, stall_lines
+from engine.simulation.filing import ReportFiler
 from engine.simulation.lifecycle import (
     actor_for,
     decided_by,
@@ -91,6 +92,7 @@ class YearDriver:
         self.documents = 0
         self.timeline = Timeline(echo, ProgressBar(self.first_day, self.last_day))
         self.decider = Decider(programme, scenario, lambda: self.units, self.say)
+        self.filer = ReportFiler(programme, scenario, self._draft, self.say)
         # late_enrolment: day -> the points enrolled then; the decisions that follow enrolment
         # (screen, approve) made again for them on the working days after
         self.late: dict[date, list[NewPoint]] = defaultdict(list)
@@ -203,9 +205,18 @@ class YearDriver:
                 self._decide(day, "next-day")
                 self._submit_undated(day)
             self._submit_due(day)
+            self.filer.file_due(day, clock.now())
             self._run_tasks(day)
             if day == self.last_day:
                 self._decide(day, "year-end")
+            if self.calendar.is_working_day(day):
+                for hour in self.hours:
+                    self._remind(day, self._at(day, time(hour)))
+            day += timedelta(days=1)
+        # Recurring reports on December fall due in January: their filings and reminders.
+        while self.filer.last_day is not None and day <= self.filer.last_day:
+            clock.set(max(clock.now(), self._at(day, ACTION_TIME)))
+            self.filer.file_due(day, clock.now())
             if self.calendar.is_working_day(day):
                 for hour in self.hours:
                     self._remind(day, self._at(day, time(hour)))
@@ -296,6 +307,8 @@ class YearDriver:
             if not due_now:
                 continue
             states, overrides = self._snapshot()
+            # Read before submitting: a resubmission ends the 整改期限 it answers.
+            rectifying = self._rectified() if self.returns else frozenset()
             sources = set(self.index.sources_of(step))
             groups: dict[str, list[str]] = defaultdict(list)
             plans: dict[str, list[Planned]] = defaultdict(list)
@@ -329,7 +342,7 @@ class YearDriver:
                     overrides,
                     self._due(step),
                     (p.note for p in plans[actor]),
-                    self._rectified() if self.returns else (),
+                    rectifying,
                 )
                 if notes or step.actor != OWNER:
                     self.say(day, submission_text(self.index, step, actor, points, notes))

@@ -84,7 +84,7 @@ def reminder_lines(
         if rule.kind == "overdue":
             parts.append(f"第 {rule.offset} 次催报")
         due = date.fromisoformat(occurrence)
-        base = view.due_of(rule.step)
+        base = view.due_of(rule.step) if rule.step_kind != "report" else None
         if (rule.step, due) in rectifying:
             parts.append(f"整改期限 {month_day(due)}")
         else:
@@ -106,4 +106,6 @@ def reminder_lines(
 def _step_label(index: ProgrammeIndex, step: str) -> str:
     if step in index.transitions:
         return index.transitions[step].label
-    return index.tasks[step].label
+    if step in index.tasks:
+        return index.tasks[step].label
+    return next(r.label for r in index.programme.reports if r.id == step)

@@ -62,6 +62,7 @@ from engine.simulation.scenario_fields import (
     fail,
     text_or,
 )
+from engine.simulation.scenario_reports import ReportException
 
 __all__ = [
     "DEFAULT_LEAD_DAYS",
@@ -321,6 +322,7 @@ class Scenario(_Model):
     extensions: Annotated[tuple[Extension, ...], NoneIsEmpty] = ()
     withdrawals: Annotated[tuple[Withdrawal, ...], NoneIsEmpty] = ()
     decisions: Annotated[tuple[Decision, ...], NoneIsEmpty] = ()
+    reports: Annotated[tuple[ReportException, ...], NoneIsEmpty] = ()
 
     _file: str | None = PrivateAttr(default=None)
     _marks: Marks | None = PrivateAttr(default=None)

@@ -21,7 +21,7 @@ from engine.definition.deadlines import DeadlineResolver
 from engine.definition.index import ProgrammeIndex, Step
 from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
-from engine.definition.schema import OWNER
+from engine.definition.schema import CO, OWNER, Report
 from engine.refusals import UnitHasNoSteps, UnknownUnit
 from engine.views.calendar import calendar_rows
 from engine.views.summary import build_summary, summary_table, summary_title
@@ -118,7 +118,7 @@ def build_ical(
     carried as the calendar's ``X-DOCFLOW-TRAIL-SEQ``, ``-HASH`` and ``-AT`` properties,
     the signed checkpoint as ``X-DOCFLOW-CHECKPOINT``, and named in its description.
     """
-    from icalendar import Alarm, Calendar, Event
+    from icalendar import Calendar, Event
 
     index = definition.index
     header = definition.programme.programme
@@ -130,7 +130,7 @@ def build_ical(
             raise UnknownUnit(unit, index.body_names)
         unit = found
         rows = [r for r in rows if _unit_steps(index, steps[r["step"]], unit)]
-        if not rows:
+        if not rows and not _unit_reports(definition, unit):
             raise UnitHasNoSteps(index.named_body(unit))
     calendar = DeadlineResolver(header.calendar, header.year).calendar
     stamp = now.astimezone(UTC).replace(microsecond=0)
@@ -175,14 +175,55 @@ def build_ical(
         event.add("transp", "TRANSPARENT")
         event.add("x-docflow-phrase", row["phrase"])
         event.add("x-docflow-window", f"{row['first']}/{row['due']}")
-        for n in befores:
-            day = calendar.working_days_before(due, n)
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            # Relative to the start of the all-day event (00:00 of the due day).
-            alarm.add("trigger", timedelta(days=(day - due).days, hours=hour))
-            ahead = f"（提前 {n} 个工作日提醒）" if n else ""
-            alarm.add("description", f"{step.label}：{row['phrase']}，{row['due']} 到期{ahead}")
-            event.add_component(alarm)
+        _alarms(event, due, befores, hour, calendar, f"{step.label}：{row['phrase']}")
         cal.add_component(event)
+    for report in _unit_reports(definition, unit):
+        policy = index.policies.get(report.reminders) if report.reminders else None
+        befores = sorted(set(policy.before), reverse=True) if policy else [3]
+        for occ in definition.report_occurrences.get(report.id, ()):
+            event = Event()
+            event.add("uid", f"{definition.id}-{report.id}-{occ.key}@docflow")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", occ.due)
+            event.add("dtend", occ.due + timedelta(days=1))
+            event.add("summary", f"【截止】{report.label}（{occ.label}）")
+            event.add(
+                "description",
+                f"{report.label}（{occ.label}，{occ.covered_first} 至 {occ.covered_last}）："
+                f"{report.every}，{occ.due_text}到期",
+            )
+            event.add("transp", "TRANSPARENT")
+            event.add("x-docflow-phrase", report.every)
+            event.add("x-docflow-window", f"{occ.first.isoformat()}/{occ.due.isoformat()}")
+            text = f"{report.label}（{occ.label}）：{report.every}"
+            _alarms(event, occ.due, befores, policy.hour if policy else 9, calendar, text)
+            cal.add_component(event)
     return cal.to_ical().decode("utf-8")
+
+
+def _alarms(event: Any, due: date, befores: list[int], hour: int, calendar: Any, text: str) -> None:
+    """The VALARMs of an all-day deadline event: one per reminder day, at ``hour``."""
+    from icalendar import Alarm
+
+    for n in befores:
+        day = calendar.working_days_before(due, n)
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        # Relative to the start of the all-day event (00:00 of the due day).
+        alarm.add("trigger", timedelta(days=(day - due).days, hours=hour))
+        ahead = f"（提前 {n} 个工作日提醒）" if n else ""
+        alarm.add("description", f"{text}，{due.isoformat()} 到期{ahead}")
+        event.add_component(alarm)
+
+
+def _unit_reports(definition: Definition, unit: str | None) -> list[Report]:
+    """The recurring reports ``unit`` may owe (all of them without a unit): a body the rule
+    names, or for ``owner`` a unit that can own items."""
+    index = definition.index
+    found = []
+    for report in definition.programme.reports:
+        named = index.expand([r for r in report.owed_by if r not in (OWNER, CO)])
+        owner = OWNER in report.owed_by and unit in index.proposers
+        if unit is None or unit in named or owner or CO in report.owed_by:
+            found.append(report)
+    return found

@@ -38,6 +38,7 @@ def rule_words(definition: Definition, rule_id: str) -> str:
     step_id, _slash, occasion = rule_id.rpartition("/")
     kind, _dash, number = occasion.rpartition("-")
     steps = {s.id: s.label for s in definition.index.steps()}
+    steps |= {r.id: r.label for r in definition.programme.reports}
     label = f"「{steps.get(step_id, step_id)}」"
     if kind == "before" and number.isdigit():
         n = int(number)

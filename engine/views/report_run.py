@@ -397,6 +397,12 @@ def build_run(definition: Definition, given: RunInput, out: Path | None = None) 
                 days = (today - date.fromisoformat(s["due"])).days
                 for name in s["missing_names"]:
                     late[name].append(f"{s['label']}（期限 {s['due']}）{days_late_label(days)}")
+        for o in status.get("occurrences", []):
+            if o["is_due"]:
+                for name in o["missing_names"]:
+                    late[name].append(
+                        f"{o['label']}（{o['period_label']}，期限 {o['due_text']}）未报"
+                    )
         for p in status["points"]:
             if p["state"] in ended:
                 p["colour"] = ENDED

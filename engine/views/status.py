@@ -22,6 +22,7 @@ from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 from engine.views.corrections import correction_marks, correction_words
+from engine.views.recurring import filing_label, occurrence_rows, report_lines, unit_rows
 
 #: A step no party has reached yet (no point waits for it or has done it).
 NOBODY_YET = "尚无单位到达此环节"
@@ -171,6 +172,9 @@ def build_status(
             for t in definition.programme.tasks
             if t.level == "programme"
         ],
+        # Recurring reports: each occurrence begun by now, and what units owe of them.
+        "occurrences": occurrence_rows(definition, snapshot, now) if unit is None else [],
+        "owed_occurrences": unit_rows(definition, snapshot, now, unit),
     }
 
 
@@ -280,6 +284,7 @@ def render_status(report: dict[str, Any]) -> str:
         for t in report["tasks"]:
             done = f"已完成（{t['done_at'][:10]}）" if t["done"] else "未完成"
             lines.append(f"  {t['label']}（期限 {t['due'] or '—'}）：{done}")
+    lines += report_lines(report)
     return "\n".join(lines)
 
 
@@ -356,7 +361,8 @@ def event_line(definition: Definition, e: EventRow, verb: str) -> str:
         )
     else:
         move = "状态不变"
-    return f"#{e.seq} {verb}「{step_label(definition, e.trigger)}」：{target}，{move}"
+    what = filing_label(definition, e) or step_label(definition, e.trigger)
+    return f"#{e.seq} {verb}「{what}」：{target}，{move}"
 
 
 def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
@@ -366,7 +372,7 @@ def render_log(definition: Definition, events: Sequence[EventRow]) -> str:
     marks = correction_marks(events)
     lines = []
     for e in events:
-        what = step_label(definition, e.trigger)
+        what = filing_label(definition, e) or step_label(definition, e.trigger)
         target = f"{e.point_id}" if e.point_id else "全省"
         move = ""
         if e.source_state != e.dest_state and e.dest_state:

@@ -31,6 +31,7 @@ from typing import Any
 from engine.errors import OutputFileError, os_reason
 from engine.refusals import MissingInput, UnknownFormat
 from engine.views.cells import safe_cell_text
+from engine.views.recurring import occurrence_table
 from engine.views.summary import (
     NOT_YET_DUE,
     ON_TIME,
@@ -88,6 +89,11 @@ def summary_csv(summary: dict[str, Any]) -> str:
         writer.writerow(
             ["" if v is None else v.isoformat() if isinstance(v, date) else _safe(v) for v in row]
         )
+    if summary.get("occurrences"):
+        writer.writerow([])
+        more, extra = occurrence_table(summary["occurrences"])
+        for line in [more, *extra]:
+            writer.writerow([_safe(v) for v in line])
     writer.writerow([])
     for line in _provenance(summary):
         writer.writerow([_safe(v) for v in line])
@@ -240,6 +246,20 @@ def write_summary_xlsx(summary: dict[str, Any], out: str | os.PathLike[str]) -> 
     sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
     sheet.oddFooter.right.text = _safe(f"统计时间 {_moment(summary)}")
+
+    if summary.get("occurrences"):
+        recurring = workbook.create_sheet("周期性报送")
+        more, extra = occurrence_table(summary["occurrences"])
+        recurring.append([_safe(h) for h in more])
+        for cell in recurring[1]:
+            cell.font = bold
+            cell.fill = fill
+        for line in extra:
+            recurring.append([_safe(v) for v in line])
+        for i in range(len(more)):
+            widest = max(display_width(str(r[i])) for r in [more, *extra])
+            recurring.column_dimensions[get_column_letter(i + 1)].width = min(widest + 2, 60)
+        recurring.freeze_panes = "A2"
 
     notes = workbook.create_sheet("说明")
     for line in _summary_notes(summary):

@@ -204,6 +204,17 @@ def test_quarter_last_month_day() -> None:
     assert found[2].window.first == date(2024, 7, 1)
 
 
+def test_quarter_last_month_day_written_with_de() -> None:
+    # 蔡政办〔2023〕1号 writes 「每季度最后一个月的30日前」; the 2023 third quarter's falls in
+    # the National Day holiday and the fourth quarter's on a Saturday (neither is shifted).
+    assert dues("每季度最后一个月的30日前", 2023) == [
+        "2023-03-30",
+        "2023-06-30",
+        "2023-09-30",
+        "2023-12-30",
+    ]
+
+
 def test_quarter_first_month_reporting_the_previous_quarter() -> None:
     found = listed("每季度第一个月10日前报送上季度情况", 2024)
     assert [o.due.isoformat() for o in found] == [

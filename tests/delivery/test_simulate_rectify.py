@@ -99,6 +99,12 @@ def test_a_return_with_until_is_resubmitted_before_it_by_default(rehearsal: Rehe
     ]
     urged = [o for o in rehearsal.report.sent if o.recipient == "guangzhou" and o.kind == "urge"]
     assert [o for o in urged if o.occurrence == "2011-05-20"] == []
+    # The timeline says the resubmission answered a 整改期限, not an extension.
+    [resubmitted] = [
+        line for line in rehearsal.lines if line.startswith("2011-05-17") and "广州市" in line
+    ]
+    assert "整改期限 5月20日" in resubmitted
+    assert "延期" not in resubmitted
 
 
 def test_a_resubmission_after_the_deadline_is_urged_and_reported_late(rehearsal: Rehearsal) -> None:

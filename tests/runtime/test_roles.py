@@ -170,6 +170,16 @@ def test_co_units_must_be_other_bodies_each_named_once(year: Year) -> None:
     assert len(_rows(year)) == 5  # nothing half-written
 
 
+def test_a_group_of_co_units_stands_for_its_members_but_the_lead(year: Year) -> None:
+    rows = year.runtime.enrol(
+        [
+            NewPoint("housing", "城市更新", co=("各县区政府", "finance")),
+            NewPoint("transport", "道路整治", co=("bureaus",)),
+        ]
+    )
+    assert [r.co for r in rows] == [("county-a", "county-b", "finance"), ("housing", "education")]
+
+
 def test_a_group_entry_with_an_id_gives_each_member_its_own(year: Year) -> None:
     rows = year.runtime.enrol([NewPoint("counties", "乡村振兴", point_id="task-9")])
     assert [(r.point_id, r.unit_id, r.group_id) for r in rows] == [

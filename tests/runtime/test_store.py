@@ -38,6 +38,7 @@ TABLES = {
     "trail_head",
     "deadline_overrides",
     "sent_log",
+    "report_filings",
     "accounts",
     "account_tokens",
     "logins",
@@ -87,6 +88,19 @@ def test_a_version_1_store_gains_the_points_co_and_group_columns(
         ]
     versions = raw_sql("SELECT version FROM schema_version ORDER BY version")
     assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]  # 2, then the desk's 3
+
+
+def test_a_version_3_store_gains_the_filings_table(
+    db_path: Path, raw_sql: Callable[..., list[tuple[Any, ...]]]
+) -> None:
+    store = open_store(str(db_path))
+    store.close()
+    raw_sql("DROP TABLE report_filings")
+    raw_sql("DELETE FROM schema_version WHERE version > 3")
+    open_store(str(db_path)).close()
+    names = {row[0] for row in raw_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "report_filings" in names
+    assert raw_sql("SELECT max(version) FROM schema_version") == [(4,)]
 
 
 def test_reopening_keeps_the_data(enrolled: Store, db_path: Path) -> None:

@@ -30,6 +30,17 @@ _TASK_RECORDS = sa.select(EVENTS.c.seq, EVENTS.c.trigger, EVENTS.c.data).where(
     EVENTS.c.programme_id == sa.bindparam("p"),
     EVENTS.c.trigger.in_([sa.bindparam("t"), sa.bindparam("w")]),
 )
+# Each point's moves, for the state histories recurring reports are owed by.
+_MOVES = DriverStatement(
+    sa.select(EVENTS.c.point_id, EVENTS.c.dest_state, EVENTS.c.effective_at)
+    .where(
+        EVENTS.c.programme_id == sa.bindparam("p"),
+        EVENTS.c.point_id.is_not(None),
+        EVENTS.c.dest_state.is_not(None),
+    )
+    .order_by(EVENTS.c.seq),
+    ["p"],
+)
 _VALUES = sa.select(*(EVENTS.c[name] for name in EVENT_COLUMNS)).order_by(EVENTS.c.seq)
 
 
@@ -124,6 +135,10 @@ class EventTables(TableAccess):
             stmt = stmt.where(e.recorded_at < recorded_before)
         stmt = stmt.order_by(e.seq).limit(limit)
         return [EventRow(*r) for r in self._usable().execute(stmt)]
+
+    def state_moves(self, programme_id: str) -> list[tuple[str, str, str]]:
+        """(point, state entered, effective_at) of every move of a point, in seq order."""
+        return [tuple(r) for r in self._fetch(_MOVES, (programme_id,))]
 
     def events_with_document(self, programme_id: str, sha256: str) -> list[EventRow]:
         """Events of a programme that carry the document with this digest."""

@@ -25,6 +25,7 @@ __all__ = [
     "DOCUMENTS",
     "EVENTS",
     "EVENT_COLUMNS",
+    "FILINGS",
     "HEAD",
     "LOGINS",
     "MIGRATIONS",
@@ -240,11 +241,36 @@ def _migration_3(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _define_v4(md: sa.MetaData) -> None:
+    """Schema version 4: the filed occurrences of recurring reports. Frozen."""
+    sa.Table(
+        "report_filings",  # one row per filed occurrence; the trail's file-report events
+        md,
+        sa.Column("programme_id", _TEXT, sa.ForeignKey("programmes.id"), primary_key=True),
+        sa.Column("rule", _TEXT, primary_key=True),
+        sa.Column("period", _TEXT, primary_key=True),
+        sa.Column("unit_id", _TEXT, primary_key=True),
+        sa.Column("point_id", _TEXT, primary_key=True),  # "" when not one item's
+        sa.Column("event_seq", _BIGINT, sa.ForeignKey("events.seq"), nullable=False),
+        sa.Column("filed_at", _TEXT, nullable=False),
+        sa.Index(None, "programme_id", "rule", "period"),
+    )
+
+
+def _migration_4(conn: Connection) -> None:
+    """Version 4: ``report_filings``. Frozen once released."""
+    md = sa.MetaData(naming_convention=_NAMING)
+    _define_v1(md)
+    _define_v4(md)
+    md.tables["report_filings"].create(conn)
+
+
 #: Numbered migrations: ``MIGRATIONS[n - 1]`` brings the schema from version n-1 to n.
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
+    _migration_4,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -254,6 +280,7 @@ _META = sa.MetaData(naming_convention=_NAMING)
 _VERSIONS = _schema_version_table(_META)
 _define_v1(_META)
 _define_v3(_META)
+_define_v4(_META)
 PROGRAMMES = _META.tables["programmes"]
 UNITS = _META.tables["units"]
 POINTS = _META.tables["points"]
@@ -268,6 +295,7 @@ ACCOUNTS = _META.tables["accounts"]
 ACCOUNT_TOKENS = _META.tables["account_tokens"]
 LOGINS = _META.tables["logins"]
 DESK_SETTINGS = _META.tables["desk_settings"]
+FILINGS = _META.tables["report_filings"]
 EVENT_COLUMNS = ("seq", *CONTENT_COLUMNS, "prev_hash", "hash")
 POINT_COLUMNS = (
     "programme_id",

@@ -14,6 +14,7 @@ from engine.runtime import ports
 from engine.runtime.store.accounts import AccountTables
 from engine.runtime.store.documents import DocumentTable
 from engine.runtime.store.events import EventTables
+from engine.runtime.store.filings import FilingTable
 from engine.runtime.store.overrides import OverrideTable
 from engine.runtime.store.points import PointTable
 from engine.runtime.store.programmes import ProgrammeTables
@@ -29,6 +30,7 @@ class Transaction(
     DocumentTable,
     OverrideTable,
     SentLogTable,
+    FilingTable,
     AccountTables,
 ):
     """The operations available inside :meth:`Store.transaction`."""
@@ -51,4 +53,5 @@ _events: ports.EventRecords = cast(Transaction, None)
 _documents: ports.DocumentRecords = cast(Transaction, None)
 _overrides: ports.OverrideRecords = cast(Transaction, None)
 _sent: ports.SentLog = cast(Transaction, None)
+_filings: ports.FilingRecords = cast(Transaction, None)
 _all: ports.StoreTransaction = cast(Transaction, None)
