@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine.web import routes_audit, routes_auth, routes_office, routes_unit
+from engine.web import routes_audit, routes_auth, routes_calendar, routes_office, routes_unit
 from engine.web.desk import Desk
 from engine.web.pages import error_page
 from engine.web.problems import PageError
@@ -86,6 +86,7 @@ def create_app(desk: Desk, secret: str, *, https_only: bool = False) -> Starlett
             *routes_unit.routes,
             *routes_office.routes,
             *routes_audit.routes,
+            *routes_calendar.routes,
             Mount("/static", StaticFiles(directory=static), name="static"),
         ],
         middleware=[

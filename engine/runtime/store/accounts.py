@@ -147,3 +147,9 @@ class AccountTables(TableAccess):
     def put_desk_setting(self, key: str, value: str) -> bool:
         """Keep ``value`` under ``key`` unless one is kept already; True when this call did."""
         return self._insert_if_absent(DESK_SETTINGS, {"key": key, "value": value})
+
+    def remove_desk_setting(self, key: str) -> bool:
+        """Forget what is kept under ``key``; True when something was."""
+        t = DESK_SETTINGS
+        conn = self._usable(write=True)
+        return bool(conn.execute(t.delete().where(t.c.key == key)).rowcount)
