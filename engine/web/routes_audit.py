@@ -151,13 +151,58 @@ async def summary(request: Request) -> Response:
     )
 
 
-async def accounts(request: Request) -> Response:
+async def accounts(request: Request, made: str | None = None) -> Response:
     require(request, "auditor", "administrator")
     desk = desk_of(request)
     found = await blocking(desk.accounts.all)
     logins = await blocking(desk.accounts.logins)
+    record = await blocking(desk.accounts.record)
     names = {a.id: a.name for a in found}
-    return render(request, "accounts.html", accounts=found, logins=logins, names=names)
+    bodies = {b: d.index.body_label(b) for d in desk.definitions.values() for b in d.index.bodies}
+    return render(
+        request,
+        "accounts.html",
+        accounts=found,
+        logins=logins,
+        names=names,
+        record=record,
+        bodies=bodies,
+        made=made,
+    )
+
+
+async def administer(request: Request) -> Response:
+    """The administrator adds an account (its one-time link shown once) or disables one."""
+    from engine.errors import DocflowError
+    from engine.web.desk import operator_of
+
+    account = require(request, "administrator")
+    desk = desk_of(request)
+    form = await checked_form(request)
+    by = operator_of(account, next(iter(desk.definitions.values()), None))
+    text = {k: str(form.get(k, "")).strip() for k in ("name", "body", "role", "email", "id")}
+    try:
+        if form.get("action") == "disable":
+            if not text["id"].isdigit():
+                raise PageError(400, "请选择要停用的账户")
+            await blocking(desk.accounts.disable, by, int(text["id"]))
+            return RedirectResponse("/accounts", status_code=303)
+        bodies = {b for d in desk.definitions.values() for b in d.index.bodies}
+        if text["body"] not in bodies:
+            raise PageError(400, f"没有单位「{text['body']}」：请从列表中选择")
+        if not text["name"]:
+            raise PageError(400, "请填写账户名")
+        token = await blocking(
+            desk.accounts.add_by,
+            by,
+            text["name"],
+            text["body"],
+            text["role"],
+            text["email"] or None,
+        )
+    except DocflowError as exc:
+        raise PageError(409, exc.message) from None
+    return await accounts(request, f"{request.base_url}set-password?token={token}")
 
 
 async def report_root(request: Request) -> Response:
@@ -172,4 +217,5 @@ routes = [
     Route("/p/{pid}/as-of", as_of),
     Route("/p/{pid}/summary.{fmt}", summary),
     Route("/accounts", accounts),
+    Route("/accounts/manage", administer, methods=["POST"]),
 ]
