@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from engine.app.programme import Programme
 from engine.errors import StoreError
 from engine.runtime.snapshot import Snapshot
-from engine.runtime.store import DocumentRow, EventRow, Store
+from engine.runtime.store import DocumentRow, EventRow, PointRow, Store
 
 if TYPE_CHECKING:
     from engine.delivery.dispatch import RunResult
@@ -29,6 +29,7 @@ __all__ = [
     "TrailQuery",
     "find_document",
     "find_event",
+    "find_point",
     "read_office",
     "store_mark",
     "stuck_items",
@@ -50,6 +51,12 @@ def _store_of(programme: Programme) -> Store:
     if programme.store is None:
         raise StoreError("未打开存储库：此操作需要存储库")
     return programme.store
+
+
+def find_point(programme: Programme, point: str) -> PointRow | None:
+    """Item ``point`` of this programme as stored, or None (one indexed read)."""
+    with _store_of(programme).transaction(readonly=True) as tx:
+        return tx.get_point(programme.id, point)
 
 
 def find_event(programme: Programme, seq: int) -> EventRow | None:

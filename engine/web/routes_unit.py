@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from engine.app import Programme
 from engine.app.accounts import AccountRow
-from engine.app.desk import find_document, find_event
+from engine.app.desk import find_document, find_event, find_point
 from engine.definition.schema import OWNER
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
@@ -42,10 +42,10 @@ def open_for(request: Request, account: AccountRow) -> Programme:
 
 
 def _point_row(gd: Programme, point: str) -> Any:
-    found = [p for p in gd.snapshot().points if p.point_id == point]
-    if not found:
+    found = find_point(gd, point)
+    if found is None:
         raise PageError(404, f"没有编号为 {point} 的事项")
-    return found[0]
+    return found
 
 
 def _allowed(request: Request, account: AccountRow, gd: Programme, unit: str) -> None:
