@@ -52,10 +52,15 @@ def decision_queue(gd: Programme, snapshot: Any) -> list[dict[str, Any]]:
     index = gd.definition.index
     requested = _extension_requested(gd, snapshot)
     by_task: dict[str, dict[str, Any]] = {}
+    decisions: dict[str, list[Any]] = {}  # by state: the few states, worked out once each
     for p in snapshot.points:
-        for t in index.transitions_from(p.state):
-            if t.takes != "decision" or t.task is None:
-                continue
+        if p.state not in decisions:
+            decisions[p.state] = [
+                t
+                for t in index.transitions_from(p.state)
+                if t.takes == "decision" and t.task is not None
+            ]
+        for t in decisions[p.state]:
             if t.extension is not None and p.point_id not in requested:
                 continue
             group = by_task.setdefault(
@@ -92,9 +97,13 @@ def status_matrix(gd: Programme, summary: dict[str, Any]) -> dict[str, Any]:
     view = ProgressView.of(definition)
     today = date.fromisoformat(summary["today"])
     cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    lights: dict[tuple[str, str, bool, Any, Any], str] = {}  # many cells share one light
     for row in summary["points"]:
         for step, cell in row["steps"].items():
-            cells[row["unit"]][step].append(_light(view, row["state"], step, cell, today))
+            key = (row["state"], step, bool(cell["submitted"]), cell["overdue"], cell["due"])
+            if key not in lights:
+                lights[key] = _light(view, row["state"], step, cell, today)
+            cells[row["unit"]][step].append(lights[key])
     order = {body: n for n, body in enumerate(definition.index.bodies)}
     units = [
         {
