@@ -91,7 +91,7 @@ class ViewCache:
     notice or a new day reads the store again. Each process keeps its own (several desks on
     one PostgreSQL store each see every other's writes by the mark)."""
 
-    SIZE = 256
+    SIZE = 1024
 
     def __init__(self) -> None:
         self._found: OrderedDict[Hashable, Any] = OrderedDict()

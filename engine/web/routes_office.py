@@ -19,7 +19,7 @@ from engine.runtime.progress import ProgressView
 from engine.runtime.userinput import check_text
 from engine.views.report_run import notification_rows
 from engine.views.status import state_label
-from engine.web.pages import render
+from engine.web.pages import render, render_kept
 from engine.web.problems import PageError, refused
 from engine.web.routes_unit import open_for
 from engine.web.security import blocking, checked_form, desk_of, require
@@ -170,17 +170,20 @@ async def office(request: Request) -> Response:
     views = desk_of(request).views
     text = request.query_params.get("stuck", "")
     days = int(text) if text.isdigit() and len(text) < 4 else STUCK_DAYS
-    shown = await blocking(views.get, gd, ("office", days), lambda: dashboard(gd, days))
-    return render(
-        request,
-        "office.html",
-        pid=gd.id,
-        title=gd.definition.programme.programme.title,
-        shown=SHOWN,
-        today=gd.now().astimezone(gd.definition.zone).date().isoformat(),
-        urged=request.query_params.get("urged"),
-        **{**shown, "queue": shown["queue"] if account.role == "coordinator" else []},
-    )
+
+    def context() -> dict[str, Any]:
+        shown = views.get(gd, ("office", days), lambda: dashboard(gd, days))
+        return {
+            "pid": gd.id,
+            "title": gd.definition.programme.programme.title,
+            "shown": SHOWN,
+            "today": gd.now().astimezone(gd.definition.zone).date().isoformat(),
+            "urged": request.query_params.get("urged"),
+            **shown,
+            "queue": shown["queue"] if account.role == "coordinator" else [],
+        }
+
+    return await render_kept(request, gd, "office.html", context)
 
 
 async def decide(request: Request) -> Response:

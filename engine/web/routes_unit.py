@@ -25,7 +25,7 @@ from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import EventRow
 from engine.views.status import state_label, step_label
-from engine.web.pages import render
+from engine.web.pages import render, render_kept
 from engine.web.problems import PageError, refused
 from engine.web.security import blocking, checked_form, desk_of, require
 
@@ -143,22 +143,23 @@ async def unit_page(request: Request) -> Response:
     _allowed(request, account, gd, unit)
     page = _page_number(request)
     views = desk_of(request).views
-    shown = await blocking(views.get, gd, ("unit", unit, page), lambda: _items(gd, unit, page))
-    today = gd.now().astimezone(gd.definition.zone).date()
-    return render(
-        request,
-        "unit.html",
-        pid=gd.id,
-        title=gd.definition.programme.programme.title,
-        unit=unit,
-        unit_name=gd.definition.index.body_label(unit),
-        **shown,
-        today=today,
-        may_submit=(account.role == "unit" and account.body == unit)
-        or account.role == "coordinator",
-        on_paper=account.role == "coordinator",
-        max_mb=desk_of(request).max_upload / (1 << 20),
-    )
+
+    def context() -> dict[str, Any]:
+        shown = views.get(gd, ("unit", unit, page), lambda: _items(gd, unit, page))
+        return {
+            "pid": gd.id,
+            "title": gd.definition.programme.programme.title,
+            "unit": unit,
+            "unit_name": gd.definition.index.body_label(unit),
+            **shown,
+            "today": gd.now().astimezone(gd.definition.zone).date(),
+            "may_submit": (account.role == "unit" and account.body == unit)
+            or account.role == "coordinator",
+            "on_paper": account.role == "coordinator",
+            "max_mb": desk_of(request).max_upload / (1 << 20),
+        }
+
+    return await render_kept(request, gd, "unit.html", context)
 
 
 async def point_page(request: Request) -> Response:
