@@ -12,6 +12,7 @@ is a programme event: accounts and sign-ins live beside the trail, and an audito
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ MAX_FAILURES = 5
 THROTTLE_MINUTES = 15
 MIN_PASSWORD = 10
 _SECRET_KEY = "session-secret"
+_LOG = "account-log:"  # the desk's record of accounts added and disabled
 
 
 def _digest(token: str) -> str:
@@ -140,6 +142,40 @@ class Accounts:
         if not good or account is None:
             raise SignInRefused()
         return account
+
+    def add_by(self, by: str, name: str, body: str, role: str, email: str | None = None) -> str:
+        """``add`` on the desk by the administrator ``by``, recorded; the one-time token."""
+        _account, token = self.add(name, body, role, email)
+        self._record(by, "add", name)
+        return token
+
+    def disable(self, by: str, account_id: int) -> AccountRow:
+        """Stop the account from signing in (its sessions end at their next request),
+        recorded with the administrator ``by``."""
+        with self.store.transaction() as tx:
+            account = tx.get_account(id=account_id)
+            if account is None:
+                raise SignInRefused()
+            tx.disable_account(account_id, self.clock.now())
+        self._record(by, "disable", account.name)
+        return account
+
+    def _record(self, by: str, action: str, name: str) -> None:
+        now = self.clock.now()
+        key = f"{_LOG}{now.isoformat()}:{secrets.token_hex(4)}"
+        with self.store.transaction() as tx:
+            tx.put_desk_setting(key, json.dumps([action, name, by], ensure_ascii=False))
+
+    def record(self) -> list[tuple[str, str, str, str]]:
+        """(when, action, account, by) of every account added or disabled on the desk,
+        newest first."""
+        with self.store.transaction(readonly=True) as tx:
+            rows = tx.desk_settings(_LOG)
+        found = []
+        for key, value in reversed(rows):
+            action, name, by = json.loads(value)
+            found.append((key[len(_LOG) :].rpartition(":")[0], action, name, by))
+        return found
 
     def get(self, account_id: int) -> AccountRow | None:
         with self.store.transaction(readonly=True) as tx:

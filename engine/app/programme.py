@@ -316,7 +316,9 @@ class Programme:
         """The one reminder code path of remind, serve and simulate, on this programme."""
         from engine.delivery.dispatch import ReminderRunner
 
-        return ReminderRunner(self.definition, self._store(), self.clock, queue)
+        return ReminderRunner(
+            self.definition, self._store(), self.clock, queue, desk_url=self.mail.desk_url
+        )
 
     def remind(self, now: datetime | None = None, *, dry_run: bool = False) -> RunResult:
         """Send (or with ``dry_run`` list) the reminders due at ``now``."""

@@ -47,10 +47,30 @@ def _mail_options(func: Any) -> Any:
             envvar="DOCFLOW_SMTP_USER",
             help="SMTP 用户名；密码只从环境变量 DOCFLOW_SMTP_PASSWORD 读取。",
         ),
+        _desk_url_option,
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _checked_desk_url(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    from engine.app import check_desk_url
+    from engine.errors import MailError
+
+    try:
+        return check_desk_url(value)
+    except MailError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+_desk_url_option = click.option(
+    "--desk-url",
+    envvar="DOCFLOW_DESK_URL",
+    callback=_checked_desk_url,
+    help="工作督办平台（docflow web）的网址，如 https://dubang.example.gov.cn："
+    "每封提醒和催报附上收件单位的网上报送页面。",
+)
 
 
 def _smtp(host: str | None, port: int | None, security: str, user: str | None) -> Any:
@@ -76,13 +96,14 @@ def remind(
     smtp_port: int | None,
     smtp_security: str,
     smtp_user: str | None,
+    desk_url: str | None,
     as_json: bool,
 ) -> None:
     """发出到时应发的临近提醒和催报（与 serve 使用同一套逻辑）。"""
     from engine.app import MailSettings
     from engine.views.reminders import outgoing_dict, render_run
 
-    mail = MailSettings(outbox, smtp_host, smtp_port, smtp_security, smtp_user)
+    mail = MailSettings(outbox, smtp_host, smtp_port, smtp_security, smtp_user, desk_url)
     with _open(programme, db, documents, now=now, mail=mail, readonly=dry_run) as gd:
         moment = gd.now()
         result = gd.remind(moment, dry_run=dry_run)
@@ -148,6 +169,7 @@ def serve(
     smtp_port: int | None,
     smtp_security: str,
     smtp_user: str | None,
+    desk_url: str | None,
     sweep_seconds: float,
     speed: float | None,
     virtual_start: str | None,
@@ -200,6 +222,7 @@ def serve(
         documents=str(Path(documents).absolute()) if documents else None,
         outbox=str(Path(outbox).absolute()),
         smtp=_smtp(smtp_host, smtp_port, smtp_security, smtp_user),
+        desk_url=desk_url,
         clock=clock_spec,
         sweep_seconds=sweep_seconds,
         checkpoint_key=str(Path(checkpoint_key).absolute()) if checkpoint_key else None,
@@ -235,6 +258,7 @@ def serve(
     "默认在临时目录中新建，演练结束即删除。",
 )
 @click.option("--quiet", "-q", is_flag=True, help="不逐日列出时间线，只显示总结。")
+@_desk_url_option
 @_json_option
 def simulate(
     programme: str,
@@ -243,6 +267,7 @@ def simulate(
     outbox: str,
     db: str | None,
     quiet: bool,
+    desk_url: str | None,
     as_json: bool,
 ) -> None:
     """在虚拟时钟上演练一整年：登记、报送、各项决定、提醒和催报都按真实流程运行。
@@ -260,6 +285,7 @@ def simulate(
         outbox=outbox,
         db=db,
         echo=None if (quiet or as_json) else click.echo,
+        desk_url=desk_url,
     )
     if as_json:
         _emit_json(report.as_dict())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from engine.cli.common import _checked_text, _db_option, _documents_option, _open
+from engine.cli.reminders import _mail_options
 from engine.cliui import command, group
 
 __all__ = ["account", "web"]
@@ -35,6 +36,7 @@ __all__ = ["account", "web"]
     is_flag=True,
     help="会话 Cookie 只经 HTTPS 发送（部署在 HTTPS 反向代理之后时使用）。",
 )
+@_mail_options
 def web(
     programmes: tuple[str, ...],
     db: str,
@@ -44,16 +46,21 @@ def web(
     secret_file: str | None,
     max_upload_mb: float,
     https_only: bool,
+    outbox: str,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str,
+    smtp_user: str | None,
+    desk_url: str | None,
 ) -> None:
     """启动工作督办平台（网页）：各单位登录报送，统筹办公室决定，审计人员查阅留痕。"""
     import shutil
     import tempfile
     from pathlib import Path
 
-    import uvicorn
-
+    from engine.app import MailSettings
     from engine.errors import DocflowError
-    from engine.web import Desk, create_app
+    from engine.web import Desk, create_app, run
 
     opened = [_open(p, db, documents) for p in programmes]
     first = opened[0]
@@ -70,6 +77,7 @@ def web(
             first.clock,
             max_upload=int(max_upload_mb * (1 << 20)),
             work_dir=work,
+            mail=MailSettings(outbox, smtp_host, smtp_port, smtp_security, smtp_user, desk_url),
         )
         if secret_file is not None:
             try:
@@ -82,7 +90,7 @@ def web(
             secret = desk.accounts.session_secret()
         app = create_app(desk, secret, https_only=https_only)
         click.echo(f"工作督办平台已启动：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+        run(app, host, port, proxy_headers=True)
     finally:
         first.close()
         shutil.rmtree(work, ignore_errors=True)

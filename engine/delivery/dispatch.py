@@ -29,7 +29,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -41,6 +41,8 @@ from engine.delivery.mail import Address, MailQueue, build_message, stored_key
 from engine.delivery.noticecontext import NoticeContext, build_notice_context, working_days_between
 from engine.delivery.notices import NoticeRenderer
 from engine.delivery.reminders import (
+    BY_HAND,
+    ByHand,
     Occurrence,
     PointInfo,
     Reminder,
@@ -49,7 +51,7 @@ from engine.delivery.reminders import (
     report_reminders_for,
     rules,
 )
-from engine.errors import MailError
+from engine.errors import MailError, Refused
 from engine.refusals import OutOfSeason
 from engine.runtime.carried import Notice, notify_draft
 from engine.runtime.owing import by_items, duties, histories_of
@@ -102,8 +104,11 @@ class ReminderRunner:
         clock: Clock,
         queue: MailQueue | None = None,
         renderer: NoticeRenderer | None = None,
+        *,
+        desk_url: str | None = None,
     ) -> None:
         self.definition = definition
+        self.desk_url = desk_url  # the desk's base address: notices link to a unit's page
         self.index = definition.index
         self.store = store
         self.clock = clock
@@ -187,6 +192,36 @@ class ReminderRunner:
             self._flush(result)
         return result
 
+    def urge_by_hand(
+        self, step: str, now: datetime | None = None, operator: str | None = None
+    ) -> RunResult:
+        """A 催报 sent now to every unit owing ``step`` past its due day (the step's, and
+        any extended one passed too): the recipients, notice, message and sent-log of the
+        step's first scheduled 催报, under the rule ``<step>/by-hand`` and a key of its own
+        moment, recorded with ``operator`` as 经办人."""
+        now = now or self.clock.now()
+        rule = next((r for r in self.rules if r.step == step and r.kind == "overdue"), None)
+        if rule is None:
+            known = self.index.transitions.get(step) or self.index.tasks.get(step)
+            what = f"「{known.label}」" if known is not None else f"环节 {step}"
+            raise Refused(f"{what}没有催报规则，不能催报")
+        today = self.view.local_date(now)
+        with self.store.transaction(readonly=True) as tx:
+            dues = sorted(
+                {(o.due, o.period) for o in self.schedule(tx) if o.rule is rule and o.due < today},
+                key=lambda d: (d[0], d[1] or ""),
+            )
+        by_hand = replace(rule, id=f"{step}/{BY_HAND}")
+        at = now.astimezone(self.view.zone).strftime("%Y-%m-%dT%H:%M:%S")
+        result = RunResult()
+        self._stored = None
+        for due, period in dues:
+            occ = ByHand(by_hand, due, now, period, at=at, operator=operator)
+            self._process(occ, now, result, False)
+        if self.queue is not None:
+            self._flush(result)
+        return result
+
     def _flush(self, result: RunResult) -> None:
         """Hand queued mail to the transport, on the queue's clock (enqueue stamps it so).
 
@@ -234,6 +269,7 @@ class ReminderRunner:
             kind=rule.notice,
             notices=notices,
             why=why,
+            operator=occ.operator if isinstance(occ, ByHand) else None,
         )
         tx.append_events([draft], now)
 
@@ -417,7 +453,9 @@ class ReminderRunner:
 
     def context(self, reminder: Reminder, now: datetime) -> NoticeContext:
         """What the notice for ``reminder`` is rendered from."""
-        return build_notice_context(self.definition, self.view, reminder, now)
+        return build_notice_context(
+            self.definition, self.view, reminder, now, desk_url=self.desk_url
+        )
 
     def job_occurrences(self) -> Sequence[Occurrence]:
         """The occurrences of the step deadlines and of the recurring reports' periods

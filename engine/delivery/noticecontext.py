@@ -47,6 +47,8 @@ field                 value
 ``dates``             ``InspectionDates``: ``first``, ``last`` (dates of the inspection)
 ``meeting``           ``MeetingFacts``: ``date`` (None: 另行通知), ``place``, ``name`` and
                       ``attendees`` (None: the template's defaults)
+``desk_url``          the recipient's page on the desk (``网上报送``), or None when the
+                      desk's address was not given (``--desk-url``)
 ====================  ==========================================================================
 
 The renderer adds ``subject`` (the rendered subject line) for the two bodies.
@@ -176,6 +178,7 @@ class NoticeContext:
     dates: InspectionDates = field(default_factory=InspectionDates)
     meeting: MeetingFacts = field(default_factory=MeetingFacts)
     rectify: bool = False
+    desk_url: str | None = None
 
     def variables(self) -> dict[str, Any]:
         """The top-level template variables: one per field."""
@@ -225,9 +228,15 @@ def programme_facts(definition: Definition) -> ProgrammeFacts:
 
 
 def build_notice_context(
-    definition: Definition, view: ProgressView, reminder: Reminder, now: datetime
+    definition: Definition,
+    view: ProgressView,
+    reminder: Reminder,
+    now: datetime,
+    *,
+    desk_url: str | None = None,
 ) -> NoticeContext:
-    """The context of one reminder's notice: its programme, recipient, step and points."""
+    """The context of one reminder's notice: its programme, recipient, step and points;
+    with the desk's base address ``desk_url``, the link to the recipient's page there."""
     index = definition.index
     header = definition.programme.programme
     occ = reminder.occurrence
@@ -296,7 +305,21 @@ def build_notice_context(
         missing_units=tuple(index.bodies[u].name for u in rate.missing) if rate else (),
         group=group or InspectionGroupFacts(),
         rectify=reminder.rectify,
+        desk_url=_desk_page(desk_url, definition.id, body.id, group),
     )
+
+
+def _desk_page(
+    base: str | None, programme: str, unit: str, group: InspectionGroupFacts | None
+) -> str | None:
+    """The recipient's page on the desk: its own unit's items, or - for an inspection lead
+    owing the reports of the groups it leads - its page of the programme, which lists the
+    units it inspects."""
+    if not base:
+        return None
+    if group is not None and group.name:
+        return f"{base}/p/{programme}/"
+    return f"{base}/p/{programme}/units/{unit}"
 
 
 def _report_step(definition: Definition, rule: str, period: str | None, due: date) -> StepFacts:

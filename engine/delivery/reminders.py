@@ -42,6 +42,8 @@ from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.records import PointRow
 
 __all__ = [
+    "BY_HAND",
+    "ByHand",
     "Occurrence",
     "PointInfo",
     "Reminder",
@@ -92,6 +94,24 @@ class Occurrence:
     @property
     def key(self) -> str:
         return self.due.isoformat()
+
+
+#: The rule id's tail of a 催报 the office sends by hand: ``<step>/by-hand``.
+BY_HAND = "by-hand"
+
+
+@dataclass(frozen=True, slots=True)
+class ByHand(Occurrence):
+    """A 催报 sent now, by hand, for the step's due day ``due``: its sent-log key is the due
+    day and the moment (``at``), so that each urging is logged on its own; ``operator`` is
+    the person who sent it (经办人)."""
+
+    at: str = ""
+    operator: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.due.isoformat()}@{self.at}"
 
 
 @dataclass(frozen=True, slots=True)

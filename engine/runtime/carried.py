@@ -76,9 +76,11 @@ def notify_draft(
     kind: str,
     notices: Sequence[Notice],
     why: str | None = None,
+    operator: str | None = None,
 ) -> EventDraft:
     """The ``notify`` event of the sent-log rows one transaction inserted for an occurrence
-    (``notices``, the marker among them); ``why`` says why nothing was sent (skipped)."""
+    (``notices``, the marker among them); ``why`` says why nothing was sent (skipped);
+    ``operator``: the person who sent it by hand (经办人)."""
     data: dict[str, Any] = {
         "rule": rule,
         "occurrence": occurrence,
@@ -88,6 +90,8 @@ def notify_draft(
     }
     if why is not None:
         data["why"] = why
+    if operator is not None:
+        data["operator"] = operator
     return EventDraft(programme_id=programme_id, trigger=NOTIFY, actor=actor, data=data)
 
 

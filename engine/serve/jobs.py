@@ -54,6 +54,7 @@ def mail_of(config: Mapping[str, Any]) -> MailSettings:
         smtp_port=smtp.get("port"),
         smtp_security=str(smtp.get("security") or "none"),
         smtp_user=smtp.get("user"),
+        desk_url=config.get("desk_url"),
     )
 
 

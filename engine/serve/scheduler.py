@@ -61,6 +61,7 @@ class ServeConfig:
     documents: str | None = None
     outbox: str = "outbox"
     smtp: Mapping[str, Any] | None = None  # host, port, security, user
+    desk_url: str | None = None  # the desk's address notices link to (--desk-url)
     clock: Mapping[str, Any] | None = None  # ScaledClock.spec(), or None for the real clock
     sweep_seconds: float = 3600.0
     lock_retry_seconds: float = LOCK_RETRY_SECONDS
@@ -75,6 +76,7 @@ class ServeConfig:
             "documents": self.documents,
             "outbox": self.outbox,
             "smtp": dict(self.smtp) if self.smtp else None,
+            "desk_url": self.desk_url,
             "clock": dict(self.clock) if self.clock else None,
             "sweep_seconds": self.sweep_seconds,
             "checkpoint_key": self.checkpoint_key,

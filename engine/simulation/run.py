@@ -45,9 +45,11 @@ def run_simulation(
     outbox: str | Path = "outbox",
     db: str | None = None,
     echo: Echo | None = None,
+    desk_url: str | None = None,
 ) -> SimulationReport:
-    """Run the programme's year on a virtual clock; see ``engine.simulation``."""
-    wiring = Wiring(programme)
+    """Run the programme's year on a virtual clock; see ``engine.simulation``; with the
+    desk's address ``desk_url``, every notice links to its unit's page there."""
+    wiring = Wiring(programme, desk_url)
     definition = wiring.definition
     points_path = Path(points_file) if points_file else definition.folder / POINTS_FILE
     points = read_points_file(points_path)

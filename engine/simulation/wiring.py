@@ -42,8 +42,9 @@ class OpenProgramme:
 class Wiring:
     """Loads the programme; ``open`` then builds everything its year runs on."""
 
-    def __init__(self, programme: str | Path) -> None:
+    def __init__(self, programme: str | Path, desk_url: str | None = None) -> None:
         self.definition = load_definition(programme)
+        self.desk_url = desk_url
 
     @contextmanager
     def open(self, *, work: Path) -> Iterator[OpenProgramme]:
@@ -55,7 +56,9 @@ class Wiring:
             year = definition.programme.programme.year
             clock = VirtualClock(datetime(year, 1, 1, tzinfo=definition.zone))
             staging = work / "outbox"
-            app = Programme(definition, store, clock, MailSettings(str(staging)))
+            app = Programme(
+                definition, store, clock, MailSettings(str(staging), desk_url=self.desk_url)
+            )
             queue = app.open_queue()
             try:
                 runner = app.reminder_runner(queue)

@@ -229,7 +229,7 @@ def _overview(
 def notification_rows(definition: Definition, sent: tuple[SentRow, ...]) -> list[dict[str, Any]]:
     """The sent-log in words, one row per notice: when, which step and kind, to whom,
     copied to whom, and what became of it (the report's and the desk's notification record)."""
-    from engine.delivery.reminders import rules
+    from engine.delivery.reminders import BY_HAND, rules
 
     index = definition.index
     known = {r.id: r for r in rules(definition)}
@@ -242,7 +242,7 @@ def notification_rows(definition: Definition, sent: tuple[SentRow, ...]) -> list
         what = step_label(definition, rule.step if rule else step)
         cc: list[str] = []
         if rule is None:
-            kind_label = kind
+            kind_label = "统筹办公室人工催报" if kind == BY_HAND else kind
         elif rule.kind == "before":
             kind_label = (
                 f"临近提醒（到期前第{rule.offset}个工作日）"

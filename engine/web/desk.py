@@ -8,16 +8,20 @@ every unit for the coordinating office and auditors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
+from typing import Any
 
-from engine.app import Programme
+from engine.app import MailSettings, Programme
 from engine.app.accounts import ROLE_LABELS, AccountRow, Accounts
+from engine.app.desk import store_mark
 from engine.clock import Clock
 from engine.definition.loader import Definition
 from engine.runtime.store import Store
 
-__all__ = ["DEFAULT_MAX_UPLOAD", "Desk", "operator_of"]
+__all__ = ["DEFAULT_MAX_UPLOAD", "Desk", "ViewCache", "operator_of"]
 
 #: The largest document the desk takes (bytes): 20 MB.
 DEFAULT_MAX_UPLOAD = 20 * (1 << 20)
@@ -32,7 +36,8 @@ def operator_of(account: AccountRow, definition: Definition | None = None) -> st
 
 
 class Desk:
-    """The desk's programmes (by id), store, clock, upload limit and report folder."""
+    """The desk's programmes (by id), store, clock, upload limit, report folder and where
+    the 催报 the office sends by hand go (the mail settings of ``remind``)."""
 
     def __init__(
         self,
@@ -42,14 +47,17 @@ class Desk:
         *,
         max_upload: int = DEFAULT_MAX_UPLOAD,
         work_dir: Path,
+        mail: MailSettings | None = None,
     ) -> None:
         self.definitions = dict(definitions)
+        self.mail = mail or MailSettings(str(work_dir / "outbox"))  # where 催报 by hand go
         self.store = store
         self.clock = clock
         self.max_upload = max_upload
         self.work_dir = work_dir
         self.accounts = Accounts(store, clock)
         store.documents.max_size = max_upload
+        self.views = ViewCache()
 
     def definition(self, pid: str) -> Definition | None:
         return self.definitions.get(pid)
@@ -58,7 +66,7 @@ class Desk:
         """Programme ``pid`` for one request (``pid`` must be one the desk serves)."""
         definition = self.definitions[pid]
         operator = operator_of(account, definition) if account is not None else None
-        return Programme(definition, self.store, self.clock, operator=operator)
+        return Programme(definition, self.store, self.clock, self.mail, operator=operator)
 
     def may_see_unit(self, account: AccountRow, pid: str, unit: str) -> bool:
         if account.role in READ_ALL:
@@ -72,3 +80,33 @@ class Desk:
     @staticmethod
     def role_label(role: str) -> str:
         return ROLE_LABELS.get(role, role)
+
+
+class ViewCache:
+    """What a page read from the store, kept while the store's mark stays the same.
+
+    A view of a programme (the office's dashboard, a unit's items) is a function of the
+    store's state - the chain's head and the sent-log (``engine.app.desk.store_mark``) - and
+    of the day it is judged on; a page asks for it with both, and only a new event, a new
+    notice or a new day reads the store again. Each process keeps its own (several desks on
+    one PostgreSQL store each see every other's writes by the mark)."""
+
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._found: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, gd: Programme, key: Hashable, build: Callable[[], Any]) -> Any:
+        today = gd.now().astimezone(gd.definition.zone).date()
+        full = (gd.id, key, today, store_mark(gd))
+        with self._lock:
+            if full in self._found:
+                self._found.move_to_end(full)
+                return self._found[full]
+        value = build()
+        with self._lock:
+            self._found[full] = value
+            while len(self._found) > self.SIZE:
+                self._found.popitem(last=False)
+        return value

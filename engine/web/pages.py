@@ -6,8 +6,9 @@ A ``PageError`` (``engine.web.problems``) raised anywhere becomes a page with it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from starlette.requests import Request
@@ -16,9 +17,12 @@ from starlette.responses import HTMLResponse
 from engine.definition.labels import COLOUR_LABELS, COLOUR_LAMPS
 from engine.refusals.accounts import ROLE_LABELS
 from engine.web.problems import PageError
-from engine.web.security import csrf_token, signed_in_or_none
+from engine.web.security import blocking, csrf_token, desk_of, signed_in_or_none
 
-__all__ = ["PageError", "error_page", "render"]
+if TYPE_CHECKING:
+    from engine.app import Programme
+
+__all__ = ["PageError", "error_page", "render", "render_kept"]
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("engine.web", "templates"),
@@ -58,15 +62,40 @@ _ENV.globals.update(
 )
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    account = signed_in_or_none(request)
-    page = _ENV.get_template(template).render(
+def _page(request: Request, template: str, context: dict[str, Any]) -> str:
+    return _ENV.get_template(template).render(
         request=request,
-        account=account,
+        account=signed_in_or_none(request),
         csrf=csrf_token(request),
         **context,
     )
-    return HTMLResponse(page, status_code=status)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_page(request, template, context), status_code=status)
+
+
+async def render_kept(
+    request: Request,
+    gd: Programme,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> HTMLResponse:
+    """``template`` rendered with ``context()``, kept (``Desk.views``) for this person's
+    session and this address while the store's mark and the day stay the same: a page read
+    again and again by the same person is rendered once."""
+    account = signed_in_or_none(request)
+    key = (
+        "page",
+        template,
+        account.id if account is not None else None,
+        csrf_token(request),
+        request.url.path,
+        request.url.query,
+    )
+    views = desk_of(request).views
+    text = await blocking(views.get, gd, key, lambda: _page(request, template, context()))
+    return HTMLResponse(text)
 
 
 def error_page(request: Request, exc: PageError) -> HTMLResponse:

@@ -9,6 +9,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -16,6 +17,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.app import Programme
+from engine.app.desk import TrailQuery, trail_page
+from engine.definition.labels import ENGINE_TRIGGER_LABELS
+from engine.views.status import step_label
 from engine.web.pages import render
 from engine.web.problems import PageError, refused
 from engine.web.routes_unit import event_view, open_for
@@ -24,6 +28,8 @@ from engine.web.security import blocking, checked_form, desk_of, require
 __all__ = ["routes"]
 
 _FILTERS = ("point", "unit", "step", "operator", "since", "until")
+#: Events on one page of the trail.
+PAGE = 200
 
 
 def _day(text: str, name: str) -> date | None:
@@ -35,40 +41,48 @@ def _day(text: str, name: str) -> date | None:
         raise PageError(400, f"{name}「{text}」不是日期：请写作 2011-05-10") from None
 
 
-def filtered_trail(gd: Programme, given: dict[str, str]) -> list[dict[str, Any]]:
-    """The trail's events, as the desk shows them, that match every filter given."""
-    since, until = _day(given["since"], "起始日期"), _day(given["until"], "截止日期")
-    zone = gd.definition.zone
-    shown = []
-    for e in gd.trail():
-        view = event_view(gd, e)
-        if given["point"] and e.point_id != given["point"]:
-            continue
-        if given["unit"] and given["unit"] not in (e.unit_id, view["unit_name"]):
-            continue
-        if given["step"] and given["step"] not in (e.trigger, view["step"]):
-            continue
-        if given["operator"] and given["operator"] not in view["operator"]:
-            continue
-        day = _local_day(e.recorded_at, zone)
-        if (since and day < since) or (until and day > until):
-            continue
-        shown.append(view)
-    return shown
+def _query(gd: Programme, given: dict[str, str]) -> TrailQuery:
+    """The filters as the store applies them: a unit or step named by id or label."""
+    definition = gd.definition
+    index = definition.index
+    units = triggers = None
+    if given["unit"]:
+        units = frozenset(b for b in index.bodies if given["unit"] in (b, index.body_label(b)))
+    if given["step"]:
+        known = {*index.transitions, *index.tasks, *ENGINE_TRIGGER_LABELS}
+        triggers = frozenset(t for t in known if given["step"] in (t, step_label(definition, t)))
+    return TrailQuery(
+        point=given["point"] or None,
+        units=units,
+        triggers=triggers,
+        operator=given["operator"] or None,
+        since=_day(given["since"], "起始日期"),
+        until=_day(given["until"], "截止日期"),
+    )
 
 
-def _local_day(text: str, zone: Any) -> date:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text).astimezone(zone).date()
+def filtered_trail(
+    gd: Programme, given: dict[str, str], after: int = 0
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of the trail's events, as the desk shows them, that match every filter
+    given, and the seq the next page starts after (None: the last page)."""
+    events, more = trail_page(gd, _query(gd, given), after, PAGE)
+    return [event_view(gd, e) for e in events], more
 
 
 async def trail(request: Request) -> Response:
     account = require(request, "auditor", "coordinator")
     gd = open_for(request, account)
     given = {k: request.query_params.get(k, "").strip() for k in _FILTERS}
-    events = await blocking(filtered_trail, gd, given)
-    return render(request, "trail.html", pid=gd.id, given=given, events=events)
+    text = request.query_params.get("after", "0")
+    after = int(text) if text.isdigit() and len(text) < 19 else 0
+    events, more = await blocking(filtered_trail, gd, given, after)
+    following = (
+        urlencode({**{k: v for k, v in given.items() if v}, "after": more}) if more else None
+    )
+    return render(
+        request, "trail.html", pid=gd.id, given=given, events=events, more=following, after=after
+    )
 
 
 async def verify(request: Request) -> Response:
@@ -137,13 +151,58 @@ async def summary(request: Request) -> Response:
     )
 
 
-async def accounts(request: Request) -> Response:
+async def accounts(request: Request, made: str | None = None) -> Response:
     require(request, "auditor", "administrator")
     desk = desk_of(request)
     found = await blocking(desk.accounts.all)
     logins = await blocking(desk.accounts.logins)
+    record = await blocking(desk.accounts.record)
     names = {a.id: a.name for a in found}
-    return render(request, "accounts.html", accounts=found, logins=logins, names=names)
+    bodies = {b: d.index.body_label(b) for d in desk.definitions.values() for b in d.index.bodies}
+    return render(
+        request,
+        "accounts.html",
+        accounts=found,
+        logins=logins,
+        names=names,
+        record=record,
+        bodies=bodies,
+        made=made,
+    )
+
+
+async def administer(request: Request) -> Response:
+    """The administrator adds an account (its one-time link shown once) or disables one."""
+    from engine.errors import DocflowError
+    from engine.web.desk import operator_of
+
+    account = require(request, "administrator")
+    desk = desk_of(request)
+    form = await checked_form(request)
+    by = operator_of(account, next(iter(desk.definitions.values()), None))
+    text = {k: str(form.get(k, "")).strip() for k in ("name", "body", "role", "email", "id")}
+    try:
+        if form.get("action") == "disable":
+            if not text["id"].isdigit():
+                raise PageError(400, "请选择要停用的账户")
+            await blocking(desk.accounts.disable, by, int(text["id"]))
+            return RedirectResponse("/accounts", status_code=303)
+        bodies = {b for d in desk.definitions.values() for b in d.index.bodies}
+        if text["body"] not in bodies:
+            raise PageError(400, f"没有单位「{text['body']}」：请从列表中选择")
+        if not text["name"]:
+            raise PageError(400, "请填写账户名")
+        token = await blocking(
+            desk.accounts.add_by,
+            by,
+            text["name"],
+            text["body"],
+            text["role"],
+            text["email"] or None,
+        )
+    except DocflowError as exc:
+        raise PageError(409, exc.message) from None
+    return await accounts(request, f"{request.base_url}set-password?token={token}")
 
 
 async def report_root(request: Request) -> Response:
@@ -158,4 +217,5 @@ routes = [
     Route("/p/{pid}/as-of", as_of),
     Route("/p/{pid}/summary.{fmt}", summary),
     Route("/accounts", accounts),
+    Route("/accounts/manage", administer, methods=["POST"]),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.errors import Refused
@@ -26,6 +26,11 @@ __all__ = ["routes"]
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+async def healthz(_request: Request) -> Response:
+    """For a reverse proxy or a monitor: the server answers (nothing is read)."""
+    return PlainTextResponse("ok")
 
 
 async def home(request: Request) -> Response:
@@ -92,6 +97,7 @@ async def set_password(request: Request) -> Response:
 
 routes = [
     Route("/", home),
+    Route("/healthz", healthz),
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),

@@ -12,21 +12,28 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.app import Programme
+from engine.app.desk import read_office, stuck_items, urge_by_hand
 from engine.definition.labels import OUTCOME_LABELS
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
 from engine.runtime.userinput import check_text
 from engine.views.report_run import notification_rows
 from engine.views.status import state_label
-from engine.web.pages import render
+from engine.web.pages import render, render_kept
 from engine.web.problems import PageError, refused
 from engine.web.routes_unit import open_for
-from engine.web.security import blocking, checked_form, require
+from engine.web.security import blocking, checked_form, desk_of, require
 
 __all__ = ["routes"]
 
 #: Lights from worst to best: a unit's cell shows the worst of its points'.
 _ORDER = ("red", "yellow", "blue", "green", "none")
+
+
+#: The points of one decision group listed on the page (the rest are decided with 全部).
+SHOWN = 200
+#: Working days in one state after which an item is listed as stuck (``?stuck=N``).
+STUCK_DAYS = 10
 
 
 def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
@@ -39,17 +46,21 @@ def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
     return {point for point, kind in latest.items() if kind == "request"}
 
 
-def decision_queue(gd: Programme) -> list[dict[str, Any]]:
+def decision_queue(gd: Programme, snapshot: Any) -> list[dict[str, Any]]:
     """Points waiting on a decision, by task: what may be decided and which points (an
     extension's grant or refusal only for the points that asked for one)."""
     index = gd.definition.index
-    snapshot = gd.snapshot(with_events=True)
     requested = _extension_requested(gd, snapshot)
     by_task: dict[str, dict[str, Any]] = {}
+    decisions: dict[str, list[Any]] = {}  # by state: the few states, worked out once each
     for p in snapshot.points:
-        for t in index.transitions_from(p.state):
-            if t.takes != "decision" or t.task is None:
-                continue
+        if p.state not in decisions:
+            decisions[p.state] = [
+                t
+                for t in index.transitions_from(p.state)
+                if t.takes == "decision" and t.task is not None
+            ]
+        for t in decisions[p.state]:
             if t.extension is not None and p.point_id not in requested:
                 continue
             group = by_task.setdefault(
@@ -80,31 +91,64 @@ def decision_queue(gd: Programme) -> list[dict[str, Any]]:
     ]
 
 
-def status_matrix(gd: Programme) -> dict[str, Any]:
+def status_matrix(gd: Programme, summary: dict[str, Any]) -> dict[str, Any]:
     """Units by document steps: each cell the worst light of the unit's points there."""
     definition = gd.definition
     view = ProgressView.of(definition)
-    summary = gd.summary()
     today = date.fromisoformat(summary["today"])
     cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    lights: dict[tuple[str, str, bool, Any, Any], str] = {}  # many cells share one light
     for row in summary["points"]:
         for step, cell in row["steps"].items():
-            cells[row["unit"]][step].append(_light(view, row["state"], step, cell, today))
+            key = (row["state"], step, bool(cell["submitted"]), cell["overdue"], cell["due"])
+            if key not in lights:
+                lights[key] = _light(view, row["state"], step, cell, today)
+            cells[row["unit"]][step].append(lights[key])
+    order = {body: n for n, body in enumerate(definition.index.bodies)}
     units = [
         {
             "id": unit,
             "name": definition.index.body_label(unit),
             "cells": [_worst(cells[unit].get(s["step"], [])) for s in summary["steps"]],
         }
-        for unit in sorted(cells, key=lambda u: list(definition.index.bodies).index(u))
+        for unit in sorted(cells, key=order.__getitem__)
     ]
     return {"steps": summary["steps"], "units": units, "totals": summary["totals"]}
 
 
-def notification_record(gd: Programme, limit: int = 200) -> list[dict[str, Any]]:
+def notification_record(gd: Programme, sent: Any, limit: int = 200) -> list[dict[str, Any]]:
     """Who was reminded or urged when, newest first (the report's notification record)."""
-    sent = gd.snapshot(with_events=True).sent
     return list(reversed(notification_rows(gd.definition, sent)))[:limit]
+
+
+def dashboard(gd: Programme, stuck_days: int) -> dict[str, Any]:
+    """Everything the office's page shows, from one read of the store."""
+    read = read_office(gd)
+    queue = decision_queue(gd, read.snapshot)
+    for group in queue:
+        group["count"] = len(group["points"])
+        group["points"] = group["points"][:SHOWN]
+    index = gd.definition.index
+    stuck = stuck_items(gd, read.snapshot, stuck_days)
+    return {
+        "stuck": [
+            {
+                "id": s.point,
+                "unit_name": index.body_label(s.unit),
+                "title": s.title,
+                "state": state_label(gd.definition, s.state),
+                "since": s.since.isoformat(),
+                "days": s.working_days,
+            }
+            for s in stuck[:SHOWN]
+        ],
+        "stuck_count": len(stuck),
+        "stuck_days": stuck_days,
+        "queue": queue,
+        "report": read.status,
+        "matrix": status_matrix(gd, read.summary),
+        "notices": notification_record(gd, read.snapshot.sent),
+    }
 
 
 def _light(view: ProgressView, state: str, step: str, cell: dict[str, Any], today: date) -> str:
@@ -123,20 +167,23 @@ def _worst(lights: list[str]) -> str:
 async def office(request: Request) -> Response:
     account = require(request, "coordinator", "auditor")
     gd = open_for(request, account)
-    queue = await blocking(decision_queue, gd) if account.role == "coordinator" else []
-    status = await blocking(gd.status)
-    matrix = await blocking(status_matrix, gd)
-    notices = await blocking(notification_record, gd)
-    return render(
-        request,
-        "office.html",
-        pid=gd.id,
-        title=gd.definition.programme.programme.title,
-        queue=queue,
-        report=status,
-        matrix=matrix,
-        notices=notices,
-    )
+    views = desk_of(request).views
+    text = request.query_params.get("stuck", "")
+    days = int(text) if text.isdigit() and len(text) < 4 else STUCK_DAYS
+
+    def context() -> dict[str, Any]:
+        shown = views.get(gd, ("office", days), lambda: dashboard(gd, days))
+        return {
+            "pid": gd.id,
+            "title": gd.definition.programme.programme.title,
+            "shown": SHOWN,
+            "today": gd.now().astimezone(gd.definition.zone).date().isoformat(),
+            "urged": request.query_params.get("urged"),
+            **shown,
+            "queue": shown["queue"] if account.role == "coordinator" else [],
+        }
+
+    return await render_kept(request, gd, "office.html", context)
 
 
 async def decide(request: Request) -> Response:
@@ -146,6 +193,10 @@ async def decide(request: Request) -> Response:
     task, outcome = str(form.get("task", "")), str(form.get("outcome", ""))
     reason = str(form.get("reason", "")).strip()
     points = [str(p) for p in form.getlist("point")]
+    if form.get("all") == "1":  # every point of the group, listed on the page or not
+        read = await blocking(read_office, gd)
+        group = [g for g in decision_queue(gd, read.snapshot) if g["task"] == task]
+        points = [p["id"] for p in group[0]["points"]] if group else []
     until_text = str(form.get("until", "")).strip()
     try:
         until = date.fromisoformat(until_text) if until_text else None
@@ -163,7 +214,59 @@ async def decide(request: Request) -> Response:
     return RedirectResponse(f"/p/{gd.id}/office?done={len(points)}", status_code=303)
 
 
+def circular(gd: Programme, report: dict[str, Any]) -> dict[str, Any]:
+    """A 通报 of the current state, as a 公文: 主送, the 上报率 and 缺报名单 of each step
+    already due, 落款 and date (the programme's date style)."""
+    from engine.delivery.gongwen import chinese_number, format_date
+    from engine.delivery.noticecontext import programme_facts
+
+    facts = programme_facts(gd.definition)
+    header = gd.definition.programme.programme
+    today = gd.now().astimezone(gd.definition.zone).date()
+    due = [s for s in report["steps"] if s["total"] and s["due"] and s["due"] < today.isoformat()]
+    steps = [
+        {
+            **s,
+            "n": chinese_number(n) if n < 100 else str(n),
+            "due_words": format_date(date.fromisoformat(s["due"]), "arabic"),
+            "percent": f"{s['rate'] * 100:.1f}",
+        }
+        for n, s in enumerate(due, start=1)
+    ]
+    return {
+        "facts": facts,
+        "addressees": [str(a) for a in header.addressees],
+        "today": format_date(today, "arabic"),
+        "signed": format_date(today, header.date_style),
+        "steps": steps,
+        "missing": any(s["missing"] for s in steps),
+    }
+
+
+async def circular_page(request: Request) -> Response:
+    account = require(request, "coordinator", "auditor")
+    gd = open_for(request, account)
+    views = desk_of(request).views
+    shown = await blocking(views.get, gd, ("office", STUCK_DAYS), lambda: dashboard(gd, STUCK_DAYS))
+    return render(request, "circular.html", pid=gd.id, **circular(gd, shown["report"]))
+
+
+async def urge(request: Request) -> Response:
+    """A 催报 sent now to the units owing a step past its due day (as ``remind`` sends it)."""
+    account = require(request, "coordinator")
+    gd = open_for(request, account)
+    form = await checked_form(request)
+    step = str(form.get("step", ""))
+    try:
+        result = await blocking(urge_by_hand, gd, step)
+    except DocflowError as exc:
+        raise refused(409, exc, gd.definition) from None
+    return RedirectResponse(f"/p/{gd.id}/office?urged={len(result.sent)}", status_code=303)
+
+
 routes = [
     Route("/p/{pid}/office", office),
+    Route("/p/{pid}/urge", urge, methods=["POST"]),
+    Route("/p/{pid}/circular", circular_page),
     Route("/p/{pid}/decide", decide, methods=["POST"]),
 ]

@@ -19,13 +19,13 @@ from starlette.routing import Route
 
 from engine.app import Programme
 from engine.app.accounts import AccountRow
-from engine.app.desk import find_document, find_event
+from engine.app.desk import find_document, find_event, find_point
 from engine.definition.schema import OWNER
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import EventRow
 from engine.views.status import state_label, step_label
-from engine.web.pages import render
+from engine.web.pages import render, render_kept
 from engine.web.problems import PageError, refused
 from engine.web.security import blocking, checked_form, desk_of, require
 
@@ -42,10 +42,10 @@ def open_for(request: Request, account: AccountRow) -> Programme:
 
 
 def _point_row(gd: Programme, point: str) -> Any:
-    found = [p for p in gd.snapshot().points if p.point_id == point]
-    if not found:
+    found = find_point(gd, point)
+    if found is None:
         raise PageError(404, f"没有编号为 {point} 的事项")
-    return found[0]
+    return found
 
 
 def _allowed(request: Request, account: AccountRow, gd: Programme, unit: str) -> None:
@@ -94,10 +94,19 @@ def _extension_step(gd: Programme, state: str) -> Any:
     return None
 
 
-def _items(gd: Programme, unit: str) -> list[dict[str, Any]]:
+#: Items on one page of a unit's list.
+PAGE = 50
+
+
+def _items(gd: Programme, unit: str, page: int) -> dict[str, Any]:
+    """Page ``page`` (from 1) of the unit's items by due day, each with its history's
+    returns and last event, and how many pages there are."""
     status = gd.status(unit=unit)
+    rows = sorted(status["points"], key=lambda i: (i["due"] or "9999", i["id"]))
+    pages = max(1, -(-len(rows) // PAGE))
+    page = min(max(page, 1), pages)
     items = []
-    for p in status["points"]:
+    for p in rows[(page - 1) * PAGE : page * PAGE]:
         step = _upload_step(gd, p["state"])
         extension = _extension_step(gd, p["state"]) if step is not None else None
         events = gd.trail(p["id"])
@@ -117,8 +126,12 @@ def _items(gd: Programme, unit: str) -> list[dict[str, Any]]:
                 "last": event_view(gd, events[-1]) if events else None,
             }
         )
-    items.sort(key=lambda i: (i["due"] or "9999", i["id"]))
-    return items
+    return {"items": items, "page": page, "pages": pages, "count": len(rows)}
+
+
+def _page_number(request: Request) -> int:
+    text = request.query_params.get("page", "1")
+    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 async def unit_page(request: Request) -> Response:
@@ -128,22 +141,25 @@ async def unit_page(request: Request) -> Response:
     if unit not in gd.definition.index.bodies:
         raise PageError(404, f"没有单位 {unit}")
     _allowed(request, account, gd, unit)
-    items = await blocking(_items, gd, unit)
-    today = gd.now().astimezone(gd.definition.zone).date()
-    return render(
-        request,
-        "unit.html",
-        pid=gd.id,
-        title=gd.definition.programme.programme.title,
-        unit=unit,
-        unit_name=gd.definition.index.body_label(unit),
-        items=items,
-        today=today,
-        may_submit=(account.role == "unit" and account.body == unit)
-        or account.role == "coordinator",
-        on_paper=account.role == "coordinator",
-        max_mb=desk_of(request).max_upload / (1 << 20),
-    )
+    page = _page_number(request)
+    views = desk_of(request).views
+
+    def context() -> dict[str, Any]:
+        shown = views.get(gd, ("unit", unit, page), lambda: _items(gd, unit, page))
+        return {
+            "pid": gd.id,
+            "title": gd.definition.programme.programme.title,
+            "unit": unit,
+            "unit_name": gd.definition.index.body_label(unit),
+            **shown,
+            "today": gd.now().astimezone(gd.definition.zone).date(),
+            "may_submit": (account.role == "unit" and account.body == unit)
+            or account.role == "coordinator",
+            "on_paper": account.role == "coordinator",
+            "max_mb": desk_of(request).max_upload / (1 << 20),
+        }
+
+    return await render_kept(request, gd, "unit.html", context)
 
 
 async def point_page(request: Request) -> Response:
@@ -172,7 +188,7 @@ def _safe_name(filename: str | None) -> str:
 
 
 def _submit(
-    gd: Programme, unit: str, task: str, point: str, upload: Any, work: Path
+    gd: Programme, unit: str, task: str, points: list[str], upload: Any, work: Path
 ) -> list[EventRow]:
     from engine.runtime.userinput import check_text
 
@@ -182,7 +198,7 @@ def _submit(
         with target.open("wb") as out:
             upload.file.seek(0)
             shutil.copyfileobj(upload.file, out)
-        return gd.submit(unit, task, target, [point])
+        return gd.submit(unit, task, target, points)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -204,7 +220,49 @@ async def submit(request: Request) -> Response:
             raise PageError(413, f"上传的文件超过 {desk.max_upload / (1 << 20):g} MB 的上限")
         try:
             events = await blocking(
-                _submit, gd, point.unit_id, task, point.point_id, upload, desk.work_dir
+                _submit, gd, point.unit_id, task, [point.point_id], upload, desk.work_dir
+            )
+        except DocflowError as exc:
+            raise refused(409, exc, gd.definition) from None
+    finally:
+        await form.close()
+    return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)
+
+
+def _lead_duties(gd: Programme, lead: str) -> list[dict[str, Any]]:
+    """The reports ``lead`` owes on the units it inspects (a document step, points waiting),
+    each with the task it submits."""
+    index = gd.definition.index
+    found = []
+    for d in gd.status(unit=lead)["duties"]:
+        t = index.transitions.get(d["step"])
+        if t is None or t.takes != "document" or t.task is None or not d["points"]:
+            continue
+        found.append({**d, "task": t.task, "document": t.document or t.label})
+    return found
+
+
+async def lead_submit(request: Request) -> Response:
+    """An inspection lead's report on the units it inspects: one document for every point
+    its duty covers (read here, never from the form)."""
+    account = require(request, "inspector")
+    gd = open_for(request, account)
+    form = await checked_form(request, upload=True)
+    try:
+        upload = form.get("file")
+        step = form.get("step")
+        if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(step, str):
+            raise PageError(400, "请选择要报送的文件")
+        desk = desk_of(request)
+        if upload.size is not None and upload.size > desk.max_upload:
+            raise PageError(413, f"上传的文件超过 {desk.max_upload / (1 << 20):g} MB 的上限")
+        duties = await blocking(_lead_duties, gd, account.body)
+        duty = next((d for d in duties if d["step"] == step), None)
+        if duty is None:
+            raise PageError(409, "本单位目前没有需要报送的这项检查材料")
+        try:
+            events = await blocking(
+                _submit, gd, account.body, duty["task"], duty["points"], upload, desk.work_dir
             )
         except DocflowError as exc:
             raise refused(409, exc, gd.definition) from None
@@ -268,6 +326,8 @@ async def my_page(request: Request) -> Response:
             pid=gd.id,
             title=gd.definition.programme.programme.title,
             units=[(u, index.body_label(u)) for u in units],
+            duties=await blocking(_lead_duties, gd, account.body),
+            max_mb=desk_of(request).max_upload / (1 << 20),
         )
     raise PageError(403, "您的账户无权查看此工作方案")
 
@@ -277,6 +337,7 @@ routes = [
     Route("/p/{pid}/units/{unit}", unit_page),
     Route("/p/{pid}/points/{point}", point_page),
     Route("/p/{pid}/points/{point}/submit", submit, methods=["POST"]),
+    Route("/p/{pid}/inspections", lead_submit, methods=["POST"]),
     Route("/p/{pid}/receipts/{seq}", receipt),
     Route("/p/{pid}/documents/{sha}", download),
 ]

@@ -414,6 +414,7 @@ def test_required_variables_of_the_reminder(renderer: NoticeRenderer) -> None:
         "contacts",
         "rectify",
         "send_to",
+        "desk_url",
     }
 
 

@@ -69,6 +69,23 @@ class AccountTables(TableAccess):
         stmt = ACCOUNTS.update().where(ACCOUNTS.c.id == account_id)
         self._usable(write=True).execute(stmt.values(password_hash=password_hash))
 
+    def disable_account(self, account_id: int, at: datetime) -> None:
+        """No more sign-ins: the password forgotten, every unused link spent now (a new
+        link, made later, lets the person set a password again)."""
+        conn = self._usable(write=True)
+        conn.execute(
+            ACCOUNTS.update().where(ACCOUNTS.c.id == account_id).values(password_hash=None)
+        )
+        t = ACCOUNT_TOKENS
+        unused = sa.and_(t.c.account_id == account_id, t.c.used_at.is_(None))
+        conn.execute(t.update().where(unused).values(used_at=iso_timestamp(at)))
+
+    def desk_settings(self, prefix: str) -> list[tuple[str, str]]:
+        """(key, value) of the settings whose key starts with ``prefix``, by key."""
+        t = DESK_SETTINGS
+        stmt = t.select().where(t.c.key.startswith(prefix, autoescape=True)).order_by(t.c.key)
+        return [(str(k), str(v)) for k, v in self._usable().execute(stmt)]
+
     def add_token(
         self, token_sha256: str, account_id: int, at: datetime, expires: datetime
     ) -> None:
@@ -147,3 +164,9 @@ class AccountTables(TableAccess):
     def put_desk_setting(self, key: str, value: str) -> bool:
         """Keep ``value`` under ``key`` unless one is kept already; True when this call did."""
         return self._insert_if_absent(DESK_SETTINGS, {"key": key, "value": value})
+
+    def remove_desk_setting(self, key: str) -> bool:
+        """Forget what is kept under ``key``; True when something was."""
+        t = DESK_SETTINGS
+        conn = self._usable(write=True)
+        return bool(conn.execute(t.delete().where(t.c.key == key)).rowcount)

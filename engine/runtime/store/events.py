@@ -102,6 +102,40 @@ class EventTables(TableAccess):
         stmt = stmt.order_by(EVENTS.c.seq).limit(limit)
         return [EventRow(*r) for r in self._usable().execute(stmt)]
 
+    def events_page(
+        self,
+        programme_id: str,
+        *,
+        point_id: str | None = None,
+        unit_ids: Iterable[str] | None = None,
+        triggers: Iterable[str] | None = None,
+        data_contains: str | None = None,
+        recorded_from: str | None = None,
+        recorded_before: str | None = None,
+        after_seq: int = 0,
+        limit: int = 200,
+    ) -> list[EventRow]:
+        """At most ``limit`` events of a programme after ``after_seq``, in seq order, that
+        match every filter given (in SQL: a page of the trail, never the whole of it).
+        ``data_contains`` is a substring of the event's JSON data; ``recorded_from`` /
+        ``recorded_before`` bound ``recorded_at`` as text (ISO times)."""
+        e = EVENTS.c
+        stmt = EVENTS.select().where(e.programme_id == programme_id, e.seq > after_seq)
+        if point_id is not None:
+            stmt = stmt.where(e.point_id == point_id)
+        if unit_ids is not None:
+            stmt = stmt.where(e.unit_id.in_(sorted(set(unit_ids))))
+        if triggers is not None:
+            stmt = stmt.where(e.trigger.in_(sorted(set(triggers))))
+        if data_contains:
+            stmt = stmt.where(e.data.contains(data_contains, autoescape=True))
+        if recorded_from is not None:
+            stmt = stmt.where(e.recorded_at >= recorded_from)
+        if recorded_before is not None:
+            stmt = stmt.where(e.recorded_at < recorded_before)
+        stmt = stmt.order_by(e.seq).limit(limit)
+        return [EventRow(*r) for r in self._usable().execute(stmt)]
+
     def state_moves(self, programme_id: str) -> list[tuple[str, str, str]]:
         """(point, state entered, effective_at) of every move of a point, in seq order."""
         return [tuple(r) for r in self._fetch(_MOVES, (programme_id,))]

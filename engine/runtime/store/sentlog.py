@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from engine.runtime.records import SENT_STATUSES, SentRow, iso_timestamp
 from engine.runtime.store.schema import SENT
 from engine.runtime.store.sql import TableAccess
@@ -64,3 +66,9 @@ class SentLogTable(TableAccess):
         stmt = t.select().where(t.c.programme_id == programme_id)
         stmt = stmt.order_by(t.c.recorded_at, t.c.rule, t.c.unit_id, t.c.occurrence)
         return [SentRow(*r) for r in self._usable().execute(stmt)]
+
+    def sent_count(self, programme_id: str) -> int:
+        """How many notices of a programme are logged (the log only grows)."""
+        stmt = sa.select(sa.func.count()).select_from(SENT)
+        stmt = stmt.where(SENT.c.programme_id == programme_id)
+        return int(self._usable().execute(stmt).scalar_one())
