@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -211,21 +211,39 @@ async def submit(request: Request) -> Response:
         raise PageError(403, "这不是您单位的事项：每个单位只能查看和报送本单位的事项")
     form = await checked_form(request, upload=True)
     try:
-        upload = form.get("file")
-        task = form.get("task")
-        if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(task, str):
-            raise PageError(400, "请选择要报送的文件")
-        desk = desk_of(request)
-        if upload.size is not None and upload.size > desk.max_upload:
-            raise PageError(413, f"上传的文件超过 {desk.max_upload / (1 << 20):g} MB 的上限")
-        try:
-            events = await blocking(
-                _submit, gd, point.unit_id, task, [point.point_id], upload, desk.work_dir
-            )
-        except DocflowError as exc:
-            raise refused(409, exc, gd.definition) from None
+        upload, task = _upload_and(request, form, "task")
+        return await _filed(request, gd, point.unit_id, task, [point.point_id], upload)
     finally:
         await form.close()
+
+
+def _upload_and(request: Request, form: FormData, field: str) -> tuple[UploadFile, str]:
+    """The form's uploaded file, within the desk's size limit, and its ``field`` (the task
+    or step it is for); a 400 or 413 page otherwise."""
+    upload = form.get("file")
+    value = form.get(field)
+    if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(value, str):
+        raise PageError(400, "请选择要报送的文件")
+    limit = desk_of(request).max_upload
+    if upload.size is not None and upload.size > limit:
+        raise PageError(413, f"上传的文件超过 {limit / (1 << 20):g} MB 的上限")
+    return upload, value
+
+
+async def _filed(
+    request: Request,
+    gd: Programme,
+    unit: str,
+    task: str,
+    points: list[str],
+    upload: UploadFile,
+) -> Response:
+    """``upload`` submitted by ``unit`` for ``task`` on ``points``; the receipt's address,
+    or the refusal as a 409 page."""
+    try:
+        events = await blocking(_submit, gd, unit, task, points, upload, desk_of(request).work_dir)
+    except DocflowError as exc:
+        raise refused(409, exc, gd.definition) from None
     return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)
 
 
@@ -249,26 +267,14 @@ async def lead_submit(request: Request) -> Response:
     gd = open_for(request, account)
     form = await checked_form(request, upload=True)
     try:
-        upload = form.get("file")
-        step = form.get("step")
-        if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(step, str):
-            raise PageError(400, "请选择要报送的文件")
-        desk = desk_of(request)
-        if upload.size is not None and upload.size > desk.max_upload:
-            raise PageError(413, f"上传的文件超过 {desk.max_upload / (1 << 20):g} MB 的上限")
+        upload, step = _upload_and(request, form, "step")
         duties = await blocking(_lead_duties, gd, account.body)
         duty = next((d for d in duties if d["step"] == step), None)
         if duty is None:
             raise PageError(409, "本单位目前没有需要报送的这项检查材料")
-        try:
-            events = await blocking(
-                _submit, gd, account.body, duty["task"], duty["points"], upload, desk.work_dir
-            )
-        except DocflowError as exc:
-            raise refused(409, exc, gd.definition) from None
+        return await _filed(request, gd, account.body, duty["task"], duty["points"], upload)
     finally:
         await form.close()
-    return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)
 
 
 async def receipt(request: Request) -> Response:
