@@ -149,7 +149,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     count = args.items or (10_000 if args.quick else 100_000)
-    from engine.views.recurring import occurrence_rows
+    from engine.views.recurring import occurrence_duties, occurrence_rows
 
     print(f"bench_recurring: {count:,} items x 12 monthly reports; {machine_line()}")
     flush()
@@ -162,7 +162,7 @@ def main() -> int:
         definition = gd.definition
 
         def status() -> tuple[int, int]:
-            rows = occurrence_rows(definition, gd.snapshot(), now)
+            rows = occurrence_rows(definition, occurrence_duties(definition, gd.snapshot(), now))
             return sum(r["owing"] for r in rows), sum(len(r["missing"]) for r in rows)
 
         status_times, bare_times = [], []

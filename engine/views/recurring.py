@@ -9,6 +9,7 @@ late). ``report_lines`` prints both for ``status``. ``filing_label`` names a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -74,21 +75,19 @@ def _row(definition: Definition, d: Duty) -> dict[str, Any]:
     }
 
 
-def occurrence_rows(
-    definition: Definition, snapshot: Snapshot, now: datetime
-) -> list[dict[str, Any]]:
-    """One row per occurrence begun by ``now``: 上报率 and 缺报名单."""
-    return [_row(definition, d) for d in occurrence_duties(definition, snapshot, now)]
+def occurrence_rows(definition: Definition, duties: Sequence[Duty]) -> list[dict[str, Any]]:
+    """One row per occurrence of ``duties`` (``occurrence_duties``): 上报率 and 缺报名单."""
+    return [_row(definition, d) for d in duties]
 
 
 def unit_rows(
-    definition: Definition, snapshot: Snapshot, now: datetime, unit: str | None = None
+    definition: Definition, duties: Sequence[Duty], unit: str | None = None
 ) -> list[dict[str, Any]]:
     """Per unit (or ``unit`` alone), each occurrence it owes and has not filed (open or
     late) or filed after its due moment."""
     index = definition.index
     found = []
-    for d in occurrence_duties(definition, snapshot, now):
+    for d in duties:
         late_filed = set(d.filed_late)
         by_unit: dict[str, dict[str, list[str]]] = {}
         for party in d.owing:

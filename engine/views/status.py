@@ -22,7 +22,13 @@ from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow
 from engine.views.corrections import correction_marks, correction_words
-from engine.views.recurring import filing_label, occurrence_rows, report_lines, unit_rows
+from engine.views.recurring import (
+    filing_label,
+    occurrence_duties,
+    occurrence_rows,
+    report_lines,
+    unit_rows,
+)
 
 #: A step no party has reached yet (no point waits for it or has done it).
 NOBODY_YET = "尚无单位到达此环节"
@@ -56,6 +62,7 @@ def build_status(
     points = snapshot.points
     overrides = snapshot.overrides
     tasks_done = snapshot.task_done_at
+    periods = occurrence_duties(definition, snapshot, now)  # recurring reports, read once
     shown = [
         p
         for p in points
@@ -173,8 +180,8 @@ def build_status(
             if t.level == "programme"
         ],
         # Recurring reports: each occurrence begun by now, and what units owe of them.
-        "occurrences": occurrence_rows(definition, snapshot, now) if unit is None else [],
-        "owed_occurrences": unit_rows(definition, snapshot, now, unit),
+        "occurrences": occurrence_rows(definition, periods) if unit is None else [],
+        "owed_occurrences": unit_rows(definition, periods, unit),
     }
 
 

@@ -26,7 +26,7 @@ from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.rectifying import judged_by
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
-from engine.views.recurring import occurrence_rows
+from engine.views.recurring import occurrence_duties, occurrence_rows
 from engine.views.status import group_label, lead_cell, states_note
 
 __all__ = [
@@ -137,7 +137,7 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
         "roles": any(r["co_names"] or r["group_name"] for r in rows),
         "totals": _totals(steps, rows),
         # Recurring reports: 上报率 and 缺报单位 of each occurrence begun by now.
-        "occurrences": occurrence_rows(definition, snapshot, now),
+        "occurrences": occurrence_rows(definition, occurrence_duties(definition, snapshot, now)),
         "counts": {
             "points": len(rows),
             "overdue_points": sum(
