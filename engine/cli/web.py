@@ -59,7 +59,7 @@ def web(
     from pathlib import Path
 
     from engine.app import MailSettings
-    from engine.errors import DocflowError
+    from engine.errors import DocflowError, os_reason
     from engine.web import Desk, create_app, run
 
     opened = [_open(p, db, documents) for p in programmes]
@@ -83,7 +83,11 @@ def web(
             try:
                 secret = Path(secret_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise DocflowError(f"无法读取密钥文件 {secret_file}：{exc.strerror}") from None
+                raise DocflowError(f"无法读取密钥文件 {secret_file}：{os_reason(exc)}") from None
+            except UnicodeDecodeError:
+                raise DocflowError(
+                    f"密钥文件 {secret_file} 不是 UTF-8 文本：请写入一行至少 32 个字符的密钥"
+                ) from None
             if len(secret) < 32:
                 raise DocflowError(f"密钥文件 {secret_file} 中的密钥太短：至少应有 32 个字符")
         else:

@@ -141,3 +141,30 @@ def test_account_add_refuses_a_body_the_programme_does_not_have(tmp_path: Path) 
     assert result.exit_code == 1
     assert "广州" in result.stderr
     assert "traceback" not in result.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, "无法读取密钥文件"),
+        (b"\xff\xfe not text", "不是 UTF-8 文本"),
+        (b"short", "密钥太短"),
+    ],
+)
+def test_a_bad_secret_file_is_refused_before_the_desk_starts(
+    tmp_path: Path, content: bytes | None, words: str
+) -> None:
+    key = tmp_path / "secret.key"
+    if content is not None:
+        key.write_bytes(content)
+    db = str(tmp_path / "d.db")
+    points = str(PROGRAMME_DIR / "points-example.yaml")
+    enrolled = run_cli(
+        ["enrol", str(PROGRAMME_DIR), "--db", db, "--from", points],
+        {"DOCFLOW_NOW": NOW.isoformat()},
+    )
+    assert enrolled.exit_code == 0
+    result = run_cli(["web", str(PROGRAMME_DIR), "--db", db, "--secret-file", str(key)], {})
+    assert result.exit_code == 1
+    assert result.exception is None
+    assert words in result.stderr
