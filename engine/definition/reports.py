@@ -25,7 +25,7 @@ from datetime import date, time, timedelta
 
 from engine.definition.periodic import Period, Recurrence, occurrences, parse_any
 from engine.definition.phrases import DEFAULT_CONVENTIONS, Conventions, Phrase, resolve
-from engine.definition.schema import Report
+from engine.definition.schema import FIRST_DAY, LAST_DAY, Report
 from engine.definition.workcal import WorkCalendar
 from engine.errors import CalendarError, PhraseError
 
@@ -129,11 +129,11 @@ def _key_span(text: str) -> tuple[date, date] | None:
         day = date.fromisoformat(text)
     except ValueError:
         return None
-    return day, day
+    return (day, day) if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _months(year: int, month: int, count: int) -> tuple[date, date] | None:
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or not FIRST_DAY.year <= year <= LAST_DAY.year:
         return None
     first = date(year, month, 1)
     index = year * 12 + month - 1 + count
@@ -158,6 +158,12 @@ def span_day(
     keyed = _key_span(text)
     if keyed is not None:
         return keyed
+    if _KEY.fullmatch(text) or re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise PhraseError(
+            text,
+            f"没有这个期间：请写 {FIRST_DAY.year} 至 {LAST_DAY.year} 年间存在的期间或日期，"
+            "如「2021-03」「2021-Q2」「2021年3月」",
+        )
     phrase = parse_any(text)
     if not isinstance(phrase, Phrase):
         raise PhraseError(

@@ -126,6 +126,8 @@ def _line_of(text: str) -> int:
         ),
         ("until: 2021年12月", "until: 2021年2月", "早于第一个"),
         ("until: 2021年12月", "until: 2021年13月", "没有13月"),
+        ("from: 2021年3月", "from: 0000-03", "没有这个期间"),
+        ("until: 2021年12月", "until: 9999-Q4", "没有这个期间"),
         ("except: [1, 2]", "except: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", "except 除去了"),
         ("id: monthly-summary", "id: file-plan", "与事项同名"),
     ],
