@@ -64,6 +64,11 @@ class ProgrammeIndex:
     def __init__(self, programme: Programme) -> None:
         self.programme = programme
         self._expanded: dict[str, list[str]] = {}
+        # Asked once per point by every view (100,000 points, a few states and moves): the
+        # definition does not change, so each answer is worked out once.
+        self._sources: dict[int, tuple[Transition, tuple[str, ...]]] = {}
+        self._from: dict[str, tuple[Transition, ...]] = {}
+        self._pending: dict[str, Transition | None] = {}
 
     # --- bodies and groups -------------------------------------------------------------
 
@@ -238,11 +243,17 @@ class ProgrammeIndex:
     def final_states(self) -> set[str]:
         return {s.id for s in self.programme.points.states if s.final}
 
-    def sources_of(self, transition: Transition) -> list[str]:
+    def sources_of(self, transition: Transition) -> tuple[str, ...]:
         """The states a transition leaves from, with ``*`` expanded to every non-final state."""
+        kept = self._sources.get(id(transition))
+        if kept is not None and kept[0] is transition:
+            return kept[1]
         if ANY_STATE in transition.source:
-            return [s.id for s in self.programme.points.states if not s.final]
-        return list(transition.source)
+            found = tuple(s.id for s in self.programme.points.states if not s.final)
+        else:
+            found = tuple(transition.source)
+        self._sources[id(transition)] = (transition, found)
+        return found
 
     def named_state(self, state_id: str) -> Named:
         state = self.states.get(state_id)
@@ -252,8 +263,12 @@ class ProgrammeIndex:
     def transitions(self) -> dict[str, Transition]:
         return {t.trigger: t for t in self.programme.points.transitions}
 
-    def transitions_from(self, state: str) -> list[Transition]:
-        return [t for t in self.programme.points.transitions if state in self.sources_of(t)]
+    def transitions_from(self, state: str) -> tuple[Transition, ...]:
+        found = self._from.get(state)
+        if found is None:
+            transitions = self.programme.points.transitions
+            found = self._from[state] = tuple(t for t in transitions if state in self.sources_of(t))
+        return found
 
     @cached_property
     def point_tasks(self) -> dict[str, list[Transition]]:
@@ -265,10 +280,16 @@ class ProgrammeIndex:
 
     def pending_step(self, state: str) -> Transition | None:
         """The step a point in ``state`` owes next: its document transition with a deadline."""
-        for t in self.transitions_from(state):
-            if t.takes == "document" and t.deadline is not None and t.extension is None:
-                return t
-        return None
+        if state not in self._pending:
+            self._pending[state] = next(
+                (
+                    t
+                    for t in self.transitions_from(state)
+                    if t.takes == "document" and t.deadline is not None and t.extension is None
+                ),
+                None,
+            )
+        return self._pending[state]
 
     # --- tasks, steps, policies -------------------------------------------------------
 

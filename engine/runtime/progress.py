@@ -144,6 +144,11 @@ class ProgressView:
         self.calendar = self.resolver.calendar
         self.zone = definition.zone
         self._moves: dict[str, Transition | None] = {}
+        # Asked once per point and step by every view; the answers depend on the
+        # definition alone, so each is worked out once (a few units, states and steps).
+        self._acting: dict[tuple[str, str, str], str | None] = {}
+        self._standing: dict[tuple[str, str, str], Standing] = {}
+        self._warn_limit: dict[tuple[date, int], date] = {}
 
     @classmethod
     def of(cls, definition: Definition) -> ProgressView:
@@ -239,7 +244,10 @@ class ProgressView:
             return "blue"
         if today > due:
             return "red"
-        limit = self.calendar.working_days_after(today, self.warn_days(step.reminders))
+        key = (today, self.warn_days(step.reminders))
+        limit = self._warn_limit.get(key)
+        if limit is None:  # the same day and warning for every point of a step
+            limit = self._warn_limit[key] = self.calendar.working_days_after(*key)
         return "yellow" if due <= limit else "blue"
 
     def next_move(self, state: str) -> Transition | None:
@@ -265,8 +273,11 @@ class ProgressView:
 
     def acting(self, transition: Transition, unit: str) -> str | None:
         """The body that acts on ``transition`` for a point of ``unit``."""
-        bodies = self.index.bodies_acting(transition.actor, unit)
-        return bodies[0] if bodies else None
+        key = (transition.trigger, transition.actor, unit)
+        if key not in self._acting:
+            bodies = self.index.bodies_acting(transition.actor, unit)
+            self._acting[key] = bodies[0] if bodies else None
+        return self._acting[key]
 
     def owed_by(self, state: str, unit: str) -> str | None:
         """Who must act now on a point of ``unit`` in ``state`` (None: nothing is open)."""
@@ -330,6 +341,13 @@ class ProgressView:
 
     def standing(self, trigger: str, unit: str, state: str) -> Standing:
         """Who holds up step ``trigger`` for a point of ``unit`` in ``state``."""
+        key = (trigger, unit, state)
+        found = self._standing.get(key)
+        if found is None:
+            found = self._standing[key] = self._standing_of(trigger, unit, state)
+        return found
+
+    def _standing_of(self, trigger: str, unit: str, state: str) -> Standing:
         step = self.index.transitions[trigger]
         if state not in self.behind_states[trigger]:
             return Standing("none")

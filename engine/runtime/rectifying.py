@@ -57,7 +57,9 @@ def judged_by(events: Iterable[EventRow]) -> dict[tuple[str, str], date]:
     for e in events:
         if e.point_id is None:
             continue
-        data = e.extras
+        # Most events carry neither key: read their JSON only when it may hold one.
+        text = e.data
+        data = e.extras if text and ('"rectify"' in text or '"ends"' in text) else {}
         until = data.get("until")
         if data.get("rectify") is True and isinstance(until, str):
             set_by[e.seq] = date.fromisoformat(until)
