@@ -151,6 +151,8 @@ class Store:
         try:
             if self.dialect == "sqlite":
                 conn.execution_options(**{BEGIN_OPTION: "BEGIN" if readonly else "BEGIN IMMEDIATE"})
+            elif readonly:  # every statement of a read sees the same committed state
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             yield conn
         finally:
             conn.close()
