@@ -25,9 +25,8 @@ from engine.clock import Clock, SystemClock
 from engine.definition.loader import Definition, load_definition
 from engine.errors import ITEM, DefinitionChanged, DocflowError, Refused, StoreError
 from engine.refusals import UnknownPoint
-from engine.runtime.rectifying import return_triggers
 from engine.runtime.service import NewPoint, Runtime
-from engine.runtime.snapshot import Snapshot, read_snapshot
+from engine.runtime.snapshot import Snapshot, read_inputs, read_snapshot
 from engine.runtime.store import EventRow, PointRow, Store, open_store, resolve_location
 
 if TYPE_CHECKING:  # the reminder, mail and audit code is imported by the use cases needing it
@@ -211,13 +210,9 @@ class Programme:
     def snapshot(self, *, with_events: bool = False) -> Snapshot:
         """The programme's state in the store, read in one read-only transaction."""
         store = self._store()
-        tasks = tuple(t.id for t in self.definition.programme.tasks if t.level == "programme")
-        returns = return_triggers(self.definition)
-        reports = bool(self.definition.programme.reports)
+        inputs = read_inputs(self.definition)
         with store.transaction(readonly=True) as tx:
-            return read_snapshot(
-                tx, self.id, store.location, tasks, returns, reports, with_events=with_events
-            )
+            return read_snapshot(tx, self.id, store.location, *inputs, with_events=with_events)
 
     def snapshot_at(self, at: datetime) -> tuple[Snapshot, AsOf]:
         """The programme as its trail stood at ``at``: the events recorded by then replayed

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 from engine.runtime.corrections import WITHDRAW, withdrawn
 from engine.runtime.owing import History, histories_of, state_histories
 from engine.runtime.records import DocumentRow, Filed, SentRow
-from engine.runtime.rectifying import rectified
+from engine.runtime.rectifying import rectified, return_triggers
 from engine.runtime.store import EventRow, PointRow, ProgrammeRow
 
 if TYPE_CHECKING:
+    from engine.definition.loader import Definition
     from engine.runtime.store import Transaction
 
-__all__ = ["Snapshot", "read_snapshot"]
+__all__ = ["Snapshot", "read_inputs", "read_snapshot", "tasks_done"]
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,7 @@ def read_snapshot(
         sent = tuple(tx.sent(programme_id))
         named = {e.document_sha256 for e in events if e.document_sha256}
         documents = {d.sha256: d for d in tx.documents() if d.sha256 in named}
-        wanted = set(programme_tasks)
-        gone = withdrawn(events)
-        done: dict[str, list[str]] = {t: [] for t in programme_tasks}
-        for e in events:
-            if e.trigger in wanted and e.seq not in gone:
-                done[e.trigger].append(e.recorded_at)
-        task_done_at = {t: tuple(v) for t, v in done.items()}
+        task_done_at = tasks_done(events, programme_tasks)
     else:
         gone = withdrawn(tx.events_for(programme_id, WITHDRAW)) if programme_tasks else {}
         task_done_at = {
@@ -118,3 +113,25 @@ def read_snapshot(
         filings=filings,
         histories=histories,
     )
+
+
+def tasks_done(
+    events: tuple[EventRow, ...], programme_tasks: tuple[str, ...]
+) -> dict[str, tuple[str, ...]]:
+    """Each programme-level task -> when its events (not withdrawn) were recorded."""
+    wanted = set(programme_tasks)
+    if not wanted:
+        return {}
+    gone = withdrawn(events)
+    done: dict[str, list[str]] = {t: [] for t in programme_tasks}
+    for e in events:
+        if e.trigger in wanted and e.seq not in gone:
+            done[e.trigger].append(e.recorded_at)
+    return {t: tuple(v) for t, v in done.items()}
+
+
+def read_inputs(definition: Definition) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """What ``read_snapshot`` is told of a definition: its programme-level tasks, its
+    return decisions' triggers and whether it has recurring reports."""
+    tasks = tuple(t.id for t in definition.programme.tasks if t.level == "programme")
+    return tasks, return_triggers(definition), bool(definition.programme.reports)
