@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.app.live import LiveReads, OfficeRead
 from engine.app.programme import Programme
 from engine.errors import StoreError
 from engine.runtime.snapshot import Snapshot
@@ -96,32 +97,10 @@ def store_mark(programme: Programme) -> tuple[int, str, int]:
     return seq, head, sent
 
 
-@dataclass(frozen=True, slots=True)
-class OfficeRead:
-    """The office's dashboard from one read of the store: the snapshot with its trail and
-    sent-log, the status table's and the 汇总表's data built from it, at ``now``."""
-
-    snapshot: Snapshot
-    status: dict[str, Any]
-    summary: dict[str, Any]
-    now: datetime
-
-
-def read_office(programme: Programme) -> OfficeRead:
-    """The dashboard's data in one read-only transaction (the trail read once)."""
-    from engine.views.status import build_status
-    from engine.views.summary import build_summary
-
-    programme.runtime.check_pinned()
-    snapshot = programme.snapshot(with_events=True)
-    now = programme.now()
-    definition = programme.definition
-    return OfficeRead(
-        snapshot,
-        build_status(definition, snapshot, now),
-        build_summary(definition, snapshot, now),
-        now,
-    )
+def read_office(programme: Programme, live: LiveReads | None = None) -> OfficeRead:
+    """The dashboard's data in one read-only transaction: advanced from what ``live`` kept
+    (the desk), or read afresh."""
+    return (live or LiveReads()).office(programme)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -20,8 +20,9 @@ from engine.definition.labels import COLOUR_NAMES, engine_trigger_label
 from engine.definition.loader import Definition
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
-from engine.runtime.store import EventRow
+from engine.runtime.store import EventRow, PointRow
 from engine.views.corrections import correction_marks, correction_words
+from engine.views.memo import RowMemo
 from engine.views.recurring import (
     filing_label,
     occurrence_duties,
@@ -43,6 +44,7 @@ __all__ = [
     "render_status",
     "state_label",
     "states_note",
+    "status_rows",
     "step_label",
 ]
 
@@ -53,32 +55,20 @@ def build_status(
     now: datetime,
     unit: str | None = None,
     point: str | None = None,
+    memo: RowMemo | None = None,
 ) -> dict[str, Any]:
     """The status table's data: points (all, ``unit``'s, or ``point``), colours, 上报率, the
     duties bodies owe on other units' points (an inspection lead's report), the pending
-    decisions (all, or those ``unit`` must take), tasks."""
+    decisions (all, or those ``unit`` must take), tasks. With ``memo``, a point's row is
+    built again only when its inputs changed (``engine.views.memo``)."""
     index = definition.index
     view = ProgressView.of(definition)
     points = snapshot.points
     overrides = snapshot.overrides
     tasks_done = snapshot.task_done_at
     periods = occurrence_duties(definition, snapshot, now)  # recurring reports, read once
-    shown = [
-        p
-        for p in points
-        if (unit is None or p.unit_id == unit or unit in p.co)
-        and (point is None or p.point_id == point)
-    ]
-    statuses = [
-        view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides) for p in shown
-    ]
-    owed = [index.pending_step(p.state) for p in shown]
-    rectify = [
-        s is not None and (p.point_id, s.trigger) in snapshot.rectified
-        for p, s in zip(shown, owed, strict=True)
-    ]
-    roles = {p.point_id: (p.co, p.group_id) for p in shown}
-    pairs = [(p.unit_id, p.state) for p in points]
+    rows = status_rows(definition, snapshot, now, unit, point, memo)
+    pairs = {(p.unit_id, p.state) for p in points}  # a rate depends on which pairs occur
     triples = [(p.point_id, p.unit_id, p.state) for p in points]
     # A unit sees its duties before they fall due; the whole programme only those reached.
     duties = [
@@ -103,28 +93,8 @@ def build_status(
         "newest_at": snapshot.newest_at,
         "states_note": states_note(snapshot, now),
         "unit": unit,
-        "points": [
-            {
-                "id": s.id,
-                "unit": s.unit,
-                "unit_name": s.unit_name,
-                "co": list(roles[s.id][0]),
-                "co_names": [index.body_label(u) for u in roles[s.id][0]],
-                "group": roles[s.id][1],
-                "group_name": group_label(index, roles[s.id][1]),
-                "title": s.title,
-                "state": s.state,
-                "state_label": s.state_label,
-                "next_step": s.next_step,
-                "next_step_label": s.next_step_label,
-                "due": s.due.isoformat() if s.due else None,
-                "rectify": r,  # the due day is a return's 整改期限
-                "colour": s.colour,
-                "owed_by": s.owed_by,
-            }
-            for s, r in zip(statuses, rectify, strict=True)
-        ],
-        "colours": dict(Counter(s.colour for s in statuses)),
+        "points": rows,
+        "colours": dict(Counter(r["colour"] for r in rows)),
         "steps": [
             {
                 "step": r.step,
@@ -182,6 +152,69 @@ def build_status(
         # Recurring reports: each occurrence begun by now, and what units owe of them.
         "occurrences": occurrence_rows(definition, periods) if unit is None else [],
         "owed_occurrences": unit_rows(definition, periods, unit),
+    }
+
+
+def status_rows(
+    definition: Definition,
+    snapshot: Snapshot,
+    now: datetime,
+    unit: str | None = None,
+    point: str | None = None,
+    memo: RowMemo | None = None,
+) -> list[dict[str, Any]]:
+    """The status table's rows: each point's (all, ``unit``'s as lead or co-responsible
+    unit, or ``point``) state, next step, due day and colour at ``now``."""
+    view = ProgressView.of(definition)
+    index = definition.index
+    overrides = snapshot.overrides
+    shown = [
+        p
+        for p in snapshot.points
+        if (unit is None or p.unit_id == unit or unit in p.co)
+        and (point is None or p.point_id == point)
+    ]
+    today = view.local_date(now)
+    rows = []
+    for p in shown:
+        step = index.pending_step(p.state)
+        override = overrides.get((p.point_id, step.trigger)) if step is not None else None
+        rectify = step is not None and (p.point_id, step.trigger) in snapshot.rectified
+        args = (view, p, now, overrides, rectify)
+        if memo is None:
+            rows.append(_point_row(*args))
+        else:  # the key is everything the row is built from
+            rows.append(memo.row(p.point_id, (today, p, override, rectify), _point_row, *args))
+    return rows
+
+
+def _point_row(
+    view: ProgressView,
+    p: PointRow,
+    now: datetime,
+    overrides: Mapping[tuple[str, str], date],
+    rectify: bool,
+) -> dict[str, Any]:
+    """One point's row of the status table."""
+    index = view.index
+    s = view.point_status(p.point_id, p.unit_id, p.title, p.state, now, overrides)
+    return {
+        "id": s.id,
+        "unit": s.unit,
+        "unit_name": s.unit_name,
+        "co": list(p.co),
+        "co_names": [index.body_label(u) for u in p.co],
+        "group": p.group_id,
+        "group_name": group_label(index, p.group_id),
+        "title": s.title,
+        "state": s.state,
+        "state_label": s.state_label,
+        "next_step": s.next_step,
+        "next_step_label": s.next_step_label,
+        "due": s.due.isoformat() if s.due else None,
+        "rectify": rectify,  # the due day is a return's 整改期限
+        "colour": s.colour,
+        "owed_by": s.owed_by,
     }
 
 

@@ -13,8 +13,8 @@ owe it, how many submitted it (上报率) and how many are late.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.rectifying import judged_by
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
+from engine.views.memo import RowMemo
 from engine.views.recurring import occurrence_duties, occurrence_rows
 from engine.views.status import group_label, lead_cell, states_note
 
@@ -72,8 +73,11 @@ def verdict(cell: Mapping[str, Any]) -> str:
     return ON_TIME if cell["submitted"] else NOT_YET_DUE
 
 
-def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> dict[str, Any]:
+def build_summary(
+    definition: Definition, snapshot: Snapshot, now: datetime, memo: RowMemo | None = None
+) -> dict[str, Any]:
     """Every enrolled point with its state and, per document step, submission and lateness.
+    With ``memo``, a point's row is built again only when its inputs changed.
 
     The submission date of a step is the effective date of the latest submission event of
     the point for that step; a later 退回 (a ``return`` decision of the same task) cancels it
@@ -94,19 +98,26 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
     steps = view.steps
     done_somewhere = set().union(*view.done_states.values()) if steps else set()
     rows = []
+    tallies: list[Tally] = []
+    rectified = snapshot.rectified
+    moved = _by_point((pid, (step, due)) for (pid, step), due in overrides.items())
+    marked = _by_point(rectified)  # the steps whose due day is a 整改期限
     for number, point in enumerate(points, 1):
-        rows.append(
-            _summary_row(
-                number,
-                point,
-                by_point.get(point.point_id, []),
-                overrides,
-                view,
-                today,
-                done_somewhere,
-                snapshot.rectified,
-            )
-        )
+        own = by_point.get(point.point_id, [])
+        args = (number, point, own, overrides, view, today, done_somewhere, rectified)
+        if memo is None:
+            built = _tallied(*args)
+        else:
+            pid = point.point_id
+            # Everything the row is built from: the point, its events (a new one, or one
+            # withdrawn, changes how many there are or the last seq: seqs only grow), its
+            # extended due days and 整改期限.
+            last = own[-1].seq if own else 0
+            key = (today, number, point, len(own), last, moved.get(pid), marked.get(pid))
+            built = memo.row(pid, key, _tallied, *args)
+        rows.append(built[0])
+        tallies.append(built[1])
+    tally = Counter(tallies)
     header = definition.programme.programme
     return {
         "title": summary_title(header),
@@ -135,32 +146,63 @@ def build_summary(definition: Definition, snapshot: Snapshot, now: datetime) -> 
         # Whether any point has co-responsible units or was led by a group: then the table
         # names the 牵头单位 and shows a 责任单位 column.
         "roles": any(r["co_names"] or r["group_name"] for r in rows),
-        "totals": _totals(steps, rows),
+        "totals": _totals(steps, tally),
+        # How many points of each unit stand alike: (unit, state, per step (submitted,
+        # overdue, due day, waits for a decision)) -> count; what the desk's matrix reads.
+        "tally": tally,
         # Recurring reports: 上报率 and 缺报单位 of each occurrence begun by now.
         "occurrences": occurrence_rows(definition, occurrence_duties(definition, snapshot, now)),
         "counts": {
             "points": len(rows),
-            "overdue_points": sum(
-                1 for r in rows if any(s["overdue"] for s in r["steps"].values())
-            ),
+            "overdue_points": sum(n for t, n in tally.items() if any(c[1] for c in t[2])),
         },
     }
 
 
-def _totals(steps: Any, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _by_point(pairs: Iterable[tuple[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    """(point, value) pairs as point -> its values, in order (a memo key's part)."""
+    found: dict[str, list[Any]] = defaultdict(list)
+    for point, value in pairs:
+        found[point].append(value)
+    return {point: tuple(sorted(values)) for point, values in found.items()}
+
+
+#: A point as the totals count it: unit, state and per step (submitted, overdue, due day,
+#: waits for a decision).
+Tally = tuple[str, str, tuple[tuple[bool, bool | None, str, bool], ...]]
+
+
+def _tallied(*args: Any) -> tuple[dict[str, Any], Tally]:
+    """A point's row of the 汇总表 and how the totals count it."""
+    row = _summary_row(*args)
+    cells = tuple(
+        (c["submitted"] is not None, c["overdue"], c["due"], c["waiting"].endswith("决定"))
+        for c in row["steps"].values()
+    )
+    return row, (row["unit"], row["state"], cells)
+
+
+def _totals(steps: Any, tally: Counter[Tally]) -> dict[str, dict[str, Any]]:
     """Per step: points that owe it (or submitted it), those that submitted it, 上报率, late."""
     totals = {}
-    for t in steps:
-        cells = [r["steps"][t.trigger] for r in rows]
-        owed = [c for c in cells if c["overdue"] is not None]
-        submitted = sum(1 for c in owed if c["submitted"])
+    for i, t in enumerate(steps):
+        owed = submitted = late = late_submitted = waiting = 0
+        for (_unit, _state, cells), n in tally.items():
+            done, overdue, _due, decision = cells[i]
+            waiting += n if decision else 0
+            if overdue is None:
+                continue
+            owed += n
+            submitted += n if done else 0
+            late += n if overdue else 0
+            late_submitted += n if overdue and done else 0
         totals[t.trigger] = {
-            "owed": len(owed),
+            "owed": owed,
             "submitted": submitted,
-            "rate": round(submitted / len(owed), 4) if owed else None,
-            "late": sum(1 for c in owed if c["overdue"]),
-            "late_submitted": sum(1 for c in owed if c["overdue"] and c["submitted"]),
-            "waiting_decision": sum(1 for c in cells if c.get("waiting", "").endswith("决定")),
+            "rate": round(submitted / owed, 4) if owed else None,
+            "late": late,
+            "late_submitted": late_submitted,
+            "waiting_decision": waiting,
         }
     return totals
 

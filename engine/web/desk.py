@@ -17,6 +17,7 @@ from typing import Any
 from engine.app import MailSettings, Programme
 from engine.app.accounts import ROLE_LABELS, AccountRow, Accounts
 from engine.app.desk import store_mark
+from engine.app.live import LiveReads
 from engine.clock import Clock
 from engine.definition.loader import Definition
 from engine.runtime.store import Store
@@ -58,6 +59,11 @@ class Desk:
         self.accounts = Accounts(store, clock)
         store.documents.max_size = max_upload
         self.views = ViewCache()
+        self._live = {pid: LiveReads() for pid in self.definitions}
+
+    def live(self, pid: str) -> LiveReads:
+        """Programme ``pid``'s state as this process keeps it (``engine.app.live``)."""
+        return self._live[pid]
 
     def definition(self, pid: str) -> Definition | None:
         return self.definitions.get(pid)

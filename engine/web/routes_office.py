@@ -4,7 +4,9 @@ the status matrix of units by steps with lights, 上报率 per step and the 缺�
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +15,7 @@ from starlette.routing import Route
 
 from engine.app import Programme
 from engine.app.desk import read_office, stuck_items, urge_by_hand
+from engine.app.live import LiveReads
 from engine.definition.labels import OUTCOME_LABELS
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
@@ -47,8 +50,8 @@ def _extension_requested(gd: Programme, snapshot: Any) -> set[str]:
 
 
 def decision_queue(gd: Programme, snapshot: Any) -> list[dict[str, Any]]:
-    """Points waiting on a decision, by task: what may be decided and which points (an
-    extension's grant or refusal only for the points that asked for one)."""
+    """Points waiting on a decision, by task: what may be decided and which points (rows of
+    the store; an extension's grant or refusal only for the points that asked for one)."""
     index = gd.definition.index
     requested = _extension_requested(gd, snapshot)
     by_task: dict[str, dict[str, Any]] = {}
@@ -76,15 +79,7 @@ def decision_queue(gd: Programme, snapshot: Any) -> list[dict[str, Any]]:
             group["until"] = group["until"] or t.extension == "grant"
             if t.outcome:
                 group["outcomes"].setdefault(t.outcome, OUTCOME_LABELS[t.outcome])
-            group["points"].setdefault(
-                p.point_id,
-                {
-                    "id": p.point_id,
-                    "unit_name": index.body_label(p.unit_id),
-                    "title": p.title,
-                    "state": state_label(gd.definition, p.state),
-                },
-            )
+            group["points"].setdefault(p.point_id, p)
     return [
         {**g, "outcomes": list(g["outcomes"].items()), "points": list(g["points"].values())}
         for g in by_task.values()
@@ -96,20 +91,22 @@ def status_matrix(gd: Programme, summary: dict[str, Any]) -> dict[str, Any]:
     definition = gd.definition
     view = ProgressView.of(definition)
     today = date.fromisoformat(summary["today"])
-    cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    triggers = [s["step"] for s in summary["steps"]]
+    cells: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     lights: dict[tuple[str, str, bool, Any, Any], str] = {}  # many cells share one light
-    for row in summary["points"]:
-        for step, cell in row["steps"].items():
-            key = (row["state"], step, bool(cell["submitted"]), cell["overdue"], cell["due"])
+    for unit, state, tallied in summary["tally"]:  # points that stand alike, counted once
+        for step, (submitted, overdue, due, _decision) in zip(triggers, tallied, strict=True):
+            key = (state, step, submitted, overdue, due)
             if key not in lights:
-                lights[key] = _light(view, row["state"], step, cell, today)
-            cells[row["unit"]][step].append(lights[key])
+                cell = {"submitted": submitted, "overdue": overdue, "due": due}
+                lights[key] = _light(view, state, step, cell, today)
+            cells[unit][step].add(lights[key])
     order = {body: n for n, body in enumerate(definition.index.bodies)}
     units = [
         {
             "id": unit,
             "name": definition.index.body_label(unit),
-            "cells": [_worst(cells[unit].get(s["step"], [])) for s in summary["steps"]],
+            "cells": [_worst(cells[unit].get(s["step"], ())) for s in summary["steps"]],
         }
         for unit in sorted(cells, key=order.__getitem__)
     ]
@@ -121,14 +118,22 @@ def notification_record(gd: Programme, sent: Any, limit: int = 200) -> list[dict
     return list(reversed(notification_rows(gd.definition, sent)))[:limit]
 
 
-def dashboard(gd: Programme, stuck_days: int) -> dict[str, Any]:
+def dashboard(gd: Programme, stuck_days: int, live: LiveReads) -> dict[str, Any]:
     """Everything the office's page shows, from one read of the store."""
-    read = read_office(gd)
+    read = read_office(gd, live)
     queue = decision_queue(gd, read.snapshot)
+    index = gd.definition.index
     for group in queue:
         group["count"] = len(group["points"])
-        group["points"] = group["points"][:SHOWN]
-    index = gd.definition.index
+        group["points"] = [
+            {
+                "id": p.point_id,
+                "unit_name": index.body_label(p.unit_id),
+                "title": p.title,
+                "state": state_label(gd.definition, p.state),
+            }
+            for p in group["points"][:SHOWN]
+        ]
     stuck = stuck_items(gd, read.snapshot, stuck_days)
     return {
         "stuck": [
@@ -160,19 +165,20 @@ def _light(view: ProgressView, state: str, step: str, cell: dict[str, Any], toda
     return view.colour(state, view.index.transitions[step], due, today)
 
 
-def _worst(lights: list[str]) -> str:
+def _worst(lights: Collection[str]) -> str:
     return min(lights, key=_ORDER.index) if lights else "none"
 
 
 async def office(request: Request) -> Response:
     account = require(request, "coordinator", "auditor")
     gd = open_for(request, account)
-    views = desk_of(request).views
+    desk = desk_of(request)
     text = request.query_params.get("stuck", "")
     days = int(text) if text.isdigit() and len(text) < 4 else STUCK_DAYS
 
     def context() -> dict[str, Any]:
-        shown = views.get(gd, ("office", days), lambda: dashboard(gd, days))
+        live = desk.live(gd.id)
+        shown = desk.views.get(gd, ("office", days), lambda: dashboard(gd, days, live))
         return {
             "pid": gd.id,
             "title": gd.definition.programme.programme.title,
@@ -194,9 +200,9 @@ async def decide(request: Request) -> Response:
     reason = str(form.get("reason", "")).strip()
     points = [str(p) for p in form.getlist("point")]
     if form.get("all") == "1":  # every point of the group, listed on the page or not
-        read = await blocking(read_office, gd)
-        group = [g for g in decision_queue(gd, read.snapshot) if g["task"] == task]
-        points = [p["id"] for p in group[0]["points"]] if group else []
+        snapshot = await blocking(desk_of(request).live(gd.id).snapshot, gd)
+        group = [g for g in decision_queue(gd, snapshot) if g["task"] == task]
+        points = [p.point_id for p in group[0]["points"]] if group else []
     until_text = str(form.get("until", "")).strip()
     try:
         until = date.fromisoformat(until_text) if until_text else None
@@ -246,8 +252,10 @@ def circular(gd: Programme, report: dict[str, Any]) -> dict[str, Any]:
 async def circular_page(request: Request) -> Response:
     account = require(request, "coordinator", "auditor")
     gd = open_for(request, account)
-    views = desk_of(request).views
-    shown = await blocking(views.get, gd, ("office", STUCK_DAYS), lambda: dashboard(gd, STUCK_DAYS))
+    desk = desk_of(request)
+    live = desk.live(gd.id)
+    build = partial(dashboard, gd, STUCK_DAYS, live)
+    shown = await blocking(desk.views.get, gd, ("office", STUCK_DAYS), build)
     return render(request, "circular.html", pid=gd.id, **circular(gd, shown["report"]))
 
 

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from engine.app import Programme
 from engine.app.accounts import AccountRow
 from engine.app.desk import find_document, find_event, find_point
+from engine.app.live import LiveReads
 from engine.definition.schema import OWNER
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
@@ -98,11 +99,10 @@ def _extension_step(gd: Programme, state: str) -> Any:
 PAGE = 50
 
 
-def _items(gd: Programme, unit: str, page: int) -> dict[str, Any]:
+def _items(gd: Programme, unit: str, page: int, live: LiveReads) -> dict[str, Any]:
     """Page ``page`` (from 1) of the unit's items by due day, each with its history's
     returns and last event, and how many pages there are."""
-    status = gd.status(unit=unit)
-    rows = sorted(status["points"], key=lambda i: (i["due"] or "9999", i["id"]))
+    rows = sorted(live.items(gd, unit), key=lambda i: (i["due"] or "9999", i["id"]))
     pages = max(1, -(-len(rows) // PAGE))
     page = min(max(page, 1), pages)
     items = []
@@ -142,10 +142,11 @@ async def unit_page(request: Request) -> Response:
         raise PageError(404, f"没有单位 {unit}")
     _allowed(request, account, gd, unit)
     page = _page_number(request)
-    views = desk_of(request).views
+    desk = desk_of(request)
 
     def context() -> dict[str, Any]:
-        shown = views.get(gd, ("unit", unit, page), lambda: _items(gd, unit, page))
+        live = desk.live(gd.id)
+        shown = desk.views.get(gd, ("unit", unit, page), lambda: _items(gd, unit, page, live))
         return {
             "pid": gd.id,
             "title": gd.definition.programme.programme.title,
@@ -247,12 +248,12 @@ async def _filed(
     return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)
 
 
-def _lead_duties(gd: Programme, lead: str) -> list[dict[str, Any]]:
+def _lead_duties(gd: Programme, lead: str, live: LiveReads) -> list[dict[str, Any]]:
     """The reports ``lead`` owes on the units it inspects (a document step, points waiting),
     each with the task it submits."""
     index = gd.definition.index
     found = []
-    for d in gd.status(unit=lead)["duties"]:
+    for d in live.status(gd, lead)["duties"]:
         t = index.transitions.get(d["step"])
         if t is None or t.takes != "document" or t.task is None or not d["points"]:
             continue
@@ -268,7 +269,7 @@ async def lead_submit(request: Request) -> Response:
     form = await checked_form(request, upload=True)
     try:
         upload, step = _upload_and(request, form, "step")
-        duties = await blocking(_lead_duties, gd, account.body)
+        duties = await blocking(_lead_duties, gd, account.body, desk_of(request).live(gd.id))
         duty = next((d for d in duties if d["step"] == step), None)
         if duty is None:
             raise PageError(409, "本单位目前没有需要报送的这项检查材料")
@@ -332,7 +333,7 @@ async def my_page(request: Request) -> Response:
             pid=gd.id,
             title=gd.definition.programme.programme.title,
             units=[(u, index.body_label(u)) for u in units],
-            duties=await blocking(_lead_duties, gd, account.body),
+            duties=await blocking(_lead_duties, gd, account.body, desk_of(request).live(gd.id)),
             max_mb=desk_of(request).max_upload / (1 << 20),
         )
     raise PageError(403, "您的账户无权查看此工作方案")
