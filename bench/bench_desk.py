@@ -2,7 +2,7 @@
 
     python bench/bench_desk.py                       # 52 and 100,000 items on SQLite
     python bench/bench_desk.py --quick               # 52 and 10,000 items
-    python bench/bench_desk.py --postgres URL        # also 50 submissions on PostgreSQL
+    python bench/bench_desk.py --postgres URL        # the same on PostgreSQL, both sizes
                                                      # (or DOCFLOW_TEST_POSTGRES set)
 
 For each size a store is prepared through ``Programme`` (the 2011 programme's 52 example
@@ -24,6 +24,13 @@ driven over HTTP by httpx clients signed in through the login form:
    one thread each). Target: every one answered with its receipt, and the trail holding
    exactly one work-plan event for each of the 50 items afterwards (0 lost, 0 duplicated),
    counted in the store.
+3. *After each event* (once the submissions are counted). Round after round, the
+   coordinator records an event through the desk (a work plan received on paper for an
+   item, then its return with a reason, and again), and that item's unit page and the
+   dashboard are read right after it: the first read of a new state, which no kept page
+   serves. The pages are built from the snapshot and rows kept in the process
+   (``engine.app.live``), advanced by the new events only; the figures are printed against
+   the same bare route (no target: at 100,000 items a view still passes over every item).
 """
 
 from __future__ import annotations
@@ -58,9 +65,12 @@ def _clock() -> Any:
     return FixedClock(NOW)
 
 
-def prepare(programme: Path, db: str, documents: Path, count: int) -> list[tuple[str, str]]:
+def prepare(
+    programme: Path, db: str, documents: Path, count: int
+) -> tuple[list[tuple[str, str]], tuple[str, str]]:
     """A store with ``count`` items, all approved; accounts; return (point, unit) of the
-    50 items the clients submit for."""
+    50 items the clients submit for, and of an item none of them submits for (the events
+    between reads)."""
     from engine.app import Programme
     from engine.app.accounts import Accounts
     from engine.runtime.pointsfile import read_points_file
@@ -83,12 +93,14 @@ def prepare(programme: Path, db: str, documents: Path, count: int) -> list[tuple
         accounts = Accounts(gd.store, gd.clock)
         chosen = [(p.point_id, p.unit_id) for p in rows[:: max(1, len(rows) // CLIENTS)]]
         chosen = chosen[:CLIENTS]
+        taken = {p for p, _u in chosen}
+        spare = next(p for p in rows if p.point_id not in taken)  # the events between reads
         for name, body, role in [("统筹", "eic", "coordinator")] + [
             (f"填报员{n:02d}", unit, "unit") for n, (_p, unit) in enumerate(chosen)
         ]:
             _, token = accounts.add(name, body, role)
             accounts.set_password(token, PASSWORD, PASSWORD)
-    return chosen
+    return chosen, (spare.point_id, spare.unit_id)
 
 
 def serve(programme: str, db: str, documents: str, port: int) -> None:
@@ -209,6 +221,60 @@ def pages(server: Server, pid: str, unit: str, rounds: int) -> bool:
     return ok
 
 
+def after_events(server: Server, pid: str, spare: tuple[str, str], rounds: int) -> None:
+    """The coordinator records an event (a paper work plan for ``spare``, then its return,
+    and again); the item's unit page and the dashboard are read right after each."""
+    office = signed_in(server.base, "统筹")
+    bare = signed_in(server.base, "填报员00")
+    point, unit = spare
+    urls = {"unit's page": f"/p/{pid}/units/{unit}", "office's dashboard": f"/p/{pid}/office"}
+    times: dict[str, list[float]] = {"bare /healthz": [], **{name: [] for name in urls}}
+    form = _csrf(office.get(f"/p/{pid}/units/{unit}").text)  # the session's token
+    for n in range(rounds):
+        if n % 2 == 0:
+            done = office.post(
+                f"/p/{pid}/points/{point}/submit",
+                data={"csrf_token": form, "task": "work-plan"},
+                files={"file": (f"{point}-工作方案-{n}.txt", f"第{n}稿\n".encode() * 100)},
+                follow_redirects=False,
+            )
+        else:
+            done = office.post(
+                f"/p/{pid}/decide",
+                data={
+                    "csrf_token": form,
+                    "task": "work-plan",
+                    "outcome": "return",
+                    "reason": f"第{n}次退回：请补充负责人",
+                    "point": point,
+                },
+                follow_redirects=False,
+            )
+        if done.status_code != 303:
+            raise SystemExit(f"bench: the event of round {n} answered {done.status_code}")
+        for name, url in urls.items():
+            t0 = time.perf_counter()
+            response = office.get(url)
+            times[name].append(time.perf_counter() - t0)
+            if response.status_code != 200:
+                raise SystemExit(f"bench: {url} answered {response.status_code}")
+        t0 = time.perf_counter()
+        bare.get("/healthz")
+        times["bare /healthz"].append(time.perf_counter() - t0)
+    base = _p99(times["bare /healthz"])
+    for name, values in times.items():
+        ordered = sorted(values)
+        line = (
+            f"  after an event: {name:20s} p50 {ordered[len(ordered) // 2] * 1000:8.2f} ms  "
+            f"p99 {_p99(values) * 1000:8.2f} ms"
+        )
+        if name != "bare /healthz":
+            line += f"  p99 ratio {_p99(values) / base:6.1f}"
+        print(line)
+    office.close()
+    bare.close()
+
+
 def submissions(
     server: Server, pid: str, chosen: list[tuple[str, str]], db: str, programme: Path
 ) -> bool:
@@ -283,13 +349,15 @@ def _work_plans(db: str, pid: str, programme: Path) -> Counter[str]:
     return Counter(e.point_id for e in events if e.point_id)
 
 
-def run(folder: Path, count: int, db: str | None, rounds: int, label: str) -> list[str]:
+def run(
+    folder: Path, count: int, db: str | None, rounds: int, label: str, events: int = 40
+) -> list[str]:
     folder.mkdir(parents=True)
     programme = GD_2011 if count == 52 else synthetic_programme(folder / "programme")
     db = db or str(folder / "docflow.db")
     documents = folder / "documents"
     t0 = time.perf_counter()
-    chosen = prepare(programme, db, documents, count)
+    chosen, spare = prepare(programme, db, documents, count)
     print(f"{label}: {count:,} items prepared in {time.perf_counter() - t0:.1f} s")
     flush()
     from engine.definition.loader import load_definition
@@ -305,6 +373,8 @@ def run(folder: Path, count: int, db: str | None, rounds: int, label: str) -> li
             del units
         ok = submissions(server, pid, chosen, db, programme)
         results.append(verdict(ok, f"{label}, {count:,} items: 50 submissions, 0 lost / 0 dup"))
+        if rounds:  # after the count of the submissions: these are events too
+            after_events(server, pid, spare, events)
     finally:
         server.stop()
     flush()
@@ -331,8 +401,9 @@ def main() -> int:
             results += run(Path(tmp) / f"sqlite-{count}", count, None, args.rounds, "SQLite")
         postgres = args.postgres or os.environ.get("DOCFLOW_TEST_POSTGRES")
         if postgres:
-            with _postgres_database(postgres) as url:
-                results += run(Path(tmp) / "pg-52", 52, url, args.rounds, "PostgreSQL")
+            for count in (52, large):
+                with _postgres_database(postgres) as url:
+                    results += run(Path(tmp) / f"pg-{count}", count, url, args.rounds, "PostgreSQL")
         else:
             print("PostgreSQL: skipped (give --postgres URL or set DOCFLOW_TEST_POSTGRES)")
     print("\n".join(results))
