@@ -117,6 +117,7 @@ def serve(programme: str, db: str, documents: str, port: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-desk-"))
     desk = Desk({gd.id: gd.definition}, gd.store, gd.clock, work_dir=work)
     app = create_app(desk, desk.accounts.session_secret())
+    desk.warm()  # as ``docflow web`` does before it serves
     run(app, "127.0.0.1", port)
 
 

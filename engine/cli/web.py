@@ -93,6 +93,9 @@ def web(
         else:
             secret = desk.accounts.session_secret()
         app = create_app(desk, secret, https_only=https_only)
+        for pid, why in desk.warm():
+            words = why.worded(desk.definitions[pid].programme.programme.item).message
+            click.echo(f"提示：工作方案 {pid} 暂时无法读取（{words}）；页面将显示原因", err=True)
         click.echo(f"工作督办平台已启动：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
         run(app, host, port, proxy_headers=True)
     finally:

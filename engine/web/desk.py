@@ -20,6 +20,7 @@ from engine.app.desk import store_mark
 from engine.app.live import LiveReads
 from engine.clock import Clock
 from engine.definition.loader import Definition
+from engine.errors import DocflowError
 from engine.runtime.store import Store
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "Desk", "ViewCache", "operator_of"]
@@ -64,6 +65,17 @@ class Desk:
     def live(self, pid: str) -> LiveReads:
         """Programme ``pid``'s state as this process keeps it (``engine.app.live``)."""
         return self._live[pid]
+
+    def warm(self) -> list[tuple[str, DocflowError]]:
+        """Read and judge every programme once, before the first request would (at 100,000
+        items some seconds); what could not be read, with why (the pages say it again)."""
+        failed = []
+        for pid in self.definitions:
+            try:
+                self._live[pid].office(self.programme(pid))
+            except DocflowError as exc:
+                failed.append((pid, exc))
+        return failed
 
     def definition(self, pid: str) -> Definition | None:
         return self.definitions.get(pid)
