@@ -16,6 +16,7 @@ on one PostgreSQL store see each other's writes through the store.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import StoreError
 from engine.runtime.advance import advance_snapshot
 from engine.runtime.snapshot import Snapshot, read_inputs, read_snapshot
+from engine.runtime.store import EventRow
 from engine.views.memo import RowMemo
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ class LiveReads:
         self._snapshot: Snapshot | None = None
         self._status = RowMemo()
         self._summary = RowMemo()
+        self._trails: dict[str, list[EventRow]] = {}  # each point's events, in order
         self.reads = 0  # snapshots read from nothing (the first, or the chain was not ours)
         self.advances = 0  # snapshots advanced by the events since
 
@@ -101,6 +104,12 @@ class LiveReads:
                 programme.definition, snapshot, programme.now(), unit, memo=self._status
             )
 
+    def trails(self, points: Iterable[str]) -> dict[str, tuple[EventRow, ...]]:
+        """Each of ``points``' events in order, as the snapshot last read holds them (the
+        history a page shows beside the rows it read just before)."""
+        with self._lock:
+            return {p: tuple(self._trails.get(p, ())) for p in points}
+
     def _current(self, programme: Programme) -> Snapshot:
         store = programme.store
         if store is None:
@@ -113,7 +122,16 @@ class LiveReads:
             if found is None:
                 found = read_snapshot(tx, programme.id, store.location, *inputs, with_events=True)
                 self.reads += 1
+                self._trails = {}
+                self._index(found.trail)
             elif found is not self._snapshot:
                 self.advances += 1
+                kept = self._snapshot.trail if self._snapshot is not None else ()
+                self._index(found.trail[len(kept) :])
         self._snapshot = found
         return found
+
+    def _index(self, events: Iterable[EventRow]) -> None:
+        for e in events:
+            if e.point_id is not None:
+                self._trails.setdefault(e.point_id, []).append(e)

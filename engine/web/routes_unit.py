@@ -106,10 +106,12 @@ def _items(gd: Programme, unit: str, page: int, live: LiveReads) -> dict[str, An
     pages = max(1, -(-len(rows) // PAGE))
     page = min(max(page, 1), pages)
     items = []
-    for p in rows[(page - 1) * PAGE : page * PAGE]:
+    shown = rows[(page - 1) * PAGE : page * PAGE]
+    trails = live.trails(p["id"] for p in shown)
+    for p in shown:
         step = _upload_step(gd, p["state"])
         extension = _extension_step(gd, p["state"]) if step is not None else None
-        events = gd.trail(p["id"])
+        events = trails[p["id"]]
         items.append(
             {
                 **p,

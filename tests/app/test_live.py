@@ -89,6 +89,8 @@ def test_the_kept_reads_equal_a_fresh_read_after_every_kind_of_event(year: Year)
         assert kept.summary == read.summary, name
         assert live.status(gd, "foshan") == gd.status(unit="foshan"), name
         assert live.items(gd, "foshan") == gd.status(unit="foshan")["points"], name
+        ids = [p.point_id for p in kept.snapshot.points]
+        assert live.trails(ids) == {p: tuple(gd.trail(p)) for p in ids}, name
     assert live.reads == 1  # every later read advanced the first one
     assert live.advances == len([s for s in STEPS if s[0] != "the day after the due day"])
 
