@@ -1,6 +1,7 @@
 """The reads the desk needs beyond the command line's: one trail event, a stored document
-with the events that carry it, a page of the trail filtered in the store, the office's
-dashboard read at once, and the mark of the store's state its pages are cached by.
+with the events that carry it and the items they are on, a page of the trail filtered in
+the store, the office's dashboard read at once, and the mark of the store's state its
+pages are cached by.
 
 Each is one read-only transaction of the programme's store. A document is looked up by its
 SHA-256 only (never by a path a user gave) and read at the place its hash gives.
@@ -45,6 +46,7 @@ class FoundDocument:
     row: DocumentRow
     path: Path
     events: tuple[EventRow, ...]  # the programme's events that carry it
+    points: dict[str, PointRow]  # the items those events are on, by id
 
 
 def _store_of(programme: Programme) -> Store:
@@ -76,13 +78,16 @@ def find_document(programme: Programme, sha256: str) -> FoundDocument | None:
     with store.transaction(readonly=True) as tx:
         events = tx.events_with_document(programme.id, sha256)
         row = tx.get_document(sha256) if events else None
+        ids = dict.fromkeys(e.point_id for e in events if e.point_id is not None)
+        found = [tx.get_point(programme.id, point) for point in ids] if row else []
     if row is None:
         return None
     root = store.documents.root.resolve()
     path = store.documents.path_for(sha256).resolve()
     if root not in path.parents or not path.is_file():
         return None
-    return FoundDocument(row, path, tuple(events))
+    points = {p.point_id: p for p in found if p is not None}
+    return FoundDocument(row, path, tuple(events), points)
 
 
 def store_mark(programme: Programme) -> tuple[int, str, int]:
