@@ -224,18 +224,15 @@ class Stuck:
 
 def stuck_items(programme: Programme, snapshot: Snapshot, days: int) -> list[Stuck]:
     """The items (not in a final state) that entered their state more than ``days`` working
-    days before today, longest first; read from the snapshot's trail (the last event that
-    moved each item into its state)."""
+    days before today, longest first; read from the snapshot's trail (the last standing
+    event that moved each item into its state: see ``_entered``)."""
     from engine.delivery.noticecontext import working_days_between
     from engine.runtime.progress import ProgressView
 
     view = ProgressView.of(programme.definition)
     zone = programme.definition.zone
     today = view.local_date(programme.now())
-    entered: dict[str, str] = {}
-    for e in snapshot.trail:
-        if e.point_id is not None and e.dest_state is not None:
-            entered[e.point_id] = e.effective_at
+    entered = _entered(snapshot)
     final = programme.definition.index.final_states
     counted: dict[date, int] = {}  # one count per day: many items share one
     found = []
@@ -249,3 +246,17 @@ def stuck_items(programme: Programme, snapshot: Snapshot, days: int) -> list[Stu
             found.append(Stuck(p.point_id, p.unit_id, p.title, p.state, since, counted[since]))
     found.sort(key=lambda s: (-s.working_days, s.point))
     return found
+
+
+def _entered(snapshot: Snapshot) -> dict[str, str]:
+    """When each item entered the state it is in: the effective time of the last event
+    that moved it, among the events that still stand. A move later withdrawn (撤回) does not
+    count, nor does the 撤回 itself: the item is back in the state the move before it led to,
+    since that move's day."""
+    from engine.runtime.corrections import standing
+
+    entered: dict[str, str] = {}
+    for e in standing(snapshot.trail):
+        if e.point_id is not None and e.dest_state is not None:
+            entered[e.point_id] = e.effective_at
+    return entered

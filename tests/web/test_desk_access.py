@@ -1,14 +1,19 @@
-"""Who reads what on the desk: an item shared with co-responsible units (责任单位) is read
-by them everywhere its lead unit's readers read it - its page, its receipts, its
-documents, their own unit page - while only the lead unit (and the office) submit for it."""
+"""Who reads what on the desk, and what its lists count: an item shared with co-responsible
+units (责任单位) is read by them everywhere its lead unit's readers read it - its page, its
+receipts, its documents, their own unit page - while only the lead unit (and the office)
+submit for it; the office's list of stuck items counts no move that was withdrawn (撤回)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import pytest
 
+from engine.app.desk import stuck_items
+from engine.clock import FixedClock
 from tests.web.conftest import PASSWORD, DeskSite, csrf_of, upload
 
 PID = "gd-2011"
@@ -133,3 +138,52 @@ def test_an_inspector_of_the_co_unit_alone_does_not_read_the_shared_item(shared:
     lead = site.client("发改委检查组")
     assert lead.get(f"/p/{PID}/points/{shared.point}").status_code == 200
     assert lead.get(f"/p/{PID}/documents/{shared.sha}").content == PLAN
+
+
+def _at(site: DeskSite, moment: str) -> None:
+    site.desk.clock = FixedClock(datetime.fromisoformat(f"{moment}+08:00"))
+
+
+def _stuck_row(site: DeskSite, point: str, days: int) -> list[str] | None:
+    """The office's row for ``point`` among the items stuck past ``days`` working days."""
+    page = site.client("经信委统筹").get(f"/p/{PID}/office?stuck={days}").text
+    for row in re.findall(r"<tr><td><a href=\"/p/gd-2011/points/[^<]*</a>.*?</tr>", page):
+        if f">{point}</a>" in row:
+            return re.findall(r"<td>([^<]*)</td>", row)
+    return None
+
+
+def _withdrawn_plan(site: DeskSite) -> None:
+    """广州市's first work plan filed on 5月9日 (Monday) and withdrawn on 5月11日, so that
+    the item is back in 已审定 as it was since 5月6日."""
+    plan = site.folder / "工作方案.pdf"
+    plan.write_bytes(b"plan")
+    _at(site, "2011-05-09T09:00:00")
+    (filed,) = site.desk.programme(PID).submit("guangzhou", "work-plan", plan, ["guangzhou-1"])
+    _at(site, "2011-05-11T09:00:00")
+    site.desk.programme(PID).correct(filed.seq, "误报：报送了上一年度的方案", withdraw=True)
+    _at(site, "2011-05-12T10:00:00")
+
+
+def test_a_withdrawn_move_does_not_restart_the_days_an_item_is_stuck(site: DeskSite) -> None:
+    _withdrawn_plan(site)
+    gd = site.desk.programme(PID)
+    assert next(p for p in gd.snapshot().points if p.point_id == "guangzhou-1").state == "approved"
+    stuck = {s.point: s for s in stuck_items(gd, gd.snapshot(with_events=True), 3)}
+    assert stuck["guangzhou-1"].since == date(2011, 5, 6)
+    assert stuck["guangzhou-1"].working_days == 4
+    row = _stuck_row(site, "guangzhou-1", 3)
+    assert row is not None
+    assert row[-2:] == ["2011-05-06", "4"]
+
+
+def test_a_move_made_again_after_its_withdrawal_counts_from_its_own_day(site: DeskSite) -> None:
+    _withdrawn_plan(site)
+    plan = site.folder / "工作方案.pdf"
+    _at(site, "2011-05-11T15:00:00")
+    site.desk.programme(PID).submit("guangzhou", "work-plan", plan, ["guangzhou-1"])
+    _at(site, "2011-05-12T10:00:00")
+    assert _stuck_row(site, "guangzhou-1", 3) is None
+    row = _stuck_row(site, "guangzhou-1", 0)
+    assert row is not None
+    assert row[-2:] == ["2011-05-11", "1"]
