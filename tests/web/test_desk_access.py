@@ -1,17 +1,22 @@
 """Who reads what on the desk, and what its lists count: an item shared with co-responsible
 units (责任单位) is read by them everywhere its lead unit's readers read it - its page, its
 receipts, its documents, their own unit page - while only the lead unit (and the office)
-submit for it; the office's list of stuck items counts no move that was withdrawn (撤回)."""
+submit for it; the office's list of stuck items counts no move that was withdrawn (撤回);
+the live report is made once per head even when first asked for by several at once."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine.app import Programme
 from engine.app.desk import stuck_items
 from engine.clock import FixedClock
 from tests.web.conftest import PASSWORD, DeskSite, csrf_of, upload
@@ -187,3 +192,50 @@ def test_a_move_made_again_after_its_withdrawal_counts_from_its_own_day(site: De
     row = _stuck_row(site, "guangzhou-1", 0)
     assert row is not None
     assert row[-2:] == ["2011-05-11", "1"]
+
+
+#: Requests asking for the report at once.
+AT_ONCE = 4
+
+
+def test_concurrent_first_requests_for_the_report_all_get_it_complete(
+    site: DeskSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered_into: list[Path] = []
+    all_rendered = threading.Barrier(AT_ONCE, timeout=60)
+    render = Programme.render
+
+    def render_then_wait(self: Programme, out: Any, **kwargs: Any) -> Path:
+        index = render(self, out, **kwargs)
+        rendered_into.append(Path(out))
+        all_rendered.wait()  # every request has its copy before any is put in place
+        return index
+
+    monkeypatch.setattr(Programme, "render", render_then_wait)
+    clients = [site.client("审计员") for _ in range(AT_ONCE)]
+    got: list[Any] = [None] * AT_ONCE
+
+    def ask(n: int) -> None:
+        try:
+            got[n] = clients[n].get(f"/p/{PID}/report/index.html")
+        except Exception as exc:  # the test reports it below
+            got[n] = exc
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(AT_ONCE)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    heads = site.desk.work_dir / "report" / PID
+    (folder,) = heads.iterdir()  # one head's report, no copy left beside it
+    assert folder.name.isdigit()
+    served = (folder / "index.html").read_text(encoding="utf-8")
+    assert served.rstrip().endswith("</html>")
+    assert not [r for r in got if not hasattr(r, "status_code")], got  # nothing raised
+    assert [r.status_code for r in got] == [200] * AT_ONCE
+    assert all(r.text == served for r in got)
+    assert len(set(rendered_into)) == AT_ONCE
+    assert folder not in rendered_into  # each rendered a copy of its own
+    again = clients[0].get(f"/p/{PID}/report/lifecycle.dot")
+    assert again.status_code == 200
+    assert len(rendered_into) == AT_ONCE  # made once for this head, then served
