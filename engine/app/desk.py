@@ -1,6 +1,7 @@
 """The reads the desk needs beyond the command line's: one trail event, a stored document
-with the events that carry it, a page of the trail filtered in the store, the office's
-dashboard read at once, and the mark of the store's state its pages are cached by.
+with the events that carry it and the items they are on, a page of the trail filtered in
+the store, the office's dashboard read at once, and the mark of the store's state its
+pages are cached by.
 
 Each is one read-only transaction of the programme's store. A document is looked up by its
 SHA-256 only (never by a path a user gave) and read at the place its hash gives.
@@ -46,6 +47,7 @@ class FoundDocument:
     row: DocumentRow
     path: Path
     events: tuple[EventRow, ...]  # the programme's events that carry it
+    points: dict[str, PointRow]  # the items those events are on, by id
 
 
 def _store_of(programme: Programme) -> Store:
@@ -77,13 +79,16 @@ def find_document(programme: Programme, sha256: str) -> FoundDocument | None:
     with store.transaction(readonly=True) as tx:
         events = tx.events_with_document(programme.id, sha256)
         row = tx.get_document(sha256) if events else None
+        ids = dict.fromkeys(e.point_id for e in events if e.point_id is not None)
+        found = [tx.get_point(programme.id, point) for point in ids] if row else []
     if row is None:
         return None
     root = store.documents.root.resolve()
     path = store.documents.path_for(sha256).resolve()
     if root not in path.parents or not path.is_file():
         return None
-    return FoundDocument(row, path, tuple(events))
+    points = {p.point_id: p for p in found if p is not None}
+    return FoundDocument(row, path, tuple(events), points)
 
 
 def store_mark(programme: Programme) -> tuple[int, str, int]:
@@ -198,18 +203,15 @@ class Stuck:
 
 def stuck_items(programme: Programme, snapshot: Snapshot, days: int) -> list[Stuck]:
     """The items (not in a final state) that entered their state more than ``days`` working
-    days before today, longest first; read from the snapshot's trail (the last event that
-    moved each item into its state)."""
+    days before today, longest first; read from the snapshot's trail (the last standing
+    event that moved each item into its state: see ``_entered``)."""
     from engine.delivery.noticecontext import working_days_between
     from engine.runtime.progress import ProgressView
 
     view = ProgressView.of(programme.definition)
     zone = programme.definition.zone
     today = view.local_date(programme.now())
-    entered: dict[str, str] = {}
-    for e in snapshot.trail:
-        if e.point_id is not None and e.dest_state is not None:
-            entered[e.point_id] = e.effective_at
+    entered = _entered(snapshot)
     final = programme.definition.index.final_states
     counted: dict[date, int] = {}  # one count per day: many items share one
     found = []
@@ -223,3 +225,17 @@ def stuck_items(programme: Programme, snapshot: Snapshot, days: int) -> list[Stu
             found.append(Stuck(p.point_id, p.unit_id, p.title, p.state, since, counted[since]))
     found.sort(key=lambda s: (-s.working_days, s.point))
     return found
+
+
+def _entered(snapshot: Snapshot) -> dict[str, str]:
+    """When each item entered the state it is in: the effective time of the last event
+    that moved it, among the events that still stand. A move later withdrawn (撤回) does not
+    count, nor does the 撤回 itself: the item is back in the state the move before it led to,
+    since that move's day."""
+    from engine.runtime.corrections import standing
+
+    entered: dict[str, str] = {}
+    for e in standing(snapshot.trail):
+        if e.point_id is not None and e.dest_state is not None:
+            entered[e.point_id] = e.effective_at
+    return entered

@@ -7,7 +7,7 @@ through ``engine.app``: each action is one use case of a ``Programme`` opened on
 store with the signed-in person as 经办人.
 
 ===================  =========================================================================
-``desk``             the open programmes, the store, the clock; who may see which unit
+``desk``             the open programmes, the store, the clock; who may read which unit and item
 ``pages``            rendering templates, the error pages
 ``security``         sessions, CSRF tokens, the signed-in account and role checks
 ``routes_auth``      sign in and out, the one-time set-password link, the home page

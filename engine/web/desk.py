@@ -3,14 +3,16 @@
 ``Desk.programme`` opens a programme for one request with the signed-in account as 经办人
 (the operator every event records); ``Desk.may_see_unit`` is the one rule for which unit's
 items an account may read: its own for a unit, the units it inspects for an inspection lead,
-every unit for the coordinating office and auditors.
+every unit for the coordinating office and auditors. ``Desk.may_read_item`` adds an item's
+co-responsible units (责任单位) to its lead unit's readers: what the item's page, its
+receipts and its documents are read by. Submitting stays the lead unit's (and the office's).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,15 @@ class Desk:
         if account.role == "inspector":
             return self.definitions[pid].index.inspector_of.get(unit) == account.body
         return False
+
+    def may_read_item(
+        self, account: AccountRow, pid: str, unit: str, co: Collection[str] = ()
+    ) -> bool:
+        """Whether ``account`` reads an item led by ``unit`` with co-responsible units
+        ``co``: whoever reads the lead unit's items, and a unit account of a 责任单位."""
+        if self.may_see_unit(account, pid, unit):
+            return True
+        return account.role == "unit" and account.body in co
 
     @staticmethod
     def role_label(role: str) -> str:

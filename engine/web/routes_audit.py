@@ -19,6 +19,7 @@ from starlette.routing import Route
 from engine.app import Programme
 from engine.app.desk import TrailQuery, trail_page
 from engine.definition.labels import ENGINE_TRIGGER_LABELS
+from engine.errors import DocflowError, os_reason
 from engine.views.status import step_label
 from engine.web.pages import render
 from engine.web.problems import PageError, refused
@@ -96,13 +97,35 @@ async def verify(request: Request) -> Response:
 
 
 def _rendered(gd: Programme, work: Path) -> Path:
-    """The report's folder for the trail's current head (made once per head)."""
+    """The report's folder for the trail's current head, made once per head.
+
+    It is rendered into a scratch folder beside it and renamed into place in one step, so
+    a folder under a head's name is always complete. Of requests rendering the same head
+    at once (threads of one desk or desks sharing the folder), the first rename wins; the
+    others discard their copies and serve the winner's."""
     with gd.store.transaction(readonly=True) as tx:  # type: ignore[union-attr]
         seq, _hash = tx.chain_head()
     folder = work / "report" / gd.id / str(seq)
-    if not (folder / "index.html").is_file():
-        gd.render(folder, warn=lambda _text: None)
+    if (folder / "index.html").is_file():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{seq}-", dir=folder.parent))
+    try:
+        gd.render(scratch, warn=lambda _text: None)
+        _publish(scratch, folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # the loser's copy (gone once renamed)
     return folder
+
+
+def _publish(scratch: Path, folder: Path) -> None:
+    """``scratch`` renamed to ``folder`` (atomic on one file system), unless another copy
+    is there already: a rename onto a folder that is not empty fails."""
+    try:
+        scratch.rename(folder)
+    except OSError as exc:
+        if not (folder / "index.html").is_file():
+            raise DocflowError(f"无法写入报告目录 {folder}：{os_reason(exc)}") from None
 
 
 async def report(request: Request) -> Response:
@@ -119,7 +142,6 @@ async def report(request: Request) -> Response:
 async def as_of(request: Request) -> Response:
     """The status as the trail stood at a moment: states, lights and 上报率 then."""
     from engine.clock import parse_moment
-    from engine.errors import DocflowError
 
     account = require(request, "auditor", "coordinator")
     gd = open_for(request, account)
@@ -173,7 +195,6 @@ async def accounts(request: Request, made: str | None = None) -> Response:
 
 async def administer(request: Request) -> Response:
     """The administrator adds an account (its one-time link shown once) or disables one."""
-    from engine.errors import DocflowError
     from engine.web.desk import operator_of
 
     account = require(request, "administrator")

@@ -1,14 +1,16 @@
 """A unit's page, an item's history, uploads with their receipts, and document downloads.
 
-A unit account reads and submits for its own body's items only; an inspection lead reads
-the items of the units it inspects; the office and auditors read every unit's. Anything
-else is refused with 403 on every route, before anything is read or written.
+A unit account reads and submits for its own body's items only, and reads (never submits
+for) the items it shares as a co-responsible unit (责任单位); an inspection lead reads the
+items of the units it inspects; the office and auditors read every unit's. Anything else
+is refused with 403 on every route, before anything is read or written.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -19,7 +21,7 @@ from starlette.routing import Route
 
 from engine.app import Programme
 from engine.app.accounts import AccountRow
-from engine.app.desk import find_document, find_event, find_point
+from engine.app.desk import FoundDocument, find_document, find_event, find_point
 from engine.app.live import LiveReads
 from engine.definition.schema import OWNER
 from engine.errors import DocflowError
@@ -52,6 +54,20 @@ def _point_row(gd: Programme, point: str) -> Any:
 def _allowed(request: Request, account: AccountRow, gd: Programme, unit: str) -> None:
     if not desk_of(request).may_see_unit(account, gd.id, unit):
         raise PageError(403, "这不是您单位的事项：每个单位只能查看和报送本单位的事项")
+
+
+def _readable(
+    request: Request, account: AccountRow, gd: Programme, unit: str, co: Sequence[str]
+) -> None:
+    """403 unless ``account`` reads the item led by ``unit`` with 责任单位 ``co``."""
+    if not desk_of(request).may_read_item(account, gd.id, unit, co):
+        raise PageError(403, "这不是您单位的事项：每个单位只能查看本单位牵头或参与的事项")
+
+
+def _co_of(gd: Programme, point: str | None) -> tuple[str, ...]:
+    """The co-responsible units of item ``point`` (none for no item, or one not stored)."""
+    found = find_point(gd, point) if point is not None else None
+    return found.co if found is not None else ()
 
 
 def event_view(gd: Programme, e: EventRow) -> dict[str, Any]:
@@ -99,22 +115,35 @@ def _extension_step(gd: Programme, state: str) -> Any:
 PAGE = 50
 
 
-def _items(gd: Programme, unit: str, page: int, live: LiveReads) -> dict[str, Any]:
-    """Page ``page`` (from 1) of the unit's items by due day, each with its history's
-    returns and last event, and how many pages there are."""
-    rows = sorted(live.items(gd, unit), key=lambda i: (i["due"] or "9999", i["id"]))
+def _items(
+    gd: Programme,
+    unit: str,
+    page: int,
+    live: LiveReads,
+    readable: Callable[[str, Sequence[str]], bool],
+) -> dict[str, Any]:
+    """Page ``page`` (from 1) of the unit's items by due day - those it leads and those it
+    shares as a 责任单位, as far as ``readable(lead, co)`` lets the reader see them - each
+    with its history's returns and last event, and how many pages there are. Only the lead
+    unit files, so only its own items carry the upload and extension forms."""
+    rows = sorted(
+        (p for p in live.items(gd, unit) if readable(p["unit"], p["co"])),
+        key=lambda i: (i["due"] or "9999", i["id"]),
+    )
     pages = max(1, -(-len(rows) // PAGE))
     page = min(max(page, 1), pages)
     items = []
     shown = rows[(page - 1) * PAGE : page * PAGE]
     trails = live.trails(p["id"] for p in shown)
     for p in shown:
-        step = _upload_step(gd, p["state"])
+        lead = p["unit"] == unit
+        step = _upload_step(gd, p["state"]) if lead else None
         extension = _extension_step(gd, p["state"]) if step is not None else None
         events = trails[p["id"]]
         items.append(
             {
                 **p,
+                "lead": lead,
                 "upload": {"task": step.task, "document": step.document or step.label}
                 if step is not None
                 else None,
@@ -146,9 +175,13 @@ async def unit_page(request: Request) -> Response:
     page = _page_number(request)
     desk = desk_of(request)
 
+    def readable(lead: str, co: Sequence[str]) -> bool:
+        return desk.may_read_item(account, gd.id, lead, co)
+
     def context() -> dict[str, Any]:
         live = desk.live(gd.id)
-        shown = desk.views.get(gd, ("unit", unit, page), lambda: _items(gd, unit, page, live))
+        key = ("unit", unit, page, account.role, account.body)  # what ``readable`` reads
+        shown = desk.views.get(gd, key, lambda: _items(gd, unit, page, live, readable))
         return {
             "pid": gd.id,
             "title": gd.definition.programme.programme.title,
@@ -159,7 +192,7 @@ async def unit_page(request: Request) -> Response:
             "may_submit": (account.role == "unit" and account.body == unit)
             or account.role == "coordinator",
             "on_paper": account.role == "coordinator",
-            "max_mb": desk_of(request).max_upload / (1 << 20),
+            "max_mb": desk.max_upload / (1 << 20),
         }
 
     return await render_kept(request, gd, "unit.html", context)
@@ -169,15 +202,16 @@ async def point_page(request: Request) -> Response:
     account = require(request)
     gd = open_for(request, account)
     point = await blocking(_point_row, gd, request.path_params["point"])
-    if not (account.role == "unit" and account.body in point.co):  # a 责任单位 reads it too
-        _allowed(request, account, gd, point.unit_id)
+    _readable(request, account, gd, point.unit_id, point.co)
     events = await blocking(gd.trail, point.point_id)
+    index = gd.definition.index
     return render(
         request,
         "point.html",
         pid=gd.id,
         point=point,
-        unit_name=gd.definition.index.body_label(point.unit_id),
+        unit_name=index.body_label(point.unit_id),
+        co_names=[index.body_label(u) for u in point.co],
         state=state_label(gd.definition, point.state),
         events=[event_view(gd, e) for e in events],
     )
@@ -290,7 +324,8 @@ async def receipt(request: Request) -> Response:
     event = await blocking(find_event, gd, seq)
     if event is None or event.document_sha256 is None:
         raise PageError(404, "没有这份报送的记录")
-    _allowed(request, account, gd, event.unit_id or "")
+    co = await blocking(_co_of, gd, event.point_id)
+    _readable(request, account, gd, event.unit_id or "", co)
     document = await blocking(find_document, gd, event.document_sha256)
     return render(
         request,
@@ -309,14 +344,22 @@ async def download(request: Request) -> Response:
     if found is None:
         raise PageError(404, "没有这份文件")
     desk = desk_of(request)
-    if not any(desk.may_see_unit(account, gd.id, e.unit_id or "") for e in found.events):
-        raise PageError(403, "这份文件不是您单位报送的")
+    if not any(
+        desk.may_read_item(account, gd.id, e.unit_id or "", _co_in(found, e.point_id))
+        for e in found.events
+    ):
+        raise PageError(403, "这份文件不属于您单位牵头或参与的事项")
     return FileResponse(
         found.path,
         filename=found.row.original_name,
         media_type="application/octet-stream",
         headers={"X-Content-SHA256": found.row.sha256, "X-Content-Type-Options": "nosniff"},
     )
+
+
+def _co_in(found: FoundDocument, point: str | None) -> tuple[str, ...]:
+    item = found.points.get(point) if point is not None else None
+    return item.co if item is not None else ()
 
 
 async def my_page(request: Request) -> Response:
