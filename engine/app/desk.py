@@ -214,11 +214,15 @@ def stuck_items(programme: Programme, snapshot: Snapshot, days: int) -> list[Stu
     entered = _entered(snapshot)
     final = programme.definition.index.final_states
     counted: dict[date, int] = {}  # one count per day: many items share one
+    days_of: dict[str, date] = {}  # and one day per moment: a decision moves many at once
     found = []
     for p in snapshot.points:
         if p.state in final or p.point_id not in entered:
             continue
-        since = datetime.fromisoformat(entered[p.point_id]).astimezone(zone).date()
+        moment = entered[p.point_id]
+        since = days_of.get(moment)
+        if since is None:
+            since = days_of[moment] = datetime.fromisoformat(moment).astimezone(zone).date()
         if since not in counted:
             counted[since] = -working_days_between(view, today, since)
         if counted[since] > days:
