@@ -1,6 +1,7 @@
 """Recurring reports on the desk: a unit sees each period it owes with its due day and light
-and files it through its page, and the receipt names the report and the period; another
-unit, a period not begun and one the programme does not have are refused in words.
+and files it through its page, the receipt names the report and the period, the office's
+dashboard and 通报 show each period's 上报率 and 缺报名单; another unit, a period not begun
+and one the programme does not have are refused in words.
 
 The programme is panjin-2021 (每月28日前 from February: 报送各项工作任务进展情况, owed by
 each task's lead unit while the task is under way), its example tasks enrolled on
@@ -92,6 +93,13 @@ def card(page: str, period: str) -> str:
     return found.group(0)
 
 
+def rate_row(page: str, period: str) -> str:
+    """The office's row of ``period``."""
+    found = re.search(rf'<tr id="rate-{RULE}-{period}">.*?</tr>', page, re.S)
+    assert found is not None, f"no row for {period}"
+    return found.group(0)
+
+
 def filings(site: DeskSite, unit: str) -> list[EventRow]:
     """The trail's report filings of ``unit``."""
     trail = site.desk.programme("panjin-2021").trail()
@@ -142,6 +150,31 @@ def test_a_unit_files_a_period_and_its_receipt_names_the_report_and_period(
     assert "已报送「进展情况.docx」" in april
     assert f'href="/p/panjin-2021/receipts/{event.seq}"' in april
     assert "<form" not in april  # filed: no form for it any more
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_office_sees_the_rate_rise_and_the_unit_leave_the_missing_list(
+    panjin: DeskSite,
+) -> None:
+    office = panjin.client("督考办统筹")
+    before = rate_row(office.get("/p/panjin-2021/office").text, "2021-03")
+    assert "0/15" in before
+    assert "市发展改革委" in before
+    assert "（未到期）" in rate_row(office.get("/p/panjin-2021/office").text, "2021-04")
+    response = file_period(panjin.client("发改委填报员"), "2021-03")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    page = office.get("/p/panjin-2021/office").text
+    after = rate_row(page, "2021-03")
+    assert "1/15" in after
+    assert "6.7%" in after
+    assert "市发展改革委" not in after
+    assert "市工业和信息化局" in after
+    assert "其中逾期报送 1 个" in after
+    assert "市发展改革委" in rate_row(page, "2021-02")  # February still owed
+    circular = office.get("/p/panjin-2021/circular").text
+    assert "2021年3月（报送期限：2021年3月28日）应报 15 份，已报 1 份，上报率 6.7%" in circular
+    assert "2021年4月（报送期限" not in circular  # not due yet
+    assert "请缺报单位高度重视" in circular
 
 
 def test_another_unit_is_refused_on_the_filing_route(panjin: DeskSite) -> None:
