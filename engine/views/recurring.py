@@ -4,27 +4,36 @@
 window has begun) into plain rows for the status table, the HTML report and the 汇总表;
 ``unit_rows`` lists what one unit owes: its open and late occurrences (and those filed
 late). ``report_lines`` prints both for ``status``. ``filing_label`` names a
-``file-report`` event in the trail (报送任务推进情况（2021年3月）).
+``file-report`` event in the trail (报送任务推进情况（2021年3月）), ``filing_of`` gives its
+report and period apart (a receipt's lines).
+
+``unit_periods`` is what the desk shows a unit: every occurrence begun that it owes, filed
+or not, with its filings and a light as items have one - green once filed, red past the due
+moment, yellow within the warning days of the report's reminder policy, blue before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from engine.definition.loader import Definition
 from engine.runtime.filings import FILE_REPORT
 from engine.runtime.owing import Duty, duties
+from engine.runtime.progress import ProgressView
 from engine.runtime.records import EventRow
 from engine.runtime.snapshot import Snapshot
 
 __all__ = [
+    "FILE_REPORT",
     "filing_label",
+    "filing_of",
     "occurrence_duties",
     "occurrence_rows",
     "occurrence_table",
     "report_lines",
+    "unit_periods",
     "unit_rows",
 ]
 
@@ -136,7 +145,7 @@ def occurrence_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[A
     return head, table
 
 
-_STATUS_WORDS = {"open": "待报", "late": "逾期未报", "filed_late": "逾期已报"}
+_STATUS_WORDS = {"open": "待报", "late": "逾期未报", "filed_late": "逾期已报", "filed": "已报送"}
 
 
 def report_lines(report: dict[str, Any]) -> list[str]:
@@ -174,8 +183,66 @@ def report_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def filing_label(definition: Definition, e: EventRow) -> str | None:
-    """The words for a ``file-report`` event (None for another event)."""
+def unit_periods(
+    definition: Definition, duties: Sequence[Duty], unit: str, today: date
+) -> list[dict[str, Any]]:
+    """Each occurrence of ``duties`` that ``unit`` owes (itself, or for its items as lead
+    or co-responsible unit), in their order: its status (``open``, ``late``, ``filed``,
+    ``filed_late``) and words, its light, the items it covers (``per: item``) and each
+    filing made (item, time, whether late)."""
+    view = ProgressView.of(definition)
+    found = []
+    for d in duties:
+        parties = [p for p in d.owing if p[0] == unit]
+        if not parties:
+            continue
+        late = set(d.filed_late)
+        filed = [
+            {"point": point, "at": d.filed[(who, point)], "late": (who, point) in late}
+            for who, point in parties
+            if (who, point) in d.filed
+        ]
+        done = len(filed) == len(parties)
+        status = _period_status(d, done, bool(late & set(parties)))
+        occ = d.occurrence
+        found.append(
+            {
+                "rule": d.report.id,
+                "label": d.report.label,
+                "period": occ.key,
+                "period_label": occ.label,
+                "due": occ.due.isoformat(),
+                "due_text": occ.due_text,
+                "status": status,
+                "status_words": _STATUS_WORDS[status],
+                "colour": _period_light(view, d, done, today),
+                "done": done,
+                "owing": len(parties),
+                "points": [point for _, point in parties if point],
+                "filed": filed,
+            }
+        )
+    return found
+
+
+def _period_status(d: Duty, done: bool, any_late: bool) -> str:
+    if done:
+        return "filed_late" if any_late else "filed"
+    return "late" if d.is_due else "open"
+
+
+def _period_light(view: ProgressView, d: Duty, done: bool, today: date) -> str:
+    if done:
+        return "green"
+    if d.is_due:
+        return "red"
+    limit = view.calendar.working_days_after(today, view.warn_days(d.report.reminders))
+    return "yellow" if d.occurrence.due <= limit else "blue"
+
+
+def filing_of(definition: Definition, e: EventRow) -> tuple[str, str] | None:
+    """The report's label and the period's for a ``file-report`` event (None for another
+    event): ``("报送任务推进情况", "2021年3月")``."""
     if e.trigger != FILE_REPORT:
         return None
     data = e.extras
@@ -183,4 +250,10 @@ def filing_label(definition: Definition, e: EventRow) -> str | None:
     occurrences = definition.report_occurrences.get(str(rule), [])
     label = next((r.label for r in definition.programme.reports if r.id == rule), str(rule))
     shown = next((o.label for o in occurrences if o.key == period), str(period))
-    return f"{label}（{shown}）"
+    return label, shown
+
+
+def filing_label(definition: Definition, e: EventRow) -> str | None:
+    """The words for a ``file-report`` event (None for another event)."""
+    found = filing_of(definition, e)
+    return None if found is None else f"{found[0]}（{found[1]}）"

@@ -12,6 +12,8 @@ store with the signed-in person as 经办人.
 ``security``         sessions, CSRF tokens, the signed-in account and role checks
 ``routes_auth``      sign in and out, the one-time set-password link, the home page
 ``routes_unit``      a unit's page, an item's history, uploads and receipts, downloads
+``recurring``        recurring reports on the pages: a unit's periods, each period's 上报率
+``routes_reports``   filing one period of a recurring report from a unit's page
 ``routes_office``    the coordinating office: the decision queue, decisions, the status matrix,
                      items stuck, 催报 by hand, the 通报
 ``routes_audit``     the trail with filters, ``audit verify``, the report, accounts and sign-ins,

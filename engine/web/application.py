@@ -14,7 +14,14 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine.web import routes_audit, routes_auth, routes_calendar, routes_office, routes_unit
+from engine.web import (
+    routes_audit,
+    routes_auth,
+    routes_calendar,
+    routes_office,
+    routes_reports,
+    routes_unit,
+)
 from engine.web.desk import Desk
 from engine.web.pages import error_page
 from engine.web.problems import PageError
@@ -84,6 +91,7 @@ def create_app(desk: Desk, secret: str, *, https_only: bool = False) -> Starlett
         routes=[
             *routes_auth.routes,
             *routes_unit.routes,
+            *routes_reports.routes,
             *routes_office.routes,
             *routes_audit.routes,
             *routes_calendar.routes,

@@ -1,5 +1,6 @@
 """The coordinating office: the decisions to make, taken one by one or many at once, and
-the status matrix of units by steps with lights, 上报率 per step and the 缺报名单."""
+the status matrix of units by steps with lights, 上报率 per step and the 缺报名单 (and per
+period of each recurring report: ``engine.web.recurring``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from engine.views.report_run import notification_rows
 from engine.views.status import state_label
 from engine.web.pages import render, render_kept
 from engine.web.problems import PageError, refused
+from engine.web.recurring import circular_reports, office_reports
 from engine.web.routes_unit import open_for
 from engine.web.security import blocking, checked_form, desk_of, require
 
@@ -186,6 +188,7 @@ async def office(request: Request) -> Response:
             "today": gd.now().astimezone(gd.definition.zone).date().isoformat(),
             "urged": request.query_params.get("urged"),
             **shown,
+            "recurring": office_reports(gd, shown["report"]),
             "queue": shown["queue"] if account.role == "coordinator" else [],
         }
 
@@ -256,7 +259,9 @@ async def circular_page(request: Request) -> Response:
     live = desk.live(gd.id)
     build = partial(dashboard, gd, STUCK_DAYS, live)
     shown = await blocking(desk.views.get, gd, ("office", STUCK_DAYS), build)
-    return render(request, "circular.html", pid=gd.id, **circular(gd, shown["report"]))
+    found = circular(gd, shown["report"])
+    recurring = circular_reports(gd, shown["report"], len(found["steps"]))
+    return render(request, "circular.html", pid=gd.id, **found, recurring=recurring)
 
 
 async def urge(request: Request) -> Response:

@@ -27,9 +27,11 @@ from engine.definition.schema import OWNER
 from engine.errors import DocflowError
 from engine.runtime.progress import ProgressView
 from engine.runtime.store import EventRow
+from engine.views.recurring import filing_of
 from engine.views.status import state_label, step_label
 from engine.web.pages import render, render_kept
 from engine.web.problems import PageError, refused
+from engine.web.recurring import unit_reports
 from engine.web.security import blocking, checked_form, desk_of, require
 
 __all__ = ["event_view", "open_for", "routes"]
@@ -73,12 +75,14 @@ def _co_of(gd: Programme, point: str | None) -> tuple[str, ...]:
 def event_view(gd: Programme, e: EventRow) -> dict[str, Any]:
     """An event as the desk's pages show it."""
     index = gd.definition.index
+    filing = filing_of(gd.definition, e)  # a recurring report's: its report and period
     return {
         "seq": e.seq,
         "point": e.point_id,
         "unit": e.unit_id,
         "unit_name": index.body_label(e.unit_id) if e.unit_id else "全省",
-        "step": step_label(gd.definition, e.trigger),
+        "step": filing[0] if filing else step_label(gd.definition, e.trigger),
+        "period": filing[1] if filing else None,
         "from": state_label(gd.definition, e.source_state),
         "to": state_label(gd.definition, e.dest_state),
         "moved": bool(e.dest_state and e.source_state != e.dest_state),
@@ -182,12 +186,14 @@ async def unit_page(request: Request) -> Response:
         live = desk.live(gd.id)
         key = ("unit", unit, page, account.role, account.body)  # what ``readable`` reads
         shown = desk.views.get(gd, key, lambda: _items(gd, unit, page, live, readable))
+        recurring = desk.views.get(gd, ("unit-reports", unit), lambda: unit_reports(gd, unit, live))
         return {
             "pid": gd.id,
             "title": gd.definition.programme.programme.title,
             "unit": unit,
             "unit_name": gd.definition.index.body_label(unit),
             **shown,
+            "recurring": recurring,
             "today": gd.now().astimezone(gd.definition.zone).date(),
             "may_submit": (account.role == "unit" and account.body == unit)
             or account.role == "coordinator",
@@ -225,7 +231,13 @@ def _safe_name(filename: str | None) -> str:
 
 
 def _submit(
-    gd: Programme, unit: str, task: str, points: list[str], upload: Any, work: Path
+    gd: Programme,
+    unit: str,
+    task: str,
+    points: list[str],
+    upload: Any,
+    work: Path,
+    period: str | None = None,
 ) -> list[EventRow]:
     from engine.runtime.userinput import check_text
 
@@ -235,7 +247,7 @@ def _submit(
         with target.open("wb") as out:
             upload.file.seek(0)
             shutil.copyfileobj(upload.file, out)
-        return gd.submit(unit, task, target, points)
+        return gd.submit(unit, task, target, points, period=period)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -274,11 +286,13 @@ async def _filed(
     task: str,
     points: list[str],
     upload: UploadFile,
+    period: str | None = None,
 ) -> Response:
-    """``upload`` submitted by ``unit`` for ``task`` on ``points``; the receipt's address,
-    or the refusal as a 409 page."""
+    """``upload`` submitted by ``unit`` for ``task`` on ``points`` (a recurring report's:
+    for ``period``); the receipt's address, or the refusal as a 409 page."""
+    work = desk_of(request).work_dir
     try:
-        events = await blocking(_submit, gd, unit, task, points, upload, desk_of(request).work_dir)
+        events = await blocking(_submit, gd, unit, task, points, upload, work, period)
     except DocflowError as exc:
         raise refused(409, exc, gd.definition) from None
     return RedirectResponse(f"/p/{gd.id}/receipts/{events[0].seq}", status_code=303)

@@ -92,22 +92,28 @@ def store_url(backend: str, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+def desk_site(gd: Programme, folder: Path, people: dict[str, tuple[str, str]] = PEOPLE) -> DeskSite:
+    """The desk on ``gd``'s programme, store and clock, with an account for each of
+    ``people`` (name -> (body, role)) and its work folder in ``folder``."""
+    assert gd.store is not None
+    work = folder / "work"
+    work.mkdir()
+    desk = Desk({gd.id: gd.definition}, gd.store, gd.clock, max_upload=1 << 20, work_dir=work)
+    accounts = Accounts(gd.store, gd.clock)
+    for name, (body, role) in people.items():
+        _, token = accounts.add(name, body, role)
+        accounts.set_password(token, PASSWORD, PASSWORD)
+    return DeskSite(desk, create_app(desk, "s" * 48), folder)
+
+
 @pytest.fixture
 def site(tmp_path: Path, store_url: str) -> Iterator[DeskSite]:
     db = rehearsal_store(tmp_path, store_url)
     gd = Programme.open(
         PROGRAMME_DIR, db=db, documents=tmp_path / "documents", clock=FixedClock(NOW)
     )
-    assert gd.store is not None
-    work = tmp_path / "work"
-    work.mkdir()
-    desk = Desk({gd.id: gd.definition}, gd.store, gd.clock, max_upload=1 << 20, work_dir=work)
-    accounts = Accounts(gd.store, gd.clock)
-    for name, (body, role) in PEOPLE.items():
-        _, token = accounts.add(name, body, role)
-        accounts.set_password(token, PASSWORD, PASSWORD)
     try:
-        yield DeskSite(desk, create_app(desk, "s" * 48), tmp_path)
+        yield desk_site(gd, tmp_path)
     finally:
         gd.close()
 
