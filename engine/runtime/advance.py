@@ -31,7 +31,7 @@ from engine.runtime.store import EventRow, PointRow
 if TYPE_CHECKING:
     from engine.runtime.store import Transaction
 
-__all__ = ["advance_snapshot"]
+__all__ = ["advance_snapshot", "point_positions"]
 
 #: Points named by the new events above which one read of every point is cheaper than
 #: reading each (an enrolment, a decision on thousands of items at once).
@@ -44,10 +44,12 @@ def advance_snapshot(
     programme_tasks: tuple[str, ...] = (),
     returns: tuple[str, ...] = (),
     with_reports: bool = False,
+    positions: Mapping[str, int] | None = None,
 ) -> Snapshot | None:
     """``previous`` (read with the trail) brought up to the state ``tx`` sees, or None when
     it cannot be: read without the trail, replayed to a past moment, or not a prefix of
-    this store's chain. ``previous`` itself when nothing changed."""
+    this store's chain. ``previous`` itself when nothing changed. ``positions``: each
+    point's place in ``previous.points``, when the caller keeps it (else worked out)."""
     if previous.events is None or previous.as_of is not None:
         return None
     pid = previous.programme_id
@@ -58,13 +60,16 @@ def advance_snapshot(
     if head[0] < previous.head[0]:
         return None  # the chain is shorter than the one read: not the same store
     last = previous.events[-1] if previous.events else None
+    # Read by the chain's own order (its primary key), every programme's, and keep this
+    # one's: the few events at the chain's end, never a pass over the programme's index.
     if last is not None:
-        again = tx.events(pid, after_seq=last.seq - 1, limit=1)
+        again = tx.events(after_seq=last.seq - 1, limit=1)
         if not again or again[0].hash != last.hash:
             return None
-    new = tuple(tx.events(pid, after_seq=last.seq if last is not None else 0))
+    after = tx.events(after_seq=previous.head[0])  # the chain's head when it was read
+    new = tuple(e for e in after if e.programme_id == pid)
     events = previous.events + new
-    points = _points(tx, previous.points, new, pid)
+    points = _points(tx, previous.points, new, pid, positions)
     if points is None:
         points = tuple(tx.points(pid))
     sent = previous.sent if sent_count == len(previous.sent) else tuple(tx.sent(pid))
@@ -80,25 +85,37 @@ def advance_snapshot(
             filings = tuple(tx.filed(pid))
         histories = _histories(previous.histories, new)
     newest = tx.last_event()
+    tasks = set(programme_tasks)
+    overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(pid)}
+    # A 整改期限 is set by a return, ended or moved by what changes the due days in force.
+    marks = overrides != previous.overrides or any(
+        e.trigger in returns or e.trigger == WITHDRAW for e in new
+    )
     return replace(
         previous,
         registered=tx.get_programme(pid),
         points=points,
-        overrides={(o.point_id, o.step): o.due for o in tx.deadline_overrides(pid)},
-        task_done_at=tasks_done(events, programme_tasks) if new else previous.task_done_at,
+        overrides=overrides,
+        task_done_at=tasks_done(events, programme_tasks)
+        if any(e.trigger in tasks or e.trigger == WITHDRAW for e in new)
+        else previous.task_done_at,
         head=head,
         events=events,
         sent=sent,
         documents=documents,
         newest_at=newest.recorded_at if newest is not None else None,
-        rectified=rectified(tx, pid, returns) if new else previous.rectified,
+        rectified=rectified(tx, pid, returns) if marks else previous.rectified,
         filings=filings,
         histories=histories,
     )
 
 
 def _points(
-    tx: Transaction, points: tuple[PointRow, ...], new: tuple[EventRow, ...], pid: str
+    tx: Transaction,
+    points: tuple[PointRow, ...],
+    new: tuple[EventRow, ...],
+    pid: str,
+    positions: Mapping[str, int] | None,
 ) -> tuple[PointRow, ...] | None:
     """``points`` with those the new events name read again, or None when a new point
     appeared or so many changed that one read of all of them is the cheaper way."""
@@ -107,7 +124,7 @@ def _points(
         return points
     if len(named) > POINT_READS:
         return None
-    position = {p.point_id: n for n, p in enumerate(points)}
+    position = positions if positions is not None else point_positions(points)
     if not named <= position.keys():
         return None  # enrolled since: its place in the enrolment order is the store's
     changed = list(points)
@@ -117,6 +134,11 @@ def _points(
             return None
         changed[position[point_id]] = found
     return tuple(changed)
+
+
+def point_positions(points: tuple[PointRow, ...]) -> dict[str, int]:
+    """Each point's place in ``points``."""
+    return {p.point_id: n for n, p in enumerate(points)}
 
 
 def _histories(histories: Mapping[str, History], new: tuple[EventRow, ...]) -> dict[str, History]:
