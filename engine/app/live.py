@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import StoreError
-from engine.runtime.advance import advance_snapshot
+from engine.runtime.advance import advance_snapshot, point_positions
 from engine.runtime.snapshot import Snapshot, read_inputs, read_snapshot
 from engine.runtime.store import EventRow
 from engine.views.memo import RowMemo
@@ -53,6 +53,7 @@ class LiveReads:
         self._status = RowMemo()
         self._summary = RowMemo()
         self._trails: dict[str, list[EventRow]] = {}  # each point's events, in order
+        self._positions: dict[str, int] = {}  # each point's place in the snapshot's points
         self.reads = 0  # snapshots read from nothing (the first, or the chain was not ours)
         self.advances = 0  # snapshots advanced by the events since
 
@@ -118,16 +119,19 @@ class LiveReads:
         with store.transaction(readonly=True) as tx:
             found = None
             if self._snapshot is not None and self._snapshot.programme_id == programme.id:
-                found = advance_snapshot(tx, self._snapshot, *inputs)
+                found = advance_snapshot(tx, self._snapshot, *inputs, self._positions)
             if found is None:
                 found = read_snapshot(tx, programme.id, store.location, *inputs, with_events=True)
                 self.reads += 1
                 self._trails = {}
                 self._index(found.trail)
+                self._positions = point_positions(found.points)
             elif found is not self._snapshot:
                 self.advances += 1
                 kept = self._snapshot.trail if self._snapshot is not None else ()
                 self._index(found.trail[len(kept) :])
+        if len(self._positions) != len(found.points):  # items enrolled: the store's order
+            self._positions = point_positions(found.points)  # (the rest keep their places)
         self._snapshot = found
         return found
 
