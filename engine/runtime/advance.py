@@ -12,7 +12,7 @@ It trusts nothing it holds without checking: the last event of the old snapshot 
 be in the store with the same hash (the chain it extends), or it gives up and the caller
 reads the snapshot afresh (a store restored from a backup, another store at the same
 address). The result is equal, field by field, to ``read_snapshot`` of the same state
-(tested on random sequences of moves).
+(tested after every kind of event a programme records).
 """
 
 from __future__ import annotations
