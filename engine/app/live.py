@@ -64,6 +64,7 @@ class LiveReads:
 
     def office(self, programme: Programme) -> OfficeRead:
         """The dashboard's data: status and 汇总表 of every item, at the programme's now."""
+        from engine.views.recurring import occurrence_duties
         from engine.views.status import build_status
         from engine.views.summary import build_summary
 
@@ -72,10 +73,11 @@ class LiveReads:
             snapshot = self._current(programme)
             now = programme.now()
             definition = programme.definition
+            periods = occurrence_duties(definition, snapshot, now)  # for both tables
             return OfficeRead(
                 snapshot,
-                build_status(definition, snapshot, now, memo=self._status),
-                build_summary(definition, snapshot, now, memo=self._summary),
+                build_status(definition, snapshot, now, memo=self._status, periods=periods),
+                build_summary(definition, snapshot, now, memo=self._summary, periods=periods),
                 now,
             )
 

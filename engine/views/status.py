@@ -18,6 +18,7 @@ from typing import Any
 from engine.definition.index import ProgrammeIndex
 from engine.definition.labels import COLOUR_NAMES, engine_trigger_label
 from engine.definition.loader import Definition
+from engine.runtime.owing import Duty
 from engine.runtime.progress import ProgressView, StepRate
 from engine.runtime.snapshot import Snapshot
 from engine.runtime.store import EventRow, PointRow
@@ -56,17 +57,20 @@ def build_status(
     unit: str | None = None,
     point: str | None = None,
     memo: RowMemo | None = None,
+    periods: list[Duty] | None = None,
 ) -> dict[str, Any]:
     """The status table's data: points (all, ``unit``'s, or ``point``), colours, 上报率, the
     duties bodies owe on other units' points (an inspection lead's report), the pending
     decisions (all, or those ``unit`` must take), tasks. With ``memo``, a point's row is
-    built again only when its inputs changed (``engine.views.memo``)."""
+    built again only when its inputs changed (``engine.views.memo``); ``periods``: the
+    recurring reports' duties at ``now`` when the caller has them (``occurrence_duties``)."""
     index = definition.index
     view = ProgressView.of(definition)
     points = snapshot.points
     overrides = snapshot.overrides
     tasks_done = snapshot.task_done_at
-    periods = occurrence_duties(definition, snapshot, now)  # recurring reports, read once
+    if periods is None:  # recurring reports, worked out once
+        periods = occurrence_duties(definition, snapshot, now)
     rows = status_rows(definition, snapshot, now, unit, point, memo)
     pairs = {(p.unit_id, p.state) for p in points}  # a rate depends on which pairs occur
     triples = [(p.point_id, p.unit_id, p.state) for p in points]

@@ -22,6 +22,7 @@ from engine.definition.labels import BODY_KIND_LABELS as KIND_LABELS
 from engine.definition.loader import Definition
 from engine.definition.schema import Header
 from engine.runtime.corrections import standing
+from engine.runtime.owing import Duty
 from engine.runtime.progress import ProgressView, Standing
 from engine.runtime.rectifying import judged_by
 from engine.runtime.snapshot import Snapshot
@@ -74,10 +75,15 @@ def verdict(cell: Mapping[str, Any]) -> str:
 
 
 def build_summary(
-    definition: Definition, snapshot: Snapshot, now: datetime, memo: RowMemo | None = None
+    definition: Definition,
+    snapshot: Snapshot,
+    now: datetime,
+    memo: RowMemo | None = None,
+    periods: list[Duty] | None = None,
 ) -> dict[str, Any]:
     """Every enrolled point with its state and, per document step, submission and lateness.
-    With ``memo``, a point's row is built again only when its inputs changed.
+    With ``memo``, a point's row is built again only when its inputs changed; ``periods``:
+    the recurring reports' duties at ``now`` when the caller has them.
 
     The submission date of a step is the effective date of the latest submission event of
     the point for that step; a later 退回 (a ``return`` decision of the same task) cancels it
@@ -151,7 +157,10 @@ def build_summary(
         # overdue, due day, waits for a decision)) -> count; what the desk's matrix reads.
         "tally": tally,
         # Recurring reports: 上报率 and 缺报单位 of each occurrence begun by now.
-        "occurrences": occurrence_rows(definition, occurrence_duties(definition, snapshot, now)),
+        "occurrences": occurrence_rows(
+            definition,
+            occurrence_duties(definition, snapshot, now) if periods is None else periods,
+        ),
         "counts": {
             "points": len(rows),
             "overdue_points": sum(n for t, n in tally.items() if any(c[1] for c in t[2])),
