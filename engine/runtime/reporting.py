@@ -117,7 +117,7 @@ def file_report(
             histories = state_histories(e for p in mine for e in tx.events(rt.pid, p.point_id))
         parties = [p for p in owed(report, occ, index, zone, mine, histories) if p[0] == unit]
         if points:
-            wanted = [(unit, point) for point in points]
+            wanted = [(unit, point) for point in dict.fromkeys(points)]  # each item once
             for party in wanted:
                 if party not in parties:
                     raise _not_owed(rt, report, occ.label, unit, party[1])

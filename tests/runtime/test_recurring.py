@@ -116,6 +116,14 @@ def test_a_filing_is_its_own_event_and_leaves_the_state(city: City) -> None:
     assert city.gd.verify().ok
 
 
+def test_an_item_named_twice_is_filed_once(city: City) -> None:
+    city.start("housing-1", "housing")
+    city.to(at(3, 20))
+    (event,) = city.progress("housing", "2021-03", "housing-1", "housing-1")
+    assert event.point_id == "housing-1"
+    assert city.gd.verify().ok
+
+
 def test_who_owes_follows_the_state_history(city: City) -> None:
     city.start("housing-1", "housing")
     city.to(at(4, 15))
