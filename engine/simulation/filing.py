@@ -15,9 +15,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from engine.definition.loader import Definition
+from engine.definition.reports import find_occurrence
 from engine.runtime.owing import Duty, by_items
 from engine.simulation.deciding import scenario_action
 from engine.simulation.scenario import Scenario
+from engine.simulation.scenario_reports import ReportException
 from engine.simulation.wiring import OpenProgramme
 from engine.views.recurring import occurrence_duties
 
@@ -45,11 +48,16 @@ class ReportFiler:
             for occ in self.definition.report_occurrences.get(report.id, ()):
                 day = calendar.working_days_before(occ.due, scenario.default_lead_days)
                 self.by_day[max(day, occ.covered_first)].append((report.id, occ.key))
+        # The scenario's entries with each period as its key (an entry may name the
+        # period's first day instead: checked when the scenario loaded).
+        self.entries = [
+            entry.model_copy(update={"period": _key_of(self.definition, entry)})
+            for entry in scenario.reports
+        ]
         self.late: dict[date, list[int]] = defaultdict(list)
-        for i, entry in enumerate(scenario.reports):
+        for i, entry in enumerate(self.entries):
             if entry.on is not None:
                 self.late[entry.on].append(i)
-        self.labels = {r.id: r for r in self.definition.programme.reports}
 
     @property
     def last_day(self) -> date | None:
@@ -63,11 +71,11 @@ class ReportFiler:
             parties = [
                 p
                 for p in duty.missing
-                if not any(e.matches(rule, duty.occurrence.key, *p) for e in self.scenario.reports)
+                if not any(e.matches(rule, duty.occurrence.key, *p) for e in self.entries)
             ]
             self._file(day, duty, parties, None)
         for i in self.late.get(day, ()):
-            entry = self.scenario.reports[i]
+            entry = self.entries[i]
             (duty,) = self._duties(now, entry.report, entry.period)
             parties = [
                 p for p in duty.missing if entry.matches(entry.report, duty.occurrence.key, *p)
@@ -76,14 +84,7 @@ class ReportFiler:
 
     def _duties(self, now: datetime, rule: str, period: str) -> list[Duty]:
         snapshot = self.programme.app.snapshot()
-        found = occurrence_duties(self.definition, snapshot, now, rule=rule, period=period)
-        if not found:  # a first day of the period given for it: its key
-            found = [
-                d
-                for d in occurrence_duties(self.definition, snapshot, now, rule=rule)
-                if d.occurrence.covered_first.isoformat() == period
-            ]
-        return found[:1]
+        return occurrence_duties(self.definition, snapshot, now, rule=rule, period=period)[:1]
 
     def _file(
         self, day: date, duty: Duty, parties: list[tuple[str, str]], entry: int | None
@@ -106,3 +107,9 @@ class ReportFiler:
         who = "、".join(self.definition.index.body_label(u) for u in list(by_unit)[:3])
         more = f"等 {len(by_unit)} 个单位" if len(by_unit) > 3 else ""
         self.say(day, f"{who}{more} {report.label}（{occ.label}）{late}")
+
+
+def _key_of(definition: Definition, entry: ReportException) -> str:
+    """The key of the period a scenario entry names (by its key or its first day)."""
+    found = find_occurrence(entry.period, definition.report_occurrences.get(entry.report, []))
+    return found.key if found is not None else entry.period

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationInfo, model_validator
 
+from engine.definition.reports import find_occurrence
 from engine.definition.schema import CO, OWNER
 from engine.simulation.scenario_fields import PointId, Text, UnitId, context_of, fail
 
@@ -53,9 +54,7 @@ class ReportException(BaseModel):
             known = "、".join(rules) or "（本方案没有周期性报送）"
             fail((("report",), f"未定义的周期性报送 {self.report}（已定义：{known}）", False))
         found = definition.report_occurrences.get(rule.id, [])
-        occurrence = next(
-            (o for o in found if self.period in (o.key, o.covered_first.isoformat())), None
-        )
+        occurrence = find_occurrence(self.period, found)
         if occurrence is None:
             keys = "、".join(o.key for o in found[:12])
             fail((("period",), f"「{rule.label}」没有报送期 {self.period}（可用：{keys}）", False))

@@ -61,6 +61,28 @@ def test_the_year_files_every_occurrence_but_the_scenario_s(tmp_path: Path) -> N
     assert f"报送任务推进情况（{monthly.periods} 期）" in text
 
 
+def test_an_entry_may_name_its_period_by_the_first_day(tmp_path: Path) -> None:
+    text = (CITY / "scenario-example.yaml").read_text(encoding="utf-8")
+    text = text.replace("period: 2021-03,", "period: 2021-03-01,")
+    text = text.replace("period: 2021-05,", "period: 2021-05-01,")
+    assert text.count("-01,") == 2
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    lines: list[str] = []
+    run_simulation(
+        CITY,
+        scenario_file=scenario,
+        outbox=tmp_path / "outbox",
+        db=str(tmp_path / "year.db"),
+        echo=lines.append,
+    )
+    with open_store(tmp_path / "year.db", create=False) as store:
+        with store.transaction(readonly=True) as tx:
+            filed = {(f.rule, f.period, f.unit_id, f.point_id) for f in tx.filings("city-tasks")}
+    assert ("monthly-progress", "2021-03", "housing", "housing-1") not in filed
+    assert "2021-06-03 市交通局 报送任务推进情况（2021年5月）（逾期）" in lines
+
+
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
