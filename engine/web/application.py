@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from engine.errors import DocflowError
 from engine.web import (
     routes_audit,
     routes_auth,
@@ -24,7 +25,7 @@ from engine.web import (
 )
 from engine.web.desk import Desk
 from engine.web.pages import error_page
-from engine.web.problems import PageError
+from engine.web.problems import PageError, refused
 from engine.web.security import SESSION_COOKIE, SESSION_SECONDS
 
 __all__ = ["create_app", "run"]
@@ -40,6 +41,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_page(
         request, PageError(exc.status_code, _HTTP_WORDS.get(exc.status_code, "请求无法处理"))
     )
+
+
+async def _engine_error(request: Request, exc: Exception) -> Response:
+    """What the engine refused or could not do on a read no route words itself (a changed
+    definition not yet migrated, the store out of reach): its own words, worded with the
+    programme's item noun (409)."""
+    assert isinstance(exc, DocflowError)
+    definition = request.app.state.desk.definition(request.path_params.get("pid", ""))
+    if definition is None:
+        return error_page(request, PageError(409, exc.message))
+    return error_page(request, refused(409, exc, definition))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -110,6 +122,7 @@ def create_app(desk: Desk, secret: str, *, https_only: bool = False) -> Starlett
         ],
         exception_handlers={
             PageError: _page_error,
+            DocflowError: _engine_error,
             HTTPException: _http_error,
             Exception: _server_error,
         },

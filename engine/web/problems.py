@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from engine.definition.loader import Definition
     from engine.errors import DocflowError
 
-__all__ = ["PageError", "refused"]
+__all__ = ["PageError", "refused", "small_number"]
 
 
 class PageError(Exception):
@@ -31,6 +31,14 @@ _TITLES = {
     413: "文件过大",
     429: "操作过于频繁",
 }
+
+
+def small_number(text: str | None, default: int, digits: int) -> int:
+    """``text`` as a number of at most ``digits - 1`` ASCII digits, else ``default`` (a
+    page number, a day count, a trail seq from a query or form)."""
+    if text and text.isascii() and text.isdigit() and len(text) < digits:
+        return int(text)
+    return default
 
 
 def refused(status: int, exc: DocflowError, definition: Definition) -> PageError:

@@ -22,7 +22,7 @@ from engine.definition.labels import ENGINE_TRIGGER_LABELS
 from engine.errors import DocflowError, os_reason
 from engine.views.status import step_label
 from engine.web.pages import render
-from engine.web.problems import PageError, refused
+from engine.web.problems import PageError, refused, small_number
 from engine.web.routes_unit import event_view, open_for
 from engine.web.security import blocking, checked_form, desk_of, require
 
@@ -76,7 +76,7 @@ async def trail(request: Request) -> Response:
     gd = open_for(request, account)
     given = {k: request.query_params.get(k, "").strip() for k in _FILTERS}
     text = request.query_params.get("after", "0")
-    after = int(text) if text.isdigit() and len(text) < 19 else 0
+    after = small_number(text, 0, 19)
     events, more = await blocking(filtered_trail, gd, given, after)
     following = (
         urlencode({**{k: v for k, v in given.items() if v}, "after": more}) if more else None
@@ -204,9 +204,10 @@ async def administer(request: Request) -> Response:
     text = {k: str(form.get(k, "")).strip() for k in ("name", "body", "role", "email", "id")}
     try:
         if form.get("action") == "disable":
-            if not text["id"].isdigit():
+            chosen = small_number(text["id"], 0, 19)
+            if not chosen:
                 raise PageError(400, "请选择要停用的账户")
-            await blocking(desk.accounts.disable, by, int(text["id"]))
+            await blocking(desk.accounts.disable, by, chosen)
             return RedirectResponse("/accounts", status_code=303)
         bodies = {b for d in desk.definitions.values() for b in d.index.bodies}
         if text["body"] not in bodies:

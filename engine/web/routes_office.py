@@ -24,7 +24,7 @@ from engine.runtime.userinput import check_text
 from engine.views.report_run import notification_rows
 from engine.views.status import state_label
 from engine.web.pages import render, render_kept
-from engine.web.problems import PageError, refused
+from engine.web.problems import PageError, refused, small_number
 from engine.web.recurring import circular_reports, office_reports
 from engine.web.routes_unit import open_for
 from engine.web.security import blocking, checked_form, desk_of, require
@@ -176,7 +176,7 @@ async def office(request: Request) -> Response:
     gd = open_for(request, account)
     desk = desk_of(request)
     text = request.query_params.get("stuck", "")
-    days = int(text) if text.isdigit() and len(text) < 4 else STUCK_DAYS
+    days = small_number(text, STUCK_DAYS, 4)
 
     def context() -> dict[str, Any]:
         live = desk.live(gd.id)

@@ -30,7 +30,7 @@ from engine.runtime.store import EventRow
 from engine.views.recurring import filing_of
 from engine.views.status import state_label, step_label
 from engine.web.pages import render, render_kept
-from engine.web.problems import PageError, refused
+from engine.web.problems import PageError, refused, small_number
 from engine.web.recurring import unit_reports
 from engine.web.security import blocking, checked_form, desk_of, require
 
@@ -166,7 +166,7 @@ def _items(
 
 def _page_number(request: Request) -> int:
     text = request.query_params.get("page", "1")
-    return int(text) if text.isdigit() and len(text) < 7 else 1
+    return small_number(text, 1, 7)
 
 
 async def unit_page(request: Request) -> Response:

@@ -62,7 +62,7 @@ async def checked_form(request: Request, *, upload: bool = False) -> FormData:
     ``upload``, only within the desk's upload limit (411, 413 otherwise)."""
     limit = desk_of(request).max_upload + _FORM_SLACK if upload else _FORM_SLACK
     length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
+    if length is None or not (length.isascii() and length.isdigit()):
         raise PageError(411, "请求没有给出大小：请用浏览器的表单提交")
     if int(length) > limit:
         if not upload:
