@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.app import Programme
-from engine.app.desk import TrailQuery, trail_page
+from engine.app.desk import TrailQuery, store_mark, trail_page
 from engine.definition.labels import ENGINE_TRIGGER_LABELS
 from engine.errors import DocflowError, os_reason
 from engine.views.status import step_label
@@ -97,25 +97,38 @@ async def verify(request: Request) -> Response:
 
 
 def _rendered(gd: Programme, work: Path) -> Path:
-    """The report's folder for the trail's current head, made once per head.
+    """The report's folder for the store's state and the day it is judged on (the chain's
+    head, the sent-log, today: what the desk's pages are kept by), made once for each.
 
     It is rendered into a scratch folder beside it and renamed into place in one step, so
-    a folder under a head's name is always complete. Of requests rendering the same head
+    a folder under a state's name is always complete. Of requests rendering the same state
     at once (threads of one desk or desks sharing the folder), the first rename wins; the
-    others discard their copies and serve the winner's."""
-    with gd.store.transaction(readonly=True) as tx:  # type: ignore[union-attr]
-        seq, _hash = tx.chain_head()
-    folder = work / "report" / gd.id / str(seq)
+    others discard their copies and serve the winner's. Older folders are removed but the
+    one before (a page of it may still be open)."""
+    seq, _hash, sent = store_mark(gd)
+    today = gd.now().astimezone(gd.definition.zone).date()
+    name = f"{today.isoformat()}-{seq}-{sent}"
+    folder = work / "report" / gd.id / name
     if (folder / "index.html").is_file():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{seq}-", dir=folder.parent))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
     try:
         gd.render(scratch, warn=lambda _text: None)
         _publish(scratch, folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)  # the loser's copy (gone once renamed)
+    _prune(folder)
     return folder
+
+
+def _prune(current: Path, keep: int = 2) -> None:
+    """Remove the report folders beside ``current`` but the ``keep`` newest."""
+    made = [f for f in current.parent.iterdir() if f.is_dir() and not f.name.startswith(".")]
+    made.sort(key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in made[keep:]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _publish(scratch: Path, folder: Path) -> None:

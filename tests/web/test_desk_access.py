@@ -228,7 +228,7 @@ def test_concurrent_first_requests_for_the_report_all_get_it_complete(
         t.join(120)
     heads = site.desk.work_dir / "report" / PID
     (folder,) = heads.iterdir()  # one head's report, no copy left beside it
-    assert folder.name.isdigit()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d-\d+-\d+", folder.name)  # day, head, sent-log
     served = (folder / "index.html").read_text(encoding="utf-8")
     assert served.rstrip().endswith("</html>")
     assert not [r for r in got if not hasattr(r, "status_code")], got  # nothing raised

@@ -104,6 +104,22 @@ def test_the_report_is_served_live(returned: DeskSite) -> None:
     assert client.get("/p/gd-2011/report/..%2F..%2Fdocflow.db").status_code == 404
 
 
+def test_the_report_is_judged_again_on_a_new_day_and_old_copies_go(returned: DeskSite) -> None:
+    from datetime import timedelta
+
+    client = returned.client("审计员")
+    clock = returned.desk.clock
+    start = clock.moment  # type: ignore[attr-defined]
+    folders = returned.desk.work_dir / "report" / "gd-2011"
+    for days in range(4):
+        clock.moment = start + timedelta(days=days)  # type: ignore[attr-defined]
+        page = client.get("/p/gd-2011/report/index.html")
+        assert page.status_code == 200
+        day = (start + timedelta(days=days)).date().isoformat()
+        assert any(f.name.startswith(day) for f in folders.iterdir())
+    assert len([f for f in folders.iterdir() if not f.name.startswith(".")]) == 2
+
+
 def test_the_auditor_lists_accounts_and_sign_ins(returned: DeskSite) -> None:
     returned.client().post("/login", data={"name": "审计员", "password": "x"})  # no token: 403
     client = returned.client("审计员")
