@@ -15,6 +15,7 @@ import hashlib
 import json
 import secrets
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from engine.clock import Clock
@@ -37,16 +38,15 @@ __all__ = [
     "LINK_HOURS",
     "MAX_FAILURES",
     "MIN_PASSWORD",
-    "ROLES",
     "ROLE_LABELS",
     "THROTTLE_MINUTES",
     "AccountRow",
     "Accounts",
     "LoginRow",
     "open_accounts",
+    "token_digest",
 ]
 
-ROLES = tuple(ROLE_LABELS)
 LINK_HOURS = 72
 MAX_FAILURES = 5
 THROTTLE_MINUTES = 15
@@ -55,7 +55,8 @@ _SECRET_KEY = "session-secret"
 _LOG = "account-log:"  # the desk's record of accounts added and disabled
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What the store keeps of a one-time or calendar token: its SHA-256, never the token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -68,8 +69,12 @@ class Accounts:
         from argon2 import PasswordHasher
 
         self._hasher = PasswordHasher()
-        # Checked against when the name is unknown, so that the answer takes as long.
-        self._dummy = self._hasher.hash(secrets.token_hex(16))
+
+    @cached_property
+    def _dummy(self) -> str:
+        """Checked against when the name is unknown, so that the answer takes as long
+        (made on the first sign-in: ``account add`` and ``link`` never check one)."""
+        return self._hasher.hash(secrets.token_hex(16))
 
     def add(
         self, name: str, body: str, role: str, email: str | None = None
@@ -87,7 +92,7 @@ class Accounts:
                 raise AccountExists(name)
             account = tx.add_account(name, body, role, email, now)
             token = secrets.token_urlsafe(32)
-            tx.add_token(_digest(token), account.id, now, now + timedelta(hours=LINK_HOURS))
+            tx.add_token(token_digest(token), account.id, now, now + timedelta(hours=LINK_HOURS))
         return account, token
 
     def new_link(self, name: str) -> str:
@@ -98,12 +103,12 @@ class Accounts:
             if account is None:
                 raise SignInRefused()
             token = secrets.token_urlsafe(32)
-            tx.add_token(_digest(token), account.id, now, now + timedelta(hours=LINK_HOURS))
+            tx.add_token(token_digest(token), account.id, now, now + timedelta(hours=LINK_HOURS))
         return token
 
     def link_usable(self, token: str) -> bool:
         with self.store.transaction(readonly=True) as tx:
-            return tx.token_usable(_digest(token), self.clock.now())
+            return tx.token_usable(token_digest(token), self.clock.now())
 
     def set_password(self, token: str, password: str, again: str) -> AccountRow:
         """Spend the token and set its account's password."""
@@ -111,7 +116,7 @@ class Accounts:
             raise WeakPassword(MIN_PASSWORD)
         hashed = self._hasher.hash(password)
         with self.store.transaction() as tx:
-            account_id = tx.use_token(_digest(token), self.clock.now())
+            account_id = tx.use_token(token_digest(token), self.clock.now())
             if account_id is None:
                 raise LinkNotUsable()
             tx.set_password_hash(account_id, hashed)

@@ -8,10 +8,10 @@ one revokes the old. The feed is the ``export ical`` view of that unit.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
+from engine.app.accounts import token_digest
 from engine.runtime.store import Store
 
 __all__ = ["CalendarTokens"]
@@ -19,10 +19,6 @@ __all__ = ["CalendarTokens"]
 
 def _key(pid: str, unit: str) -> str:
     return f"ical-token:{pid}:{unit}"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class CalendarTokens:
@@ -36,7 +32,7 @@ class CalendarTokens:
         token = secrets.token_urlsafe(24)
         with self.store.transaction() as tx:
             tx.remove_desk_setting(_key(pid, unit))
-            tx.put_desk_setting(_key(pid, unit), _digest(token))
+            tx.put_desk_setting(_key(pid, unit), token_digest(token))
         return token
 
     def revoke(self, pid: str, unit: str) -> bool:
@@ -52,4 +48,4 @@ class CalendarTokens:
         """Whether ``token`` opens ``unit``'s calendar (compared in constant time)."""
         with self.store.transaction(readonly=True) as tx:
             kept = tx.desk_setting(_key(pid, unit))
-        return kept is not None and hmac.compare_digest(kept, _digest(token))
+        return kept is not None and hmac.compare_digest(kept, token_digest(token))

@@ -7,6 +7,7 @@ import click
 from engine.cli.common import _checked_text, _db_option, _documents_option, _open
 from engine.cli.reminders import _mail_options
 from engine.cliui import command, group
+from engine.refusals.accounts import ROLE_LABELS
 
 __all__ = ["account", "web"]
 
@@ -115,7 +116,7 @@ def account() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["unit", "coordinator", "inspector", "auditor", "administrator"]),
+    type=click.Choice(list(ROLE_LABELS)),
     help="角色：unit 报送单位，coordinator 统筹办公室，inspector 检查组组长单位，"
     "auditor 审计人员，administrator 系统管理员。",
 )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.app import MailSettings, Programme
-from engine.app.accounts import ROLE_LABELS, AccountRow, Accounts
+from engine.app.accounts import AccountRow, Accounts
 from engine.app.desk import store_mark
 from engine.app.live import LiveReads
 from engine.clock import Clock
@@ -105,10 +105,6 @@ class Desk:
         if self.may_see_unit(account, pid, unit):
             return True
         return account.role == "unit" and account.body in co
-
-    @staticmethod
-    def role_label(role: str) -> str:
-        return ROLE_LABELS.get(role, role)
 
 
 class ViewCache:

@@ -367,7 +367,7 @@ async def download(request: Request) -> Response:
         found.path,
         filename=found.row.original_name,
         media_type="application/octet-stream",
-        headers={"X-Content-SHA256": found.row.sha256, "X-Content-Type-Options": "nosniff"},
+        headers={"X-Content-SHA256": found.row.sha256},  # nosniff: on every response
     )
 
 
