@@ -40,9 +40,11 @@ class CalendarTokens:
         with self.store.transaction() as tx:
             return tx.remove_desk_setting(_key(pid, unit))
 
-    def has(self, pid: str, unit: str) -> bool:
+    def units_with_token(self, pid: str) -> set[str]:
+        """The units of programme ``pid`` whose calendar address works (one read)."""
+        prefix = _key(pid, "")
         with self.store.transaction(readonly=True) as tx:
-            return tx.desk_setting(_key(pid, unit)) is not None
+            return {key.removeprefix(prefix) for key, _ in tx.desk_settings(prefix)}
 
     def valid(self, pid: str, unit: str, token: str) -> bool:
         """Whether ``token`` opens ``unit``'s calendar (compared in constant time)."""

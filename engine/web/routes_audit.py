@@ -178,7 +178,11 @@ async def summary(request: Request) -> Response:
         raise PageError(404, "汇总表只有 csv 和 xlsx 两种格式")
     work = desk_of(request).work_dir
     target = Path(tempfile.mkdtemp(prefix="summary-", dir=work)) / f"汇总表.{fmt}"
-    await blocking(gd.export_summary, fmt, target)
+    try:
+        await blocking(gd.export_summary, fmt, target)
+    except BaseException:  # nothing left behind; the error's own page says why
+        shutil.rmtree(target.parent, ignore_errors=True)
+        raise
     return FileResponse(
         target,
         filename=f"{gd.id}-汇总表.{fmt}",

@@ -33,8 +33,8 @@ async def calendars(request: Request) -> Response:
     tokens = CalendarTokens(desk_of(request).store)
     index = gd.definition.index
     units = [u for u in index.bodies if u in index.proposers or u in index.inspector_of]
-    units = list(dict.fromkeys(units))
-    rows = [(u, index.body_label(u), await blocking(tokens.has, gd.id, u)) for u in units]
+    working = await blocking(tokens.units_with_token, gd.id)
+    rows = [(u, index.body_label(u), u in working) for u in units]
     return render(request, "calendars.html", pid=gd.id, rows=rows, made=None)
 
 
