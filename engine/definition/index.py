@@ -25,6 +25,7 @@ from engine.definition.schema import (
     Programme,
     Relation,
     ReminderPolicy,
+    Report,
     State,
     Task,
     Transition,
@@ -300,6 +301,11 @@ class ProgrammeIndex:
     @cached_property
     def policies(self) -> dict[str, ReminderPolicy]:
         return {p.id: p for p in self.programme.reminder_policies}
+
+    @cached_property
+    def reports(self) -> dict[str, Report]:
+        """The recurring reports by id."""
+        return {r.id: r for r in self.programme.reports}
 
     def steps(self) -> Iterator[Step]:
         """Every point transition and task, with where it is written."""

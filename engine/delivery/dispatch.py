@@ -202,7 +202,8 @@ class ReminderRunner:
         now = now or self.clock.now()
         rule = next((r for r in self.rules if r.step == step and r.kind == "overdue"), None)
         if rule is None:
-            known = self.index.transitions.get(step) or self.index.tasks.get(step)
+            index = self.index
+            known = index.transitions.get(step) or index.tasks.get(step) or index.reports.get(step)
             what = f"「{known.label}」" if known is not None else f"环节 {step}"
             raise Refused(f"{what}没有催报规则，不能催报")
         today = self.view.local_date(now)
@@ -307,7 +308,7 @@ class ReminderRunner:
     def _gather_report(self, occ: Occurrence) -> list[Reminder]:
         """The parties owing a recurring report's occurrence and not filed."""
         with self.store.transaction(readonly=True) as tx:
-            report = next(r for r in self.definition.programme.reports if r.id == occ.rule.step)
+            report = self.index.reports[occ.rule.step]
             points = tx.points(self.pid) if by_items(report) else []
             histories = histories_of(tx.state_moves(self.pid)) if points else {}
             filings = tx.filed(self.pid, report.id, occ.period)

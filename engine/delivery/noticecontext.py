@@ -245,7 +245,7 @@ def build_notice_context(
     body = index.bodies[reminder.recipient]
     if rule.step_kind == "report":
         step_facts, group = _report_step(definition, occ.rule.step, occ.period, occ.due), None
-        report = next(r for r in definition.programme.reports if r.id == rule.step)
+        report = definition.index.reports[rule.step]
         recipients: tuple[str, ...] = report.recipients
     else:
         step = next(s for s in index.steps() if s.id == rule.step)
@@ -324,7 +324,7 @@ def _desk_page(
 
 def _report_step(definition: Definition, rule: str, period: str | None, due: date) -> StepFacts:
     """A recurring report's occurrence as the notice's step: its document and period."""
-    report = next(r for r in definition.programme.reports if r.id == rule)
+    report = definition.index.reports[rule]
     found = definition.report_occurrences.get(report.id, ())
     occurrence = next((o for o in found if o.key == period), None)
     label = report.document or report.label

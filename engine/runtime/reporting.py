@@ -70,7 +70,7 @@ def report_named(definition: Definition, task: str, period: str | None) -> Repor
     """The recurring report ``task`` names (None for another task); a period given for a
     task that is not one is refused."""
     check_text(period or "", "报送期")
-    found = next((r for r in definition.programme.reports if r.id == task), None)
+    found = definition.index.reports.get(task)
     if found is None and period is not None:
         index = definition.index
         kinds = index.point_tasks.get(task)
@@ -91,7 +91,7 @@ def file_report(
     effective: datetime | None,
 ) -> list[EventRow]:
     """Record ``file`` as ``unit``'s report on ``period`` of the recurring report ``task``."""
-    report = next(r for r in rt.definition.programme.reports if r.id == task)
+    report = rt.index.reports[task]
     named = Named(report.id, report.label)
     found = rt.definition.report_occurrences.get(report.id, [])
     if period is None:

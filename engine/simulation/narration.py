@@ -108,4 +108,4 @@ def _step_label(index: ProgrammeIndex, step: str) -> str:
         return index.transitions[step].label
     if step in index.tasks:
         return index.tasks[step].label
-    return next(r.label for r in index.programme.reports if r.id == step)
+    return index.reports[step].label

@@ -48,7 +48,7 @@ class ReportException(BaseModel):
         if context is None:
             return self
         definition = context.definition
-        rules = {r.id: r for r in definition.programme.reports}
+        rules = definition.index.reports
         rule = rules.get(self.report)
         if rule is None:
             known = "、".join(rules) or "（本方案没有周期性报送）"

@@ -248,7 +248,8 @@ def filing_of(definition: Definition, e: EventRow) -> tuple[str, str] | None:
     data = e.extras
     rule, period = data.get("rule"), data.get("period")
     occurrences = definition.report_occurrences.get(str(rule), [])
-    label = next((r.label for r in definition.programme.reports if r.id == rule), str(rule))
+    found = definition.index.reports.get(str(rule))
+    label = found.label if found is not None else str(rule)
     shown = next((o.label for o in occurrences if o.key == period), str(period))
     return label, shown
 

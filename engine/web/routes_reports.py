@@ -30,7 +30,7 @@ async def file_report(request: Request) -> Response:
         raise PageError(404, f"没有单位 {unit}")
     if account.role == "unit" and account.body != unit:
         raise PageError(403, "这不是您单位的报送：每个单位只能报送本单位的周期性报送")
-    report = next((r for r in definition.programme.reports if r.id == rule), None)
+    report = definition.index.reports.get(rule)
     if report is None:
         raise PageError(404, f"本工作方案没有编号为 {rule} 的周期性报送")
     form = await checked_form(request, upload=True)
