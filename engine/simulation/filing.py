@@ -66,25 +66,44 @@ class ReportFiler:
         return max(days) if days else None
 
     def file_due(self, day: date, now: datetime) -> None:
-        for rule, period in self.by_day.get(day, ()):
-            (duty,) = self._duties(now, rule, period)
+        planned = self.by_day.get(day, [])
+        late = self.late.get(day, [])
+        if not planned and not late:
+            return
+        # The day's duties from one read: a filing changes only its own party's duty, and
+        # ``done`` keeps a party named twice (a late entry repeated) from filing again.
+        snapshot = self.programme.app.snapshot()
+        duties: dict[tuple[str, str], Duty] = {}
+        done: set[tuple[str, str, str, str]] = set()
+
+        def duty_of(rule: str, period: str) -> Duty:
+            if (rule, period) not in duties:
+                (duties[(rule, period)],) = occurrence_duties(
+                    self.definition, snapshot, now, rule=rule, period=period
+                )[:1]
+            return duties[(rule, period)]
+
+        def owing(duty: Duty) -> list[tuple[str, str]]:
+            key = (duty.report.id, duty.occurrence.key)
+            return [p for p in duty.missing if (*key, *p) not in done]
+
+        for rule, period in planned:
+            duty = duty_of(rule, period)
             parties = [
                 p
-                for p in duty.missing
+                for p in owing(duty)
                 if not any(e.matches(rule, duty.occurrence.key, *p) for e in self.entries)
             ]
             self._file(day, duty, parties, None)
-        for i in self.late.get(day, ()):
+            done |= {(rule, period, *p) for p in parties}
+        for i in late:
             entry = self.entries[i]
-            (duty,) = self._duties(now, entry.report, entry.period)
+            duty = duty_of(entry.report, entry.period)
             parties = [
-                p for p in duty.missing if entry.matches(entry.report, duty.occurrence.key, *p)
+                p for p in owing(duty) if entry.matches(entry.report, duty.occurrence.key, *p)
             ]
             self._file(day, duty, parties, i)
-
-    def _duties(self, now: datetime, rule: str, period: str) -> list[Duty]:
-        snapshot = self.programme.app.snapshot()
-        return occurrence_duties(self.definition, snapshot, now, rule=rule, period=period)[:1]
+            done |= {(entry.report, entry.period, *p) for p in parties}
 
     def _file(
         self, day: date, duty: Duty, parties: list[tuple[str, str]], entry: int | None

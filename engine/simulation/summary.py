@@ -72,9 +72,10 @@ def build_report(
         late_enrolled = _late_enrolment(programme, view, events, proposals.due)
         steps.append(_summary_of(programme, proposals, late_enrolled))
     pairs = [(p.unit_id, p.state) for p in rows]
+    judged = judged_by(events)  # the 整改期限 each standing submission answered
     for step in record.steps:
         rate = view.step_rate(step.trigger, pairs)
-        late = _late_units(programme, view, step, rows, events, overrides)
+        late = _late_units(programme, view, step, rows, events, overrides, judged)
         steps.append(_summary_of(programme, rate, late))
     tasks = []
     for task in index.tasks.values():
@@ -184,6 +185,7 @@ def _late_units(
     rows: Sequence[PointRow],
     events: Sequence[EventRow],
     overrides: Mapping[tuple[str, str], date],
+    judged: Mapping[tuple[str, str], date],
 ) -> list[LateUnit]:
     """Actors that submitted ``step`` for a point after its due day, or never did though
     the point was waiting for it at the end of the year."""
@@ -196,7 +198,6 @@ def _late_units(
     base = view.due_of(step.trigger)
     assert base is not None  # a step of ``view.steps`` has a due day
     found: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
-    judged = judged_by(events)
     for p in rows:
         due = overrides.get((p.point_id, step.trigger), base)
         if p.point_id in last:
@@ -257,7 +258,11 @@ def _rectifications(
 ) -> list[str]:
     """Each return with a 整改期限, and whether (and when) the point was resubmitted."""
     index = programme.definition.index
-    data = {e.seq: e.extras for e in events if e.data is not None}
+    data = {  # only the events whose data may say a 整改期限 (most carry neither key)
+        e.seq: e.extras
+        for e in events
+        if e.data is not None and ('"rectify"' in e.data or '"ends"' in e.data)
+    }
     ended = {
         d["ends"]: e for e in events if isinstance((d := data.get(e.seq, {})).get("ends"), int)
     }
