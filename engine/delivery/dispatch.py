@@ -281,9 +281,10 @@ class ReminderRunner:
         if rule.step_kind == "report":
             return self._gather_report(occ)
         with self.store.transaction(readonly=True) as tx:
-            overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(self.pid)}
+            extended = tx.deadline_overrides(self.pid)
+            overrides = {(o.point_id, o.step): o.due for o in extended}
             if rule.step_kind == "transition":
-                again = rectified(tx, self.pid, return_triggers(self.definition))
+                again = rectified(tx, self.pid, return_triggers(self.definition), extended)
                 transition = self.index.transitions[rule.step]
                 sources = self.index.sources_of(transition)
                 others: list[tuple[str, str]] = []

@@ -86,7 +86,8 @@ def advance_snapshot(
         histories = _histories(previous.histories, new)
     newest = tx.last_event()
     tasks = set(programme_tasks)
-    overrides = {(o.point_id, o.step): o.due for o in tx.deadline_overrides(pid)}
+    extended = tx.deadline_overrides(pid)
+    overrides = {(o.point_id, o.step): o.due for o in extended}
     # A 整改期限 is set by a return, ended or moved by what changes the due days in force.
     marks = overrides != previous.overrides or any(
         e.trigger in returns or e.trigger == WITHDRAW for e in new
@@ -104,7 +105,7 @@ def advance_snapshot(
         sent=sent,
         documents=documents,
         newest_at=newest.recorded_at if newest is not None else None,
-        rectified=rectified(tx, pid, returns) if marks else previous.rectified,
+        rectified=rectified(tx, pid, returns, extended) if marks else previous.rectified,
         filings=filings,
         histories=histories,
     )

@@ -10,11 +10,11 @@ the trail, which 整改期限 that resubmission answered (its lateness is judged
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from engine.runtime.records import EventRow
+from engine.runtime.records import DeadlineOverride, EventRow
 
 if TYPE_CHECKING:
     from engine.definition.loader import Definition
@@ -33,17 +33,22 @@ def return_triggers(definition: Definition) -> tuple[str, ...]:
 
 
 def rectified(
-    tx: StoreTransaction, programme_id: str, returns: tuple[str, ...]
+    tx: StoreTransaction,
+    programme_id: str,
+    returns: tuple[str, ...],
+    overrides: Sequence[DeadlineOverride] | None = None,
 ) -> frozenset[tuple[str, str]]:
     """The (point, step) whose due day in force is a 整改期限 (``returns``: the triggers of
-    the programme's return decisions)."""
+    the programme's return decisions; ``overrides``: the programme's extended due days,
+    when the caller has just read them in ``tx``)."""
     marked = {
         e.seq for t in returns for e in tx.events_for(programme_id, t) if e.extras.get("rectify")
     }
     if not marked:
         return frozenset()
     latest: dict[tuple[str, str], int] = {}
-    for o in tx.deadline_overrides(programme_id):  # in the order granted
+    rows = tx.deadline_overrides(programme_id) if overrides is None else overrides
+    for o in rows:  # in the order granted
         latest[(o.point_id, o.step)] = o.event_seq
     return frozenset(k for k, seq in latest.items() if seq in marked)
 

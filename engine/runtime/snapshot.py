@@ -97,19 +97,20 @@ def read_snapshot(
             for t in programme_tasks
         }
     newest = tx.last_event()
+    extended = tx.deadline_overrides(programme_id)
     return Snapshot(
         programme_id=programme_id,
         location=location,
         registered=tx.get_programme(programme_id),
         points=tuple(tx.points(programme_id)),
-        overrides={(o.point_id, o.step): o.due for o in tx.deadline_overrides(programme_id)},
+        overrides={(o.point_id, o.step): o.due for o in extended},
         task_done_at=task_done_at,
         head=tx.chain_head(),
         events=events,
         sent=sent,
         documents=documents,
         newest_at=newest.recorded_at if newest is not None else None,
-        rectified=rectified(tx, programme_id, returns),
+        rectified=rectified(tx, programme_id, returns, extended),
         filings=filings,
         histories=histories,
     )
