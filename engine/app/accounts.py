@@ -25,6 +25,7 @@ from engine.refusals.accounts import (
     LinkNotUsable,
     SignInRefused,
     SignInThrottled,
+    UnknownAccount,
     UnknownRole,
     WeakPassword,
 )
@@ -32,7 +33,7 @@ from engine.runtime.store.accounts import AccountRow, LoginRow
 from engine.runtime.userinput import check_text
 
 if TYPE_CHECKING:
-    from engine.runtime.store import Store
+    from engine.runtime.store import Store, Transaction
 
 __all__ = [
     "LINK_HOURS",
@@ -77,9 +78,10 @@ class Accounts:
         return self._hasher.hash(secrets.token_hex(16))
 
     def add(
-        self, name: str, body: str, role: str, email: str | None = None
+        self, name: str, body: str, role: str, email: str | None = None, by: str | None = None
     ) -> tuple[AccountRow, str]:
-        """A new account without a password, and the one-time token to set it."""
+        """A new account without a password, and the one-time token to set it; added on
+        the desk by the administrator ``by``, recorded in the same transaction."""
         name = check_text(name, "--name").strip()
         check_text(body, "--body")
         if email is not None:
@@ -93,6 +95,8 @@ class Accounts:
             account = tx.add_account(name, body, role, email, now)
             token = secrets.token_urlsafe(32)
             tx.add_token(token_digest(token), account.id, now, now + timedelta(hours=LINK_HOURS))
+            if by is not None:
+                self._record(tx, by, "add", name)
         return account, token
 
     def new_link(self, name: str) -> str:
@@ -101,7 +105,7 @@ class Accounts:
         with self.store.transaction() as tx:
             account = tx.get_account(name=name)
             if account is None:
-                raise SignInRefused()
+                raise UnknownAccount(name)
             token = secrets.token_urlsafe(32)
             tx.add_token(token_digest(token), account.id, now, now + timedelta(hours=LINK_HOURS))
         return token
@@ -150,8 +154,7 @@ class Accounts:
 
     def add_by(self, by: str, name: str, body: str, role: str, email: str | None = None) -> str:
         """``add`` on the desk by the administrator ``by``, recorded; the one-time token."""
-        _account, token = self.add(name, body, role, email)
-        self._record(by, "add", name)
+        _account, token = self.add(name, body, role, email, by)
         return token
 
     def disable(self, by: str, account_id: int) -> AccountRow:
@@ -160,16 +163,16 @@ class Accounts:
         with self.store.transaction() as tx:
             account = tx.get_account(id=account_id)
             if account is None:
-                raise SignInRefused()
+                raise UnknownAccount(account_id)
             tx.disable_account(account_id, self.clock.now())
-        self._record(by, "disable", account.name)
+            self._record(tx, by, "disable", account.name)
         return account
 
-    def _record(self, by: str, action: str, name: str) -> None:
+    def _record(self, tx: Transaction, by: str, action: str, name: str) -> None:
+        """The desk's record of an account change, in the change's own transaction."""
         now = self.clock.now()
         key = f"{_LOG}{now.isoformat()}:{secrets.token_hex(4)}"
-        with self.store.transaction() as tx:
-            tx.put_desk_setting(key, json.dumps([action, name, by], ensure_ascii=False))
+        tx.put_desk_setting(key, json.dumps([action, name, by], ensure_ascii=False))
 
     def record(self) -> list[tuple[str, str, str, str]]:
         """(when, action, account, by) of every account added or disabled on the desk,

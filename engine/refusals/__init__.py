@@ -18,6 +18,7 @@ from engine.refusals.accounts import (
     LinkNotUsable,
     SignInRefused,
     SignInThrottled,
+    UnknownAccount,
     UnknownRole,
     WeakPassword,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "TaskAlreadyDone",
     "TooManyPoints",
     "UnitHasNoSteps",
+    "UnknownAccount",
     "UnknownEvent",
     "UnknownFormat",
     "UnknownPeriod",

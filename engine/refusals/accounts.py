@@ -9,6 +9,7 @@ __all__ = [
     "LinkNotUsable",
     "SignInRefused",
     "SignInThrottled",
+    "UnknownAccount",
     "UnknownRole",
     "WeakPassword",
 ]
@@ -27,6 +28,15 @@ class AccountExists(Refused):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"账户名 {name} 已被使用：请换一个账户名")
+
+
+class UnknownAccount(Refused):
+    """No account has this name (or number): nothing to link or disable."""
+
+    def __init__(self, account: str | int) -> None:
+        self.account = account
+        what = f"编号为 {account} " if isinstance(account, int) else f"名为 {account} "
+        super().__init__(f"没有{what}的账户")
 
 
 class UnknownRole(Refused):

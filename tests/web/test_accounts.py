@@ -17,6 +17,7 @@ from engine.refusals import (
     LinkNotUsable,
     SignInRefused,
     SignInThrottled,
+    UnknownAccount,
     WeakPassword,
 )
 from tests.runtime.gd2011 import BACKENDS, PROGRAMME_DIR, database, run_cli
@@ -103,6 +104,27 @@ def test_an_unknown_name_is_refused_like_a_wrong_password(accounts: Accounts) ->
         accounts.sign_in("无此人", PASSWORD, "10.0.0.2")
     assert refused.value.message == "账户名或密码不正确"
     assert accounts.logins()[0].account_id is None
+
+
+def test_a_link_or_disabling_for_an_account_that_does_not_exist_says_so(
+    accounts: Accounts,
+) -> None:
+    with pytest.raises(UnknownAccount) as link:
+        accounts.new_link("无此人")
+    assert link.value.message == "没有名为 无此人 的账户"
+    with pytest.raises(UnknownAccount) as gone:
+        accounts.disable("管理员（省经济和信息化委）", 9999)
+    assert gone.value.message == "没有编号为 9999 的账户"
+    assert accounts.record() == []  # nothing recorded for what was not done
+
+
+def test_an_account_added_or_disabled_on_the_desk_is_recorded_with_it(
+    accounts: Accounts,
+) -> None:
+    token = accounts.add_by("管理员（省经济和信息化委）", "新填报员", "guangzhou", "unit")
+    assert accounts.link_usable(token)
+    (added,) = accounts.record()
+    assert added[1:] == ("add", "新填报员", "管理员（省经济和信息化委）")
 
 
 def test_accounts_and_sign_ins_stay_out_of_the_trail(accounts: Accounts) -> None:
