@@ -338,9 +338,12 @@ async def receipt(request: Request) -> Response:
     event = await blocking(find_event, gd, seq)
     if event is None or event.document_sha256 is None:
         raise PageError(404, "没有这份报送的记录")
-    co = await blocking(_co_of, gd, event.point_id)
+    document = await blocking(find_document, gd, event.document_sha256)  # with its items
+    if document is not None:
+        co = _co_in(document, event.point_id)
+    else:  # the file is not in the documents folder: the item read by itself
+        co = await blocking(_co_of, gd, event.point_id)
     _readable(request, account, gd, event.unit_id or "", co)
-    document = await blocking(find_document, gd, event.document_sha256)
     return render(
         request,
         "receipt.html",
