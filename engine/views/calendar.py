@@ -87,11 +87,16 @@ def report_rows(definition: Definition, year: int | None = None) -> list[dict[st
     (``kind`` "report", ``period`` the occurrence's key), for ``docflow calendar``."""
     p = definition.programme
     year = year or p.programme.year
-    resolver = DeadlineResolver(p.programme.calendar, year)
+    occurrences = definition.report_occurrences  # the programme's own year: worked out once
+    if year != p.programme.year:
+        resolver = DeadlineResolver(p.programme.calendar, year)
+        occurrences = {
+            r.id: safe_expand(r, year, resolver.calendar, resolver.conventions) for r in p.reports
+        }
     rows: list[dict[str, Any]] = []
     for report in p.reports:
         source = report.source
-        for occ in safe_expand(report, year, resolver.calendar, resolver.conventions):
+        for occ in occurrences.get(report.id, []):
             rows.append(
                 {
                     "step": report.id,

@@ -130,8 +130,9 @@ def build_ical(
             raise UnknownUnit(unit, index.body_names)
         unit = found
         rows = [r for r in rows if _unit_steps(index, steps[r["step"]], unit)]
-        if not rows and not _unit_reports(definition, unit):
-            raise UnitHasNoSteps(index.named_body(unit))
+    reports = _unit_reports(definition, unit)  # the unit's (every one without a unit)
+    if unit is not None and not rows and not reports:
+        raise UnitHasNoSteps(index.named_body(unit))
     calendar = DeadlineResolver(header.calendar, header.year).calendar
     stamp = now.astimezone(UTC).replace(microsecond=0)
 
@@ -160,9 +161,7 @@ def build_ical(
     for row in rows:
         step = steps[row["step"]]
         due = date.fromisoformat(row["due"])
-        policy = index.policies.get(step.reminders) if step.reminders else None
-        befores = sorted(set(policy.before), reverse=True) if policy else [3]
-        hour = policy.hour if policy else 9
+        befores, hour = _reminding(index, step.reminders)
         event = Event()
         event.add("uid", f"{definition.id}-{step.id}@docflow")
         event.add("dtstamp", stamp)
@@ -177,9 +176,8 @@ def build_ical(
         event.add("x-docflow-window", f"{row['first']}/{row['due']}")
         _alarms(event, due, befores, hour, calendar, f"{step.label}：{row['phrase']}")
         cal.add_component(event)
-    for report in _unit_reports(definition, unit):
-        policy = index.policies.get(report.reminders) if report.reminders else None
-        befores = sorted(set(policy.before), reverse=True) if policy else [3]
+    for report in reports:
+        befores, hour = _reminding(index, report.reminders)
         for occ in definition.report_occurrences.get(report.id, ()):
             event = Event()
             event.add("uid", f"{definition.id}-{report.id}-{occ.key}@docflow")
@@ -196,9 +194,18 @@ def build_ical(
             event.add("x-docflow-phrase", report.every)
             event.add("x-docflow-window", f"{occ.first.isoformat()}/{occ.due.isoformat()}")
             text = f"{report.label}（{occ.label}）：{report.every}"
-            _alarms(event, occ.due, befores, policy.hour if policy else 9, calendar, text)
+            _alarms(event, occ.due, befores, hour, calendar, text)
             cal.add_component(event)
     return cal.to_ical().decode("utf-8")
+
+
+def _reminding(index: Any, policy_id: str | None) -> tuple[list[int], int]:
+    """The working days before a due day its reminders come (latest first) and their hour:
+    the step's reminder policy, or 3 days ahead at 9 o'clock without one."""
+    policy = index.policies.get(policy_id) if policy_id else None
+    if policy is None:
+        return [3], 9
+    return sorted(set(policy.before), reverse=True), policy.hour
 
 
 def _alarms(event: Any, due: date, befores: list[int], hour: int, calendar: Any, text: str) -> None:
