@@ -55,11 +55,15 @@ __all__ = [
 ]
 
 
+#: What a rule's step is: a point transition, a unit's or the programme's task, a report.
+StepKind = Literal["transition", "unit-task", "programme-task", "report"]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str  # "<step>/before-<n>" or "<step>/overdue-<k>"
     step: str  # transition trigger or task id
-    step_kind: Literal["transition", "unit-task", "programme-task", "report"]
+    step_kind: StepKind
     kind: Literal["before", "overdue"]
     offset: int  # working days before (before) or 催报 stage (overdue)
     policy: ReminderPolicy
@@ -150,28 +154,42 @@ def rules(definition: Definition) -> list[Rule]:
         if policy is None:
             continue
         if step.kind == "transition":
-            kind: Literal["transition", "unit-task", "programme-task"] = "transition"
+            kind: StepKind = "transition"
         elif step.task is not None and step.task.level == "unit":
             if step.id != enrolment_task:
                 continue  # a unit task other than enrolment has nothing to remind of
             kind = "unit-task"
         else:
             kind = "programme-task"
-        for n in sorted(set(policy.before), reverse=True):
-            found.append(Rule(f"{step.id}/before-{n}", step.id, kind, "before", n, policy))
-        for k in range(1, policy.overdue_times + 1):
-            found.append(Rule(f"{step.id}/overdue-{k}", step.id, kind, "overdue", k, policy))
+        found += _stage_rules(step.id, kind, policy)
     for report in definition.programme.reports:
         policy = index.policies.get(report.reminders or "")
-        if policy is None:
-            continue
-        for n in sorted(set(policy.before), reverse=True):
-            found.append(Rule(f"{report.id}/before-{n}", report.id, "report", "before", n, policy))
-        for k in range(1, policy.overdue_times + 1):
-            found.append(
-                Rule(f"{report.id}/overdue-{k}", report.id, "report", "overdue", k, policy)
-            )
+        if policy is not None:
+            found += _stage_rules(report.id, "report", policy)
     return found
+
+
+def _stage_rules(step: str, kind: StepKind, policy: ReminderPolicy) -> list[Rule]:
+    """A step's (or report's) rules: one per reminder day before, one per 催报 after."""
+    rules = [
+        Rule(f"{step}/before-{n}", step, kind, "before", n, policy)
+        for n in sorted(set(policy.before), reverse=True)
+    ]
+    rules += [
+        Rule(f"{step}/overdue-{k}", step, kind, "overdue", k, policy)
+        for k in range(1, policy.overdue_times + 1)
+    ]
+    return rules
+
+
+def _copies(rule: Rule, index: ProgrammeIndex) -> tuple[tuple[str, ...], bool]:
+    """Whom a rule's notices copy from its policy's ``copy_from_stage`` on, and whether
+    its last stage copies each unit's leadership."""
+    policy = rule.policy
+    cc: tuple[str, ...] = ()
+    if rule.kind == "overdue" and rule.offset >= policy.copy_from_stage:
+        cc = tuple(index.expand(policy.cc))
+    return cc, rule.last_stage and policy.leadership_at_last
 
 
 def _at(day: date, hour: int, zone: tzinfo) -> datetime:
@@ -228,11 +246,7 @@ def reminders_for(
     """
     rule = occurrence.rule
     index = view.index
-    policy = rule.policy
-    cc: tuple[str, ...] = ()
-    if rule.kind == "overdue" and rule.offset >= policy.copy_from_stage:
-        cc = tuple(index.expand(policy.cc))
-    leadership = rule.last_stage and policy.leadership_at_last
+    cc, leadership = _copies(rule, index)
 
     if rule.step_kind == "transition":
         transition = index.transitions[rule.step]
@@ -306,11 +320,7 @@ def report_reminders_for(
     """The reminders of a recurring report's occurrence: one per unit owing it and not
     filed, listing the items it owes for (``per: item``)."""
     rule = occurrence.rule
-    policy = rule.policy
-    cc: tuple[str, ...] = ()
-    if rule.kind == "overdue" and rule.offset >= policy.copy_from_stage:
-        cc = tuple(view.index.expand(policy.cc))
-    leadership = rule.last_stage and policy.leadership_at_last
+    cc, leadership = _copies(rule, view.index)
     by_unit: dict[str, list[PointInfo]] = {}
     for unit, point in duty.missing:
         found = by_unit.setdefault(unit, [])
