@@ -87,9 +87,9 @@ def report_rows(definition: Definition, year: int | None = None) -> list[dict[st
     (``kind`` "report", ``period`` the occurrence's key), for ``docflow calendar``."""
     p = definition.programme
     year = year or p.programme.year
+    resolver = DeadlineResolver(p.programme.calendar, year)
     occurrences = definition.report_occurrences  # the programme's own year: worked out once
     if year != p.programme.year:
-        resolver = DeadlineResolver(p.programme.calendar, year)
         occurrences = {
             r.id: safe_expand(r, year, resolver.calendar, resolver.conventions) for r in p.reports
         }
